@@ -1,0 +1,219 @@
+/* modload.h - load, relocate and run modpack images. Freestanding C99.
+ *
+ * Typical use, one region:
+ *
+ *   modload_image img;
+ *   if (modload_check(buf, len, &img) != MODLOAD_OK) fail;
+ *   void *mem = my_alloc(modload_region_size(&img), modload_region_align(&img));
+ *   modload_place pl;
+ *   modload_place_region(&img, mem, room, (modload_addr)(uintptr_t)mem, &pl);
+ *   modload_module mod;
+ *   if (modload_load(&img, &pl, &env, &mod) != MODLOAD_OK) fail;
+ *   int (*init)(void) = (int (*)(void))modload_entry(&mod);
+ *
+ * modload never allocates. It reads only inside the image and writes only
+ * inside the memory a modload_place describes.
+ */
+#ifndef MODLOAD_H
+#define MODLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modformat.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Run addresses. A host build (MODLOAD_HOST) uses 64 bits so that it can
+ * place images for any target; on the target it is the native pointer size. */
+#ifdef MODLOAD_HOST
+typedef uint64_t modload_addr;
+#else
+typedef uintptr_t modload_addr;
+#endif
+
+typedef enum modload_err {
+    MODLOAD_OK = 0,
+    MODLOAD_ERR_ARG,          /* NULL or inconsistent argument from the caller */
+    MODLOAD_ERR_TRUNCATED,    /* image shorter than its header or its image_size */
+    MODLOAD_ERR_MAGIC,        /* not a modpack image */
+    MODLOAD_ERR_VERSION,      /* format major version not supported */
+    MODLOAD_ERR_ARCH,         /* built for another ISA */
+    MODLOAD_ERR_HEADER,       /* header fields inconsistent (sizes, flags, alignment) */
+    MODLOAD_ERR_CRC,          /* CRC-32 mismatch */
+    MODLOAD_ERR_FIXUP,        /* fixup stream malformed */
+    MODLOAD_ERR_FIXUP_KIND,   /* fixup kind unknown or not built into this modload */
+    MODLOAD_ERR_FIXUP_RANGE,  /* fixup site outside its segment */
+    MODLOAD_ERR_IMPORT,       /* import descriptor malformed */
+    MODLOAD_ERR_UNRESOLVED,   /* import not found in the firmware */
+    MODLOAD_ERR_EXPORT,       /* export table or string table malformed */
+    MODLOAD_ERR_META,         /* metadata records malformed */
+    MODLOAD_ERR_SPACE,        /* caller's memory too small */
+    MODLOAD_ERR_ALIGN,        /* caller's memory not aligned as the image needs */
+    MODLOAD_ERR_PLACEMENT,    /* placement the image's capabilities forbid */
+    MODLOAD_ERR_NOT_FOUND,    /* symbol lookup found nothing */
+    MODLOAD_ERR_COUNT
+} modload_err;
+
+/* A short English description of an error code. */
+const char *modload_strerror(int err);
+
+/* ---- validation ------------------------------------------------------- */
+
+/* A validated image. Pointers point into the caller's image buffer. */
+typedef struct modload_image {
+    const uint8_t *base;      /* first byte of the image */
+    uint16_t arch, flags;
+    uint32_t arch_flags;
+    uint8_t major, minor;
+    /* These two runs of fields mirror header bytes 16..35 and 40..71 in
+     * order, so that a little-endian loader reads each run with one copy. */
+    uint32_t size;            /* image_size, CRC included */
+    uint32_t code_size, data_size, bss_size, data_offset;
+    uint32_t entry, exit;     /* code offsets or MODP_NONE */
+    uint32_t fixup_size, nfixups, nimports, nexports, strtab_size, meta_size;
+    uint32_t code_align, data_align;   /* bytes, powers of two */
+    const uint8_t *code, *data, *fixups, *exports, *strtab, *meta;
+    uint32_t crc;
+} modload_image;
+
+/* Check everything: header, sizes, CRC, every fixup, import, export and
+ * metadata record. Accepts only images for the ISA modload was built for
+ * (a MODLOAD_HOST build accepts every ISA). */
+int modload_check(const void *image, size_t len, modload_image *img);
+
+/* Same, but the CRC is not compared (img->crc still holds the stored one);
+ * for tools that report a bad CRC next to everything else. */
+int modload_check_nocrc(const void *image, size_t len, modload_image *img);
+
+/* One-region placement: bytes and alignment the whole module needs. */
+uint32_t modload_region_size(const modload_image *img);
+uint32_t modload_region_align(const modload_image *img);
+
+/* Bytes the export table and its names take when copied by modload_load
+ * (so that symbols can be found after the image buffer is gone). */
+uint32_t modload_symtab_size(const modload_image *img);
+
+/* ---- placement ---------------------------------------------------------- */
+
+/* Where each segment is written and where it runs. Write and run addresses
+ * differ when code is written through a data-bus alias, or when a host
+ * prepares an image for another address. code_write NULL means execute in
+ * place: the code runs at code_run from the image bytes and is not copied. */
+typedef struct modload_place {
+    void *code_write;         /* NULL: execute in place */
+    modload_addr code_run;
+    uint32_t code_room;       /* bytes writable at code_write */
+    void *data_write;         /* data then bss */
+    modload_addr data_run;
+    uint32_t data_room;       /* bytes writable at data_write */
+    void *symtab_write;       /* optional: copy of exports and names */
+    uint32_t symtab_room;
+} modload_place;
+
+/* Fill *pl for the one-region layout in mem (room bytes), which runs at
+ * run (usually the address of mem itself). */
+int modload_place_region(const modload_image *img, void *mem, uint32_t room,
+                         modload_addr run, modload_place *pl);
+
+/* ---- binding ------------------------------------------------------------ */
+
+/* A firmware export. Tables are sorted by hash, then by name. */
+typedef struct modload_symbol {
+    uint32_t hash;            /* modload_hash(name) */
+    const char *name;
+    modload_addr addr;
+} modload_symbol;
+
+typedef struct modload_env {
+    const modload_symbol *syms; /* optional sorted firmware exports */
+    uint32_t nsyms;
+    /* Optional fallback: return 0 and set *addr when name (hash) is known.
+     * name is "" in stripped images. */
+    int (*resolve)(void *ctx, const char *name, uint32_t hash, modload_addr *addr);
+    void *ctx;
+    /* Optional: called once code is written (cache clean / invalidate). */
+    void (*sync_code)(void *ctx, modload_addr run, uint32_t len);
+} modload_env;
+
+uint32_t modload_hash(const char *name);
+
+/* Binary search in a firmware table; the name is confirmed on a hash hit
+ * unless name is "" (stripped image). */
+int modload_lookup(const modload_symbol *syms, uint32_t nsyms, const char *name,
+                   uint32_t hash, modload_addr *addr);
+
+/* ---- loading ------------------------------------------------------------ */
+
+typedef struct modload_module {
+    modload_addr code_run, data_run;
+    uint32_t entry, exit;
+    uint32_t nexports;
+    const uint8_t *exports, *strtab;   /* in the image or in symtab_write */
+    uint32_t strtab_size;
+} modload_module;
+
+/* Copy the segments, zero bss, bind imports, apply fixups, sync code. */
+int modload_load(const modload_image *img, const modload_place *pl,
+                 const modload_env *env, modload_module *mod);
+
+/* Run addresses (Thumb bit kept) of the entry and exit, 0 when absent. */
+modload_addr modload_entry(const modload_module *mod);
+modload_addr modload_exit(const modload_module *mod);
+
+/* Run address of an exported symbol. */
+int modload_find(const modload_module *mod, const char *name, modload_addr *addr);
+
+/* ---- decoding, shared by modload_load and modpack inspect ----------- */
+
+typedef struct modload_fixup {
+    uint8_t kind;             /* MODP_FIX_* */
+    uint8_t seg;              /* segment of the site, MODP_SEG_* */
+    uint32_t offset;          /* site offset in its segment */
+    uint32_t offset2;         /* second site of pair kinds */
+    uint32_t target;          /* MODP_TGT_CODE, MODP_TGT_DATA or MODP_TGT_IMPORT + index */
+} modload_fixup;
+
+typedef struct modload_import {
+    uint32_t index, hash;
+    const char *name;         /* NUL-terminated, "" when stripped */
+} modload_import;
+
+/* Visitors for modload_walk; either may be NULL. A non-zero return stops the
+ * walk and is returned from it. */
+typedef struct modload_walker {
+    int (*import)(struct modload_walker *w, const modload_import *imp);
+    int (*fixup)(struct modload_walker *w, const modload_fixup *fx);
+} modload_walker;
+
+/* Decode the fixup stream, checking each site against its segment. */
+int modload_walk(const modload_image *img, modload_walker *w);
+
+typedef struct modload_export {
+    uint32_t hash, value;
+    const char *name;         /* NULL when stripped */
+    uint8_t seg, type;
+} modload_export;
+
+int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex);
+
+typedef struct modload_meta {
+    uint8_t type;
+    uint16_t len;
+    const uint8_t *bytes;
+} modload_meta;
+
+/* Iterate metadata records: *pos starts at 0; returns 1 with a record,
+ * 0 at the end, or a negative -MODLOAD_ERR_META. */
+int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m);
+
+/* CRC-32 as zlib's crc32(): crc = modload_crc32(0, buf, len). */
+uint32_t modload_crc32(uint32_t crc, const void *buf, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

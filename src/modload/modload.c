@@ -1,0 +1,586 @@
+/* modload.c - validate, place, bind and relocate a modpack image.
+ *
+ * Everything read from the image is checked against the image length before
+ * it is used, and every write goes through a site already checked against
+ * the segment it lies in and the room the caller gave. formats/image-format.md
+ * is the specification this file implements.
+ */
+#include "modload_internal.h"
+
+/* ---- small readers ---------------------------------------------------- */
+
+/* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
+static int read_leb(const uint8_t **pp, const uint8_t *end, uint32_t *out, int is_signed)
+{
+    const uint8_t *p = *pp;
+    uint32_t v = 0;
+    unsigned shift = 0;
+    uint8_t b;
+
+    do {
+        if (p >= end || shift > 28)
+            return 0;
+        b = *p++;
+        if (shift == 28) {
+            /* Bits above 31 must be zero (unsigned) or copies of bit 31. */
+            unsigned high = b & 0x78u;
+            if (is_signed ? (high != 0 && high != 0x78u) : (b & 0x70u) != 0)
+                return 0;
+        }
+        v |= (uint32_t)(b & 0x7Fu) << shift;
+        shift += 7;
+    } while (b & 0x80u);
+    if (is_signed && shift < 32 && (b & 0x40u))
+        v |= ~0u << shift;
+    *pp = p;
+    *out = v;
+    return 1;
+}
+
+uint32_t modload_hash(const char *name)
+{
+    uint32_t h = MODP_HASH_INIT;
+    while (*name)
+        h = (h ^ (uint8_t)*name++) * MODP_HASH_PRIME;
+    return h;
+}
+
+/* strcmp without libc: <0, 0, >0 by unsigned bytes. */
+static int name_cmp(const char *a, const char *b)
+{
+    while (*a && *a == *b)
+        a++, b++;
+    return (int)(uint8_t)*a - (int)(uint8_t)*b;
+}
+
+/* The first NUL at or after p and before end, or NULL. */
+static const uint8_t *find_nul(const uint8_t *p, const uint8_t *end)
+{
+    for (; p < end; p++)
+        if (*p == 0)
+            return p;
+    return 0;
+}
+
+static int arch_ok(uint32_t arch)
+{
+#ifdef MODLOAD_HOST
+    return arch == MODP_ARCH_ARM;
+#else
+    return arch == MODLOAD_ARCH;
+#endif
+}
+
+static int kind_ok(unsigned kind)
+{
+    switch (kind) {
+    case MODP_FIX_WORD32:
+        return 1;
+#if MODLOAD_KINDS_64
+    case MODP_FIX_WORD64:
+        return 1;
+#endif
+#if MODLOAD_KINDS_ARM
+    case MODP_FIX_THM_MOVW_MOVT:
+    case MODP_FIX_ARM_MOVW_MOVT:
+        return 1;
+#endif
+    default:
+        return 0;
+    }
+}
+
+/* ---- header ------------------------------------------------------------ */
+
+/* The header's u32 runs are copied straight into modload_image. */
+typedef char size_run_is_header_16_to_36[offsetof(modload_image, entry) - offsetof(modload_image, size) == 20 ? 1 : -1];
+typedef char entry_run_is_header_40_to_72[offsetof(modload_image, code_align) - offsetof(modload_image, entry) == 32 ? 1 : -1];
+
+static int parse_header(const uint8_t *b, size_t len, modload_image *img)
+{
+    uint64_t sum;
+    uint32_t hsize, i, thumb;
+
+    if (len < 4 || memcmp(b, MODP_MAGIC, 4) != 0)
+        return len < 4 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_MAGIC;
+    if (len < MODP_HEADER_MIN)
+        return MODLOAD_ERR_TRUNCATED;
+    img->major = b[MODP_H_MAJOR];
+    img->minor = b[MODP_H_MINOR];
+    if (img->major != MODP_VERSION_MAJOR)
+        return MODLOAD_ERR_VERSION;
+    img->arch = (uint16_t)modload_rd16(b + MODP_H_ARCH);
+    if (!arch_ok(img->arch))
+        return MODLOAD_ERR_ARCH;
+
+    hsize = modload_rd16(b + MODP_H_HEADER_SIZE);
+    img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
+    img->arch_flags = modload_rd32(b + MODP_H_ARCH_FLAGS);
+    memcpy(&img->size, b + MODP_H_IMAGE_SIZE, 20);
+    memcpy(&img->entry, b + MODP_H_ENTRY, 32);
+    img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
+    img->data_align = 1u << (b[MODP_H_DATA_ALIGN] & 31u);
+
+    /* The parts add up to image_size exactly; 64 bits cannot overflow. */
+    sum = (uint64_t)hsize + img->code_size + img->data_size + img->fixup_size +
+          (uint64_t)img->nexports * MODP_EXPORT_SIZE + img->strtab_size + img->meta_size + 4u;
+    if (hsize < MODP_HEADER_MIN || (hsize & 7u) || (img->flags & ~MODP_F_KNOWN) ||
+        modload_rd16(b + MODP_H_RESERVED) != 0 || b[MODP_H_CODE_ALIGN] > MODP_MAX_ALIGN_LOG2 ||
+        b[MODP_H_DATA_ALIGN] > MODP_MAX_ALIGN_LOG2 || sum != img->size)
+        return MODLOAD_ERR_HEADER;
+    if (img->size > len)
+        return MODLOAD_ERR_TRUNCATED;
+
+    /* One-region layout: data after code and aligned; each segment and the
+     * region stay below 2^31, which keeps all offset arithmetic exact. */
+    sum = (uint64_t)img->data_offset + img->data_size + img->bss_size;
+    if (img->data_offset < img->code_size || (img->data_offset & (img->data_align - 1u)) ||
+        sum > 0x7FFFFFFFu)
+        return MODLOAD_ERR_HEADER;
+
+    /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb). */
+    thumb = img->arch == MODP_ARCH_ARM;
+    for (i = 0; i < 2; i++) {
+        uint32_t fn = i ? img->exit : img->entry;
+        if (fn != MODP_NONE && ((fn & ~thumb) >= img->code_size || (fn & 1u & ~thumb)))
+            return MODLOAD_ERR_HEADER;
+    }
+
+    img->base = b;
+    img->code = b + hsize;
+    img->data = img->code + img->code_size;
+    img->fixups = img->data + img->data_size;
+    img->exports = img->fixups + img->fixup_size;
+    img->strtab = img->exports + img->nexports * MODP_EXPORT_SIZE;
+    img->meta = img->strtab + img->strtab_size;
+    img->crc = modload_rd32(img->meta + img->meta_size);
+    return MODLOAD_OK;
+}
+
+/* ---- fixup stream -------------------------------------------------------- */
+
+int modload_walk(const modload_image *img, modload_walker *w)
+{
+    const uint8_t *p = img->fixups, *end = p + img->fixup_size;
+    uint32_t nimports = 0, nfixups = 0;
+    int rc;
+
+    while (p < end) {
+        uint32_t target, ngroups;
+
+        if (!read_leb(&p, end, &target, 0) || target > MODP_TGT_IMPORT)
+            return MODLOAD_ERR_FIXUP;
+        if (target == MODP_TGT_IMPORT) {
+            modload_import imp;
+            uint32_t n;
+
+            if (end - p < 6)
+                return MODLOAD_ERR_IMPORT;
+            imp.hash = modload_rd32(p);
+            n = p[4];
+            p += 5;
+            imp.name = (const char *)p;
+            imp.index = nimports++;
+            /* n name bytes without NUL, then NUL; no name exactly when
+             * stripped; the hash is the name's. */
+            if (find_nul(p, end) != p + n || ((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) ||
+                (n && modload_hash(imp.name) != imp.hash) || imp.index >= img->nimports)
+                return MODLOAD_ERR_IMPORT;
+            p += n + 1;
+            if (w && w->import && (rc = w->import(w, &imp)) != 0)
+                return rc;
+            target += imp.index;
+        }
+        if (!read_leb(&p, end, &ngroups, 0))
+            return MODLOAD_ERR_FIXUP;
+
+        while (ngroups--) {
+            modload_fixup fx;
+            uint32_t nops, head, unit, limit, width, cursor = 0;
+            int pair, fits;
+
+            if (p >= end)
+                return MODLOAD_ERR_FIXUP;
+            head = *p++;
+            if (head & 0x80u)
+                return MODLOAD_ERR_FIXUP;
+            fx.kind = (uint8_t)MODP_G_KIND(head);
+            fx.seg = (uint8_t)MODP_G_SEG(head);
+            fx.target = target;
+            unit = MODP_G_UNIT(head);
+            if (!kind_ok(fx.kind))
+                return MODLOAD_ERR_FIXUP_KIND;
+            pair = fx.kind == MODP_FIX_THM_MOVW_MOVT || fx.kind == MODP_FIX_ARM_MOVW_MOVT;
+            width = fx.kind == MODP_FIX_WORD64 ? 8u : 4u;
+            /* limit: the highest offset a site may have, if any fits. */
+            limit = fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
+            fits = limit >= width;
+            limit = fits ? limit - width : 0;
+            if (!read_leb(&p, end, &nops, 0))
+                return MODLOAD_ERR_FIXUP;
+
+            while (nops--) {
+                uint32_t v, count = 1, delta = 0;
+
+                if (!read_leb(&p, end, &v, 0) || (pair && !read_leb(&p, end, &delta, 1)))
+                    return MODLOAD_ERR_FIXUP;
+                if (!pair && (v & 1u)) {
+                    count = (v >> 1) + 1u;
+                    v = 0;
+                } else if (!pair) {
+                    v >>= 1;
+                }
+                /* Segments are below 2^31 and limit below that: no sum
+                 * here can wrap. */
+                if (v > (limit >> unit))
+                    return MODLOAD_ERR_FIXUP_RANGE;
+                cursor += v << unit;
+                while (count--) {
+                    if (!fits || cursor > limit)
+                        return MODLOAD_ERR_FIXUP_RANGE;
+                    fx.offset = fx.offset2 = cursor;
+                    /* Second site of a pair: |delta| < 2^27 units, so the
+                     * sum wraps to a huge value rather than into range. */
+                    if (pair) {
+                        if (delta + 0x08000000u >= 0x10000000u)
+                            return MODLOAD_ERR_FIXUP_RANGE;
+                        fx.offset2 = cursor + (delta << unit);
+                        if (fx.offset2 > limit)
+                            return MODLOAD_ERR_FIXUP_RANGE;
+                    }
+                    if (++nfixups > img->nfixups)
+                        return MODLOAD_ERR_FIXUP;
+                    if (w && w->fixup && (rc = w->fixup(w, &fx)) != 0)
+                        return rc;
+                    cursor += width; /* cannot wrap: cursor <= limit */
+                }
+            }
+        }
+    }
+    if (nimports != img->nimports || nfixups != img->nfixups)
+        return MODLOAD_ERR_FIXUP;
+    return MODLOAD_OK;
+}
+
+/* ---- exports and metadata ------------------------------------------------ */
+
+int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex)
+{
+    const uint8_t *e;
+    uint32_t name, limit;
+
+    if (i >= img->nexports)
+        return MODLOAD_ERR_ARG;
+    e = img->exports + i * MODP_EXPORT_SIZE;
+    ex->hash = modload_rd32(e + MODP_E_HASH);
+    ex->value = modload_rd32(e + MODP_E_VALUE);
+    name = modload_rd16(e + MODP_E_NAME);
+    ex->seg = e[MODP_E_SEG];
+    ex->type = e[MODP_E_TYPE];
+    ex->name = 0;
+
+    if (ex->seg == MODP_SEG_CODE) {
+        uint32_t thumb = img->arch == MODP_ARCH_ARM ? 1u : 0u;
+        limit = ex->value & ~thumb;
+        if (limit >= img->code_size)
+            return MODLOAD_ERR_EXPORT;
+    } else if (ex->seg != MODP_SEG_DATA || ex->value > img->data_size + img->bss_size) {
+        return MODLOAD_ERR_EXPORT;
+    }
+    if (ex->type != MODP_SYM_FUNC && ex->type != MODP_SYM_OBJECT)
+        return MODLOAD_ERR_EXPORT;
+    if (img->flags & MODP_F_STRIPPED)
+        return name == MODP_NO_NAME ? MODLOAD_OK : MODLOAD_ERR_EXPORT;
+    if (name >= img->strtab_size || !find_nul(img->strtab + name, img->strtab + img->strtab_size))
+        return MODLOAD_ERR_EXPORT;
+    ex->name = (const char *)img->strtab + name;
+    if (modload_hash(ex->name) != ex->hash)
+        return MODLOAD_ERR_EXPORT;
+    return MODLOAD_OK;
+}
+
+/* Sorted by hash then name, no two alike (by name, or by hash if stripped). */
+static int check_exports(const modload_image *img)
+{
+    modload_export prev, cur;
+    uint32_t i;
+    int rc;
+
+    for (i = 0; i < img->nexports; i++) {
+        if ((rc = modload_export_at(img, i, &cur)) != MODLOAD_OK)
+            return rc;
+        if (i && (prev.hash > cur.hash ||
+                  (prev.hash == cur.hash && (!cur.name || name_cmp(prev.name, cur.name) >= 0))))
+            return MODLOAD_ERR_EXPORT;
+        prev = cur;
+    }
+    return MODLOAD_OK;
+}
+
+int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
+{
+    const uint8_t *p;
+    uint32_t left;
+
+    if (*pos >= img->meta_size)
+        return 0;
+    p = img->meta + *pos;
+    left = img->meta_size - *pos;
+    if (left < 3)
+        return -MODLOAD_ERR_META;
+    m->type = p[0];
+    m->len = (uint16_t)modload_rd16(p + 1);
+    m->bytes = p + 3;
+    if (m->type == 0 || m->len > left - 3)
+        return -MODLOAD_ERR_META;
+    /* Strings: one NUL, at the end. */
+    if (m->type == MODP_META_NAME || m->type == MODP_META_DESCRIPTION ||
+        m->type == MODP_META_VERSION || m->type == MODP_META_TOOL) {
+        uint32_t i;
+        if (m->len == 0 || m->bytes[m->len - 1] != 0)
+            return -MODLOAD_ERR_META;
+        for (i = 0; i + 1u < m->len; i++)
+            if (m->bytes[i] == 0)
+                return -MODLOAD_ERR_META;
+    }
+    *pos += 3u + m->len;
+    return 1;
+}
+
+/* ---- validation ---------------------------------------------------------- */
+
+int modload_check_nocrc(const void *image, size_t len, modload_image *img)
+{
+    uint32_t pos = 0;
+    modload_meta m;
+    int rc;
+
+    if (!image || !img)
+        return MODLOAD_ERR_ARG;
+    if ((rc = parse_header((const uint8_t *)image, len, img)) != MODLOAD_OK ||
+        (rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
+        return rc;
+    while ((rc = modload_meta_next(img, &pos, &m)) > 0)
+        ;
+    return rc < 0 ? -rc : MODLOAD_OK;
+}
+
+int modload_check(const void *image, size_t len, modload_image *img)
+{
+    int rc = modload_check_nocrc(image, len, img);
+
+    /* A header that passed gives the size to check; a corrupted one fails
+     * above, which is as safe and more precise than "bad CRC". */
+    if (rc == MODLOAD_OK && modload_crc32(0, img->base, img->size - 4u) != img->crc)
+        rc = MODLOAD_ERR_CRC;
+    return rc;
+}
+
+uint32_t modload_region_size(const modload_image *img)
+{
+    return img->data_offset + img->data_size + img->bss_size;
+}
+
+uint32_t modload_region_align(const modload_image *img)
+{
+    return img->code_align > img->data_align ? img->code_align : img->data_align;
+}
+
+uint32_t modload_symtab_size(const modload_image *img)
+{
+    return img->nexports * MODP_EXPORT_SIZE + img->strtab_size;
+}
+
+/* ---- placement and loading ----------------------------------------------- */
+
+int modload_place_region(const modload_image *img, void *mem, uint32_t room,
+                         modload_addr run, modload_place *pl)
+{
+    if (!img || !mem || !pl)
+        return MODLOAD_ERR_ARG;
+    if (room < modload_region_size(img))
+        return MODLOAD_ERR_SPACE;
+    if (run & (modload_region_align(img) - 1u))
+        return MODLOAD_ERR_ALIGN;
+    memset(pl, 0, sizeof *pl);
+    pl->code_write = mem;
+    pl->code_run = run;
+    pl->code_room = img->data_offset;
+    pl->data_write = (uint8_t *)mem + img->data_offset;
+    pl->data_run = run + img->data_offset;
+    pl->data_room = img->data_size + img->bss_size;
+    return MODLOAD_OK;
+}
+
+int modload_lookup(const modload_symbol *syms, uint32_t nsyms, const char *name,
+                   uint32_t hash, modload_addr *addr)
+{
+    uint32_t lo = 0, hi = nsyms, i;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (syms[mid].hash < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    /* lo is the first entry with this hash; confirm the name among them. A
+     * stripped name ("") binds only when the hash is unambiguous. */
+    for (i = lo; i < nsyms && syms[i].hash == hash; i++) {
+        if (*name ? name_cmp(syms[i].name, name) == 0
+                  : (i + 1 == nsyms || syms[i + 1].hash != hash)) {
+            *addr = syms[i].addr;
+            return MODLOAD_OK;
+        }
+        if (!*name)
+            break;
+    }
+    return MODLOAD_ERR_NOT_FOUND;
+}
+
+typedef struct load_state {
+    modload_walker w;         /* first: the walker callbacks get this back */
+    const modload_place *pl;
+    const modload_env *env;
+    modload_addr import_addr;
+} load_state;
+
+static int bind_import(modload_walker *w, const modload_import *imp)
+{
+    load_state *s = (load_state *)w;
+    const modload_env *env = s->env;
+
+    if (env->syms && modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
+        return MODLOAD_OK;
+    if (env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
+        return MODLOAD_OK;
+    return MODLOAD_ERR_UNRESOLVED;
+}
+
+static int apply_fixup(modload_walker *w, const modload_fixup *fx)
+{
+    load_state *s = (load_state *)w;
+    uint8_t *seg = (uint8_t *)(fx->seg == MODP_SEG_CODE ? s->pl->code_write : s->pl->data_write);
+    uint8_t *site;
+    modload_addr value = fx->target == MODP_TGT_CODE   ? s->pl->code_run
+                         : fx->target == MODP_TGT_DATA ? s->pl->data_run
+                                                       : s->import_addr;
+
+    if (!seg) /* code executed in place cannot be patched */
+        return MODLOAD_ERR_PLACEMENT;
+    site = seg + fx->offset;
+    switch (fx->kind) {
+    case MODP_FIX_WORD32:
+        modload_wr32(site, modload_rd32(site) + (uint32_t)value);
+        return MODLOAD_OK;
+#if MODLOAD_KINDS_64
+    case MODP_FIX_WORD64: {
+        uint64_t v = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + (uint64_t)value;
+        modload_wr32(site, (uint32_t)v);
+        modload_wr32(site + 4, (uint32_t)(v >> 32));
+        return MODLOAD_OK;
+    }
+#endif
+#if MODLOAD_KINDS_ARM
+    case MODP_FIX_THM_MOVW_MOVT:
+    case MODP_FIX_ARM_MOVW_MOVT:
+        return modload_apply_arm(fx->kind, site, seg + fx->offset2, (uint32_t)value);
+#endif
+    default:
+        return MODLOAD_ERR_FIXUP_KIND;
+    }
+}
+
+int modload_load(const modload_image *img, const modload_place *pl,
+                 const modload_env *env, modload_module *mod)
+{
+    static const modload_env no_env;
+    load_state s;
+    uint32_t data_total = img ? img->data_size + img->bss_size : 0;
+    int rc;
+
+    if (!img || !pl || !mod || !pl->data_write)
+        return MODLOAD_ERR_ARG;
+    if (!env)
+        env = &no_env;
+
+    /* Check every room and alignment before the first write. */
+    if ((pl->code_write && pl->code_room < img->code_size) || pl->data_room < data_total ||
+        (pl->symtab_write && pl->symtab_room < modload_symtab_size(img)))
+        return MODLOAD_ERR_SPACE;
+    if ((pl->code_run & (img->code_align - 1u)) || (pl->data_run & (img->data_align - 1u)))
+        return MODLOAD_ERR_ALIGN;
+    if ((!pl->code_write && !(img->flags & MODP_F_XIP)) ||
+        (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
+        return MODLOAD_ERR_PLACEMENT;
+
+    if (pl->code_write) {
+        uint32_t pad = (pl->code_room < img->data_offset ? pl->code_room : img->data_offset) - img->code_size;
+        memcpy(pl->code_write, img->code, img->code_size);
+        memset((uint8_t *)pl->code_write + img->code_size, 0, pad);
+    }
+    memcpy(pl->data_write, img->data, img->data_size);
+    memset((uint8_t *)pl->data_write + img->data_size, 0, img->bss_size);
+
+    s.w.import = bind_import;
+    s.w.fixup = apply_fixup;
+    s.pl = pl;
+    s.env = env;
+    s.import_addr = 0;
+    if ((rc = modload_walk(img, &s.w)) != MODLOAD_OK)
+        return rc;
+    if (pl->code_write && env->sync_code)
+        env->sync_code(env->ctx, pl->code_run, img->code_size);
+
+    mod->code_run = pl->code_run;
+    mod->data_run = pl->data_run;
+    mod->entry = img->entry;
+    mod->exit = img->exit;
+    mod->nexports = img->nexports;
+    mod->exports = img->exports;
+    mod->strtab = img->strtab;
+    mod->strtab_size = img->strtab_size;
+    if (pl->symtab_write) {
+        /* Exports and names are adjacent in the image: one copy keeps both. */
+        memcpy(pl->symtab_write, img->exports, modload_symtab_size(img));
+        mod->exports = (const uint8_t *)pl->symtab_write;
+        mod->strtab = mod->exports + img->nexports * MODP_EXPORT_SIZE;
+    }
+    return MODLOAD_OK;
+}
+
+modload_addr modload_entry(const modload_module *mod)
+{
+    return mod->entry == MODP_NONE ? 0 : mod->code_run + mod->entry;
+}
+
+modload_addr modload_exit(const modload_module *mod)
+{
+    return mod->exit == MODP_NONE ? 0 : mod->code_run + mod->exit;
+}
+
+int modload_find(const modload_module *mod, const char *name, modload_addr *addr)
+{
+    uint32_t hash = modload_hash(name), lo = 0, hi = mod->nexports;
+
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (modload_rd32(mod->exports + mid * MODP_EXPORT_SIZE) < hash)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (; lo < mod->nexports; lo++) {
+        const uint8_t *e = mod->exports + lo * MODP_EXPORT_SIZE;
+        uint32_t off = modload_rd16(e + MODP_E_NAME);
+        if (modload_rd32(e) != hash)
+            break;
+        /* Names were checked to be terminated inside the string table. */
+        if (off == MODP_NO_NAME || name_cmp((const char *)mod->strtab + off, name) == 0) {
+            *addr = (e[MODP_E_SEG] == MODP_SEG_CODE ? mod->code_run : mod->data_run) +
+                    modload_rd32(e + MODP_E_VALUE);
+            return MODLOAD_OK;
+        }
+    }
+    return MODLOAD_ERR_NOT_FOUND;
+}

@@ -1,0 +1,68 @@
+/* modload_internal.h - what modload's files share and callers need not see. */
+#ifndef MODLOAD_INTERNAL_H
+#define MODLOAD_INTERNAL_H
+
+#include "modload.h"
+
+/* The only libc modload uses; declared here so that no libc header is needed. */
+void *memcpy(void *dst, const void *src, size_t n);
+void *memset(void *dst, int c, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+
+/* Which ISA this build loads, and which ISA-specific fixup kinds it has.
+ * A host build reads images of every ISA. */
+#if defined(MODLOAD_HOST)
+#  define MODLOAD_KINDS_ARM 1
+#  define MODLOAD_KINDS_64 1
+#elif defined(__arm__) || defined(__thumb__)
+#  define MODLOAD_ARCH MODP_ARCH_ARM
+#  define MODLOAD_KINDS_ARM 1
+#elif defined(__xtensa__)
+#  define MODLOAD_ARCH MODP_ARCH_XTENSA
+#elif defined(__riscv)
+#  define MODLOAD_ARCH MODP_ARCH_RISCV
+#  if __riscv_xlen == 64
+#    define MODLOAD_KINDS_64 1
+#  endif
+#elif defined(__x86_64__)
+#  define MODLOAD_ARCH MODP_ARCH_X86_64
+#  define MODLOAD_KINDS_64 1
+#elif defined(__i386__)
+#  define MODLOAD_ARCH MODP_ARCH_386
+#else
+#  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
+#endif
+
+/* Header runs are copied straight into struct fields (modload.c). */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#  error "modload needs a little-endian CPU (every supported ISA is)"
+#endif
+
+static inline uint32_t modload_rd16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+static inline uint32_t modload_rd32(const uint8_t *p)
+{
+    return modload_rd16(p) | modload_rd16(p + 2) << 16;
+}
+
+static inline void modload_wr16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static inline void modload_wr32(uint8_t *p, uint32_t v)
+{
+    modload_wr16(p, v);
+    modload_wr16(p + 2, v >> 16);
+}
+
+#if MODLOAD_KINDS_ARM
+/* Apply an ARM pair kind: MOVW at movw, MOVT at movt. */
+int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t value);
+#endif
+
+#endif
