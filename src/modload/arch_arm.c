@@ -4,56 +4,63 @@
  * a MOVW/MOVT pair. The 32-bit addend is split over the two immediates, so
  * the pair is patched as one value: the carry out of the low half must reach
  * the high half.
+ *
+ * An instruction is read as one little-endian word (a Thumb-2 instruction
+ * then reads as hw1 | hw2 << 16) and its 16-bit immediate is a list of bit
+ * fields, from the immediate's low bits up. One gather and one scatter loop
+ * serve both instruction sets.
  */
 #include "modload_internal.h"
 
-/* Thumb-2 MOVW (T3) / MOVT (T1): imm16 = imm4:i:imm3:imm8 over two halfwords. */
-static uint32_t thumb_imm16(const uint8_t *p)
+typedef struct imm_field {
+    uint8_t pos, len;
+} imm_field;
+
+typedef struct pair_encoding {
+    imm_field fields[4];
+    uint32_t opmask, movw, movt; /* instruction & opmask identifies each half */
+} pair_encoding;
+
+static const pair_encoding encodings[2] = {
+    /* Thumb-2 MOVW T3 / MOVT T1: imm16 = imm4:i:imm3:imm8. */
+    {{{16, 8}, {28, 3}, {10, 1}, {0, 4}}, 0x8000FBF0u, 0x0000F240u, 0x0000F2C0u},
+    /* ARM MOVW A2 / MOVT A1: imm16 = imm4:imm12 (an empty 4th field). */
+    {{{0, 12}, {16, 4}, {0, 0}, {0, 0}}, 0x0FF00000u, 0x03000000u, 0x03400000u},
+};
+
+static uint32_t get_imm16(const pair_encoding *e, uint32_t insn)
 {
-    uint32_t hw1 = modload_rd16(p), hw2 = modload_rd16(p + 2);
-    return (hw1 & 0xFu) << 12 | (hw1 >> 10 & 1u) << 11 | (hw2 >> 12 & 7u) << 8 | (hw2 & 0xFFu);
+    uint32_t imm = 0, shift = 0, i;
+
+    for (i = 0; i < 4; i++) {
+        imm |= (insn >> e->fields[i].pos & ((1u << e->fields[i].len) - 1u)) << shift;
+        shift += e->fields[i].len;
+    }
+    return imm;
 }
 
-static void thumb_set_imm16(uint8_t *p, uint32_t imm)
+static uint32_t set_imm16(const pair_encoding *e, uint32_t insn, uint32_t imm)
 {
-    uint32_t hw1 = modload_rd16(p), hw2 = modload_rd16(p + 2);
-    hw1 = (hw1 & ~0x040Fu) | (imm >> 12 & 0xFu) | (imm >> 11 & 1u) << 10;
-    hw2 = (hw2 & ~0x70FFu) | (imm >> 8 & 7u) << 12 | (imm & 0xFFu);
-    modload_wr16(p, hw1);
-    modload_wr16(p + 2, hw2);
-}
+    uint32_t i;
 
-/* ARM MOVW (A2) / MOVT (A1): imm16 = imm4:imm12. */
-static uint32_t arm_imm16(const uint8_t *p)
-{
-    uint32_t w = modload_rd32(p);
-    return (w >> 4 & 0xF000u) | (w & 0xFFFu);
-}
-
-static void arm_set_imm16(uint8_t *p, uint32_t imm)
-{
-    uint32_t w = modload_rd32(p);
-    modload_wr32(p, (w & 0xFFF0F000u) | (imm & 0xF000u) << 4 | (imm & 0xFFFu));
+    for (i = 0; i < 4; i++) {
+        uint32_t mask = ((1u << e->fields[i].len) - 1u) << e->fields[i].pos;
+        insn = (insn & ~mask) | (imm << e->fields[i].pos & mask);
+        imm >>= e->fields[i].len;
+    }
+    return insn;
 }
 
 int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t value)
 {
-    uint32_t v;
+    const pair_encoding *e = &encodings[kind == MODP_FIX_ARM_MOVW_MOVT];
+    uint32_t lo = modload_rd32(movw), hi = modload_rd32(movt), v;
 
-    if (kind == MODP_FIX_THM_MOVW_MOVT) {
-        /* Refuse anything that is not the pair the kind names. */
-        if ((modload_rd16(movw) & 0xFBF0u) != 0xF240u || (modload_rd16(movt) & 0xFBF0u) != 0xF2C0u)
-            return MODLOAD_ERR_FIXUP;
-        v = (thumb_imm16(movt) << 16 | thumb_imm16(movw)) + value;
-        thumb_set_imm16(movw, v & 0xFFFFu);
-        thumb_set_imm16(movt, v >> 16);
-        return MODLOAD_OK;
-    }
-    if ((modload_rd32(movw) & 0x0FF00000u) != 0x03000000u ||
-        (modload_rd32(movt) & 0x0FF00000u) != 0x03400000u)
+    /* Refuse anything that is not the pair the kind names. */
+    if ((lo & e->opmask) != e->movw || (hi & e->opmask) != e->movt)
         return MODLOAD_ERR_FIXUP;
-    v = (arm_imm16(movt) << 16 | arm_imm16(movw)) + value;
-    arm_set_imm16(movw, v & 0xFFFFu);
-    arm_set_imm16(movt, v >> 16);
+    v = (get_imm16(e, hi) << 16 | get_imm16(e, lo)) + value;
+    modload_wr32(movw, set_imm16(e, lo, v & 0xFFFFu));
+    modload_wr32(movt, set_imm16(e, hi, v >> 16));
     return MODLOAD_OK;
 }

@@ -9,6 +9,24 @@
 
 /* ---- small readers ---------------------------------------------------- */
 
+uint32_t modload_rd16(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
+}
+
+uint32_t modload_rd32(const uint8_t *p)
+{
+    return modload_rd16(p) | modload_rd16(p + 2) << 16;
+}
+
+void modload_wr32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
 /* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
 static int read_leb(const uint8_t **pp, const uint8_t *end, uint32_t *out, int is_signed)
 {

@@ -38,27 +38,11 @@ int memcmp(const void *a, const void *b, size_t n);
 #  error "modload needs a little-endian CPU (every supported ISA is)"
 #endif
 
-static inline uint32_t modload_rd16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static inline uint32_t modload_rd32(const uint8_t *p)
-{
-    return modload_rd16(p) | modload_rd16(p + 2) << 16;
-}
-
-static inline void modload_wr16(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-}
-
-static inline void modload_wr32(uint8_t *p, uint32_t v)
-{
-    modload_wr16(p, v);
-    modload_wr16(p + 2, v >> 16);
-}
+/* Little-endian fields at any alignment (modload.c); out of line, as they
+ * are called from many places and a byte-wise access is not small. */
+uint32_t modload_rd16(const uint8_t *p);
+uint32_t modload_rd32(const uint8_t *p);
+void modload_wr32(uint8_t *p, uint32_t v);
 
 #if MODLOAD_KINDS_ARM
 /* Apply an ARM pair kind: MOVW at movw, MOVT at movt. */

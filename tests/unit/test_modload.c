@@ -1,0 +1,700 @@
+/* test_modload.c - modload's decoder and loader on hand-assembled images.
+ *
+ * Images here are assembled byte by byte from formats/image-format.md, not
+ * by modpack, so that a bug shared by the encoder and decoder cannot hide.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "modload.h"
+
+/* ---- an image assembler ------------------------------------------------ */
+
+typedef struct part {
+    const uint8_t *bytes;
+    uint32_t size;
+} part;
+
+typedef struct spec {
+    uint16_t flags, arch;
+    uint32_t bss, data_offset, entry, exit;
+    uint8_t code_align, data_align;
+    part code, data, fixups, exports, strtab, meta;
+    uint32_t nfixups, nimports, nexports;
+} spec;
+
+static uint8_t image[4096];
+
+static void put16(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    put16(p, v);
+    put16(p + 2, v >> 16);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void recrc(uint32_t size)
+{
+    put32(image + size - 4, modload_crc32(0, image, size - 4));
+}
+
+static uint32_t build(const spec *s)
+{
+    uint32_t n = 72;
+    const part *parts[] = {&s->code, &s->data, &s->fixups, &s->exports, &s->strtab, &s->meta};
+    size_t i;
+
+    memset(image, 0, sizeof image);
+    memcpy(image, "MODP", 4);
+    image[4] = 1;
+    image[5] = 0;
+    put16(image + 6, 72);
+    put16(image + 8, s->arch ? s->arch : MODP_ARCH_ARM);
+    put16(image + 10, s->flags);
+    for (i = 0; i < 6; i++) {
+        if (parts[i]->size)
+            memcpy(image + n, parts[i]->bytes, parts[i]->size);
+        n += parts[i]->size;
+    }
+    n += 4;
+    put32(image + 16, n);
+    put32(image + 20, s->code.size);
+    put32(image + 24, s->data.size);
+    put32(image + 28, s->bss);
+    put32(image + 32, s->data_offset ? s->data_offset : (s->code.size + 7u) & ~7u);
+    image[36] = s->code_align;
+    image[37] = s->data_align;
+    put32(image + 40, s->entry);
+    put32(image + 44, s->exit);
+    put32(image + 48, s->fixups.size);
+    put32(image + 52, s->nfixups);
+    put32(image + 56, s->nimports);
+    put32(image + 60, s->nexports);
+    put32(image + 64, s->strtab.size);
+    put32(image + 68, s->meta.size);
+    recrc(n);
+    return n;
+}
+
+#define PART(a) {a, sizeof a}
+
+/* A module with code, data and bss; WORD32 fixups into both segments from
+ * both segments (a gap, a run, units of 4 and 8), one import and two
+ * exports. Sites hold offsets (addends) as modpack leaves them. */
+static const uint8_t code1[16] = {
+    0x00, 0xBF, 0x00, 0xBF,  /* nop nop */
+    0x08, 0x00, 0x00, 0x00,  /* code+4:  -> code + 8 */
+    0x04, 0x00, 0x00, 0x00,  /* code+8:  -> data + 4 */
+    0x02, 0x00, 0x00, 0x00,  /* code+12: -> fw_get + 2 */
+};
+static const uint8_t data1[12] = {
+    0x01, 0x00, 0x00, 0x00,  /* data+0: -> code + 1 (a Thumb pointer) */
+    0x05, 0x00, 0x00, 0x00,  /* data+4: -> code + 5 */
+    0x10, 0x00, 0x00, 0x00,  /* data+8: -> data + 16 (in bss) */
+};
+static uint8_t fix1[] = {
+    MODP_TGT_CODE, 2,
+    MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 1 << 1,        /* gap 1 word: code+4 */
+    MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, (1 << 1) | 1,  /* run of 2: data+0, +4 */
+    MODP_TGT_DATA, 2,
+    MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 2 << 1,        /* code+8 */
+    MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 3), 1, 1 << 1,        /* gap 1 of 8: data+8 */
+    MODP_TGT_IMPORT, 0, 0, 0, 0, 6, 'f', 'w', '_', 'g', 'e', 't', 0, 1, /* hash set in setup */
+    MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 3 << 1,        /* code+12 */
+};
+#define FIX1_HASH_AT 17
+static uint8_t exp1[24];
+static const uint8_t str1[] = "tick\0counter";
+static const uint8_t meta1[] = {MODP_META_NAME, 5, 0, 'd', 'e', 'm', 'o', 0,
+                                MODP_META_BUILD_ID, 2, 0, 0xAB, 0xCD};
+
+static void export_entry(uint8_t *e, const char *name, uint32_t value, uint16_t stroff,
+                         uint8_t seg, uint8_t type)
+{
+    put32(e, modload_hash(name));
+    put32(e + 4, value);
+    put16(e + 8, stroff);
+    e[10] = seg;
+    e[11] = type;
+}
+
+static spec spec1(void)
+{
+    spec s;
+    uint8_t *tick = exp1, *counter = exp1 + 12;
+
+    put32(fix1 + FIX1_HASH_AT, modload_hash("fw_get"));
+    if (modload_hash("tick") > modload_hash("counter"))
+        tick = exp1 + 12, counter = exp1;
+    export_entry(tick, "tick", 1, 0, MODP_SEG_CODE, MODP_SYM_FUNC);
+    export_entry(counter, "counter", 16, 5, MODP_SEG_DATA, MODP_SYM_OBJECT);
+
+    memset(&s, 0, sizeof s);
+    s.flags = MODP_F_SPLIT;
+    s.code = (part)PART(code1);
+    s.data = (part)PART(data1);
+    s.bss = 8;
+    s.code_align = 2;
+    s.data_align = 3;
+    s.entry = 1;
+    s.exit = MODP_NONE;
+    s.fixups = (part)PART(fix1);
+    s.nfixups = 6;
+    s.nimports = 1;
+    s.exports = (part)PART(exp1);
+    s.nexports = 2;
+    s.strtab = (part){str1, sizeof str1};
+    s.meta = (part)PART(meta1);
+    return s;
+}
+
+static int resolve_fw(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
+{
+    (void)ctx;
+    if (strcmp(name, "fw_get") != 0 || hash != modload_hash("fw_get"))
+        return -1;
+    *addr = 0x08001000u;
+    return 0;
+}
+
+static const modload_env env1 = {NULL, 0, resolve_fw, NULL, NULL};
+
+#define GUARD 64
+static uint8_t arena[GUARD + 256 + GUARD];
+
+static void guards_intact(uint32_t used)
+{
+    uint32_t i;
+    for (i = 0; i < GUARD; i++)
+        assert_int_equal(arena[i], 0xEE);
+    for (i = GUARD + used; i < sizeof arena; i++)
+        assert_int_equal(arena[i], 0xEE);
+}
+
+static void test_check_fields(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    (void)state;
+
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(img.size, n);
+    assert_int_equal(img.code_size, 16);
+    assert_int_equal(img.data_size, 12);
+    assert_int_equal(img.bss_size, 8);
+    assert_int_equal(img.data_offset, 16);
+    assert_int_equal(img.code_align, 4);
+    assert_int_equal(img.data_align, 8);
+    assert_int_equal(img.nfixups, 6);
+    assert_int_equal(modload_region_size(&img), 36);
+    assert_int_equal(modload_region_align(&img), 8);
+    assert_int_equal(modload_symtab_size(&img), 24 + sizeof str1);
+    /* A longer buffer is fine: bytes after image_size are not the image. */
+    assert_int_equal(modload_check(image, n + 100, &img), MODLOAD_OK);
+}
+
+static void test_load_one_region(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    const modload_addr run = 0x20000100u;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_addr a;
+    uint8_t *mem = arena + GUARD;
+    (void)state;
+
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, run, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    guards_intact(36);
+
+    assert_int_equal(get32(mem + 4), run + 8);
+    assert_int_equal(get32(mem + 8), run + 16 + 4);
+    assert_int_equal(get32(mem + 12), 0x08001000u + 2);
+    assert_int_equal(get32(mem + 16), run + 1);
+    assert_int_equal(get32(mem + 20), run + 5);
+    assert_int_equal(get32(mem + 24), run + 16 + 16);
+    assert_int_equal(get32(mem + 28), 0); /* bss zeroed */
+    assert_int_equal(get32(mem + 32), 0);
+    assert_int_equal(modload_entry(&mod), run + 1);
+    assert_int_equal(modload_exit(&mod), 0);
+
+    assert_int_equal(modload_find(&mod, "tick", &a), MODLOAD_OK);
+    assert_int_equal(a, run + 1);
+    assert_int_equal(modload_find(&mod, "counter", &a), MODLOAD_OK);
+    assert_int_equal(a, run + 16 + 16);
+    assert_int_equal(modload_find(&mod, "nope", &a), MODLOAD_ERR_NOT_FOUND);
+}
+
+static void test_load_split_and_symtab_copy(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_addr a;
+    uint8_t code[16], data[20], symtab[64];
+    (void)state;
+
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    memset(&pl, 0, sizeof pl);
+    pl.code_write = code;
+    pl.code_run = 0x40000000u;
+    pl.code_room = sizeof code;
+    pl.data_write = data;
+    pl.data_run = 0x3FFB0000u;
+    pl.data_room = sizeof data;
+    pl.symtab_write = symtab;
+    pl.symtab_room = sizeof symtab;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    assert_int_equal(get32(code + 8), 0x3FFB0004u);
+    assert_int_equal(get32(data + 0), 0x40000001u);
+    assert_int_equal(get32(data + 8), 0x3FFB0010u);
+
+    /* Symbols come from the copy once the image is gone. */
+    memset(image, 0, sizeof image);
+    assert_int_equal(modload_find(&mod, "counter", &a), MODLOAD_OK);
+    assert_int_equal(a, 0x3FFB0010u);
+}
+
+static void test_placement_errors(void **state)
+{
+    spec s = spec1();
+    uint32_t n;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[64];
+    (void)state;
+
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 35, 0x1000, &pl), MODLOAD_ERR_SPACE);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1004, &pl), MODLOAD_ERR_ALIGN);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
+    pl.data_room = 19;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_SPACE);
+    pl.data_room = 20;
+    pl.data_run += 8; /* apart from code: a split */
+    pl.symtab_write = mem;
+    pl.symtab_room = 3;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_SPACE);
+    pl.symtab_write = NULL;
+    pl.code_write = NULL; /* execute in place: not allowed, code has fixups */
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PLACEMENT);
+
+    /* Without the SPLIT capability a split is refused. */
+    s.flags = 0;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
+    pl.data_run += 8;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PLACEMENT);
+    /* A run address misaligned for data. */
+    pl.data_run -= 4;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_ALIGN);
+}
+
+/* XIP: an image whose code has no fixups runs from its own bytes; the XIP
+ * flag alone is not trusted, a code fixup is still refused. */
+static void test_xip(void **state)
+{
+    static const uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, 1};
+    static const uint8_t code[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t data[8] = {4, 0, 0, 0, 0, 0, 0, 0};
+    spec s;
+    uint32_t n;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t dmem[8];
+    (void)state;
+
+    memset(&s, 0, sizeof s);
+    s.flags = MODP_F_XIP | MODP_F_SPLIT;
+    s.code = (part)PART(code);
+    s.data = (part)PART(data);
+    s.fixups = (part)PART(fix);
+    s.nfixups = 1;
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    memset(&pl, 0, sizeof pl);
+    pl.code_run = 0x08010000u;
+    pl.data_write = dmem;
+    pl.data_run = 0x20000000u;
+    pl.data_room = sizeof dmem;
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+    assert_int_equal(get32(dmem), 0x08010004u);
+
+    s.flags = MODP_F_XIP | MODP_F_SPLIT;
+    image[72 + 8 + 8 + 2] = MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2);
+    recrc(n);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_PLACEMENT);
+}
+
+static void test_imports(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[36];
+    modload_symbol syms[3];
+    modload_env env;
+    (void)state;
+
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
+
+    /* Nothing to bind with. */
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_UNRESOLVED);
+
+    /* A sorted firmware table. */
+    syms[0] = (modload_symbol){modload_hash("fw_get"), "fw_get", 0x5000};
+    syms[1] = (modload_symbol){modload_hash("fw_put"), "fw_put", 0x6000};
+    if (syms[0].hash > syms[1].hash) {
+        modload_symbol t = syms[0];
+        syms[0] = syms[1];
+        syms[1] = t;
+    }
+    memset(&env, 0, sizeof env);
+    env.syms = syms;
+    env.nsyms = 2;
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 12), 0x5002u);
+
+    /* A table entry with the right hash and another name never binds. */
+    syms[0] = (modload_symbol){modload_hash("fw_get"), "fw_gex", 0x7000};
+    env.nsyms = 1;
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_UNRESOLVED);
+    assert_int_equal(modload_lookup(syms, 1, "fw_get", modload_hash("fw_get"), &(modload_addr){0}),
+                     MODLOAD_ERR_NOT_FOUND);
+    /* Two entries with one hash: the name decides. */
+    syms[1] = (modload_symbol){modload_hash("fw_get"), "fw_get", 0x8000};
+    env.nsyms = 2;
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 12), 0x8002u);
+    /* ... and a stripped name binds only an unambiguous hash. */
+    {
+        modload_addr a = 0;
+        assert_int_equal(modload_lookup(syms, 2, "", modload_hash("fw_get"), &a), MODLOAD_ERR_NOT_FOUND);
+        assert_int_equal(modload_lookup(syms + 1, 1, "", modload_hash("fw_get"), &a), MODLOAD_OK);
+        assert_int_equal(a, 0x8000u);
+    }
+}
+
+/* MOVW/MOVT pairs: encodings from arm-none-eabi-as. The addend 0x1234FFFF
+ * plus 0x00010001 carries into the high half: 0x12360000. */
+static void test_movw_movt(void **state)
+{
+    static const uint8_t thumb[12] = {0x4F, 0xF6, 0xFF, 0x70,  /* movw r0, #0xffff */
+                                      0x00, 0xBF, 0x00, 0xBF,  /* nop; nop */
+                                      0xC1, 0xF2, 0x34, 0x20}; /* movt r0, #0x1234 */
+    static const uint8_t thumb_done[12] = {0x40, 0xF2, 0x00, 0x00, 0x00, 0xBF, 0x00, 0xBF,
+                                           0xC1, 0xF2, 0x36, 0x20};
+    static const uint8_t arm[8] = {0xFF, 0x1F, 0x0F, 0xE3,   /* movt r1, #0x1234 first */
+                                   0x34, 0x12, 0x41, 0xE3};
+    static const uint8_t arm_done[8] = {0x00, 0x10, 0x00, 0xE3, 0x36, 0x12, 0x41, 0xE3};
+    uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 1), 1, 0, 4};
+    spec s;
+    uint32_t n;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[16];
+    (void)state;
+
+    memset(&s, 0, sizeof s);
+    s.code = (part)PART(thumb);
+    s.fixups = (part){fix, sizeof fix};
+    s.nfixups = 1;
+    s.entry = s.exit = MODP_NONE;
+    s.data_offset = 16;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    /* code_run 0x00010001 is not possible (alignment 1 is): use data_run. */
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+    assert_memory_equal(mem, thumb_done, 12);
+
+    /* The pair kind refuses instructions that are not MOVW then MOVT. */
+    fix[4] = 2; /* first site now at the nops, second still the MOVT */
+    fix[5] = 2;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_FIXUP);
+
+    /* ARM state, second site given by a delta of one word. */
+    fix[2] = MODP_G_HEAD(MODP_FIX_ARM_MOVW_MOVT, MODP_SEG_CODE, 2);
+    fix[4] = 0;
+    fix[5] = 1;
+    s.code = (part)PART(arm);
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+    assert_memory_equal(mem, arm_done, 8);
+
+    /* A negative delta: MOVT before MOVW. */
+    {
+        static const uint8_t swapped[8] = {0x34, 0x12, 0x41, 0xE3, 0xFF, 0x1F, 0x0F, 0xE3};
+        static const uint8_t swapped_done[8] = {0x36, 0x12, 0x41, 0xE3, 0x00, 0x10, 0x00, 0xE3};
+        fix[4] = 1 << 1 >> 1; /* gap 1 word */
+        fix[5] = 0x7F;        /* sleb -1 */
+        s.code = (part)PART(swapped);
+        n = build(&s);
+        assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+        assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+        assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+        assert_memory_equal(mem, swapped_done, 8);
+    }
+}
+
+static void test_word64(void **state)
+{
+    static const uint8_t code[16] = {0, 0, 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
+    static const uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_WORD64, MODP_SEG_CODE, 2), 1, 1 << 1};
+    spec s;
+    uint32_t n;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[16];
+    (void)state;
+
+    memset(&s, 0, sizeof s);
+    s.arch = MODP_ARCH_ARM; /* the host build reads every kind */
+    s.code = (part)PART(code);
+    s.fixups = (part)PART(fix);
+    s.nfixups = 1;
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x20, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+    /* 0xFFFFFFFFF0 + 0x20 = 0x10000000010: the carry crosses the halves. */
+    assert_int_equal(get32(mem + 4), 0x00000010u);
+    assert_int_equal(get32(mem + 8), 0x00000100u);
+}
+
+static void test_metadata_and_exports(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s), pos = 0, i;
+    modload_image img;
+    modload_meta m;
+    modload_export ex;
+    int seen = 0;
+    (void)state;
+
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_meta_next(&img, &pos, &m), 1);
+    assert_int_equal(m.type, MODP_META_NAME);
+    assert_string_equal((const char *)m.bytes, "demo");
+    assert_int_equal(modload_meta_next(&img, &pos, &m), 1);
+    assert_int_equal(m.type, MODP_META_BUILD_ID);
+    assert_int_equal(m.len, 2);
+    assert_int_equal(modload_meta_next(&img, &pos, &m), 0);
+    for (i = 0; i < img.nexports; i++) {
+        assert_int_equal(modload_export_at(&img, i, &ex), MODLOAD_OK);
+        if (strcmp(ex.name, "counter") == 0)
+            seen |= 1, assert_int_equal(ex.seg, MODP_SEG_DATA), assert_int_equal(ex.value, 16);
+        if (strcmp(ex.name, "tick") == 0)
+            seen |= 2, assert_int_equal(ex.type, MODP_SYM_FUNC);
+    }
+    assert_int_equal(seen, 3);
+}
+
+/* ---- malformed images: each gives its own error ---------------------- */
+
+typedef void (*mutator)(uint8_t *img, uint32_t n);
+
+static int check_mutated(mutator f, int fix_crc)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+
+    f(image, n);
+    if (fix_crc)
+        recrc(n);
+    return modload_check(image, n, &img);
+}
+
+static void m_magic(uint8_t *p, uint32_t n) { (void)n; p[0] = 'X'; }
+static void m_major(uint8_t *p, uint32_t n) { (void)n; p[4] = 2; }
+static void m_arch(uint8_t *p, uint32_t n) { (void)n; put16(p + 8, 8); }
+static void m_flags(uint8_t *p, uint32_t n) { (void)n; put16(p + 10, 0x0100); }
+static void m_reserved(uint8_t *p, uint32_t n) { (void)n; p[38] = 1; }
+static void m_align(uint8_t *p, uint32_t n) { (void)n; p[36] = 13; }
+static void m_hsize(uint8_t *p, uint32_t n) { (void)n; put16(p + 6, 76); }
+static void m_size_sum(uint8_t *p, uint32_t n) { (void)n; put32(p + 52 - 4, 1 + get32(p + 48)); }
+static void m_data_off(uint8_t *p, uint32_t n) { (void)n; put32(p + 32, 8); }
+static void m_data_misal(uint8_t *p, uint32_t n) { (void)n; put32(p + 32, 20); }
+static void m_region_2g(uint8_t *p, uint32_t n) { (void)n; put32(p + 28, 0x7FFFFFF0u); }
+static void m_entry(uint8_t *p, uint32_t n) { (void)n; put32(p + 40, 16); }
+static void m_exports_wrap(uint8_t *p, uint32_t n) { (void)n; put32(p + 60, 0x15555556u); }
+static void m_crc(uint8_t *p, uint32_t n) { p[n - 1] ^= 1; }
+/* fixup stream: offsets from the stream start (72 + 16 + 12 = 100) */
+#define FX 100
+static void m_target(uint8_t *p, uint32_t n) { (void)n; p[FX] = 3; }
+static void m_kind(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] = 9; }
+static void m_head7(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] |= 0x80; }
+static void m_range(uint8_t *p, uint32_t n) { (void)n; p[FX + 4] = 4 << 1; } /* code+16 */
+static void m_range_last(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] = MODP_G_HEAD(0, 0, 0); p[FX + 4] = 13 << 1; } /* code+13..16 */
+static void m_run(uint8_t *p, uint32_t n) { (void)n; p[FX + 7] = (3 << 1) | 1; } /* 4 words from data+0: the last at 12 */
+/* ngroups as a 5-byte LEB128 whose value needs 33 bits */
+static void m_leb(uint8_t *p, uint32_t n) { (void)n; memcpy(p + FX + 1, "\x80\x80\x80\x80\x10", 5); }
+static void m_count(uint8_t *p, uint32_t n) { (void)n; put32(p + 52, 7); }
+static void m_nimports(uint8_t *p, uint32_t n) { (void)n; put32(p + 56, 2); }
+static void m_import_nul(uint8_t *p, uint32_t n) { (void)n; p[FX + 28] = 'x'; } /* NUL after fw_get */
+static void m_import_len(uint8_t *p, uint32_t n) { (void)n; p[FX + 21] = 3; } /* "fw_" then 'g' */
+static void m_import_hash(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] ^= 1; }
+static void m_strip_named(uint8_t *p, uint32_t n) { (void)n; put16(p + 10, MODP_F_SPLIT | MODP_F_STRIPPED); }
+#define EX (FX + (uint32_t)sizeof fix1)
+static void m_export_seg(uint8_t *p, uint32_t n) { (void)n; p[EX + 10] = 2; p[EX + 22] = 2; }
+static void m_export_order(uint8_t *p, uint32_t n)
+{
+    uint8_t t[12];
+    (void)n;
+    memcpy(t, p + EX, 12);
+    memcpy(p + EX, p + EX + 12, 12);
+    memcpy(p + EX + 12, t, 12);
+}
+static void m_export_name(uint8_t *p, uint32_t n) { (void)n; put16(p + EX + 8, 200); put16(p + EX + 20, 200); }
+static void m_export_value(uint8_t *p, uint32_t n) { (void)n; put32(p + EX + 4, 0x1000); put32(p + EX + 16, 0x1000); }
+static void m_strtab_nul(uint8_t *p, uint32_t n) { (void)n; p[EX + 24 + 12] = 'x'; }
+#define MT (EX + 24 + (uint32_t)sizeof str1)
+static void m_meta_len(uint8_t *p, uint32_t n) { (void)n; p[MT + 1] = 200; }
+static void m_meta_type0(uint8_t *p, uint32_t n) { (void)n; p[MT] = 0; }
+static void m_meta_nul(uint8_t *p, uint32_t n) { (void)n; p[MT + 7] = 'x'; }
+
+static void test_malformed(void **state)
+{
+    static const struct {
+        mutator f;
+        int err;
+    } cases[] = {
+        {m_magic, MODLOAD_ERR_MAGIC},         {m_major, MODLOAD_ERR_VERSION},
+        {m_arch, MODLOAD_ERR_ARCH},           {m_flags, MODLOAD_ERR_HEADER},
+        {m_reserved, MODLOAD_ERR_HEADER},     {m_align, MODLOAD_ERR_HEADER},
+        {m_hsize, MODLOAD_ERR_HEADER},        {m_size_sum, MODLOAD_ERR_HEADER},
+        {m_data_off, MODLOAD_ERR_HEADER},     {m_data_misal, MODLOAD_ERR_HEADER},
+        {m_region_2g, MODLOAD_ERR_HEADER},    {m_entry, MODLOAD_ERR_HEADER},
+        {m_exports_wrap, MODLOAD_ERR_HEADER}, {m_target, MODLOAD_ERR_FIXUP},
+        {m_kind, MODLOAD_ERR_FIXUP_KIND},     {m_head7, MODLOAD_ERR_FIXUP},
+        {m_range, MODLOAD_ERR_FIXUP_RANGE},   {m_range_last, MODLOAD_ERR_FIXUP_RANGE},
+        {m_run, MODLOAD_ERR_FIXUP_RANGE},     {m_leb, MODLOAD_ERR_FIXUP},
+        {m_count, MODLOAD_ERR_FIXUP},         {m_nimports, MODLOAD_ERR_FIXUP},
+        {m_import_nul, MODLOAD_ERR_IMPORT},   {m_import_len, MODLOAD_ERR_IMPORT},
+        {m_import_hash, MODLOAD_ERR_IMPORT},  {m_strip_named, MODLOAD_ERR_IMPORT},
+        {m_export_seg, MODLOAD_ERR_EXPORT},   {m_export_order, MODLOAD_ERR_EXPORT},
+        {m_export_name, MODLOAD_ERR_EXPORT},  {m_export_value, MODLOAD_ERR_EXPORT},
+        {m_strtab_nul, MODLOAD_ERR_EXPORT},   {m_meta_len, MODLOAD_ERR_META},
+        {m_meta_type0, MODLOAD_ERR_META},     {m_meta_nul, MODLOAD_ERR_META},
+    };
+    size_t i;
+    (void)state;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int rc = check_mutated(cases[i].f, 1);
+        if (rc != cases[i].err)
+            fail_msg("case %zu: got %d (%s), want %d (%s)", i, rc, modload_strerror(rc), cases[i].err,
+                     modload_strerror(cases[i].err));
+    }
+    /* Without the CRC repaired, any change is caught by the CRC. */
+    assert_int_equal(check_mutated(m_crc, 0), MODLOAD_ERR_CRC);
+    assert_int_equal(check_mutated(m_import_hash, 0), MODLOAD_ERR_IMPORT);
+}
+
+/* Every truncation and every single-bit flip is refused. */
+static void test_truncate_and_flip(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s), len, bit;
+    modload_image img;
+    (void)state;
+
+    for (len = 0; len < n; len++)
+        assert_int_not_equal(modload_check(image, len, &img), MODLOAD_OK);
+    for (bit = 0; bit < n * 8; bit++) {
+        image[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+        assert_int_not_equal(modload_check(image, n, &img), MODLOAD_OK);
+        image[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    }
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+}
+
+static void test_strerror(void **state)
+{
+    int e;
+    (void)state;
+    for (e = 0; e < MODLOAD_ERR_COUNT; e++)
+        assert_non_null(modload_strerror(e));
+    assert_string_equal(modload_strerror(MODLOAD_ERR_CRC), "CRC mismatch (image corrupted)");
+    assert_string_equal(modload_strerror(999), "unknown error");
+}
+
+static void test_crc_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(modload_crc32(0, "", 0), 0x00000000u);
+    assert_int_equal(modload_crc32(0, "a", 1), 0xE8B7BE43u);
+    assert_int_equal(modload_crc32(0, "123456789", 9), 0xCBF43926u);
+    assert_int_equal(modload_crc32(0, "The quick brown fox jumps over the lazy dog", 43), 0x414FA339u);
+    /* Incremental use gives the same result. */
+    assert_int_equal(modload_crc32(modload_crc32(0, "1234", 4), "56789", 5), 0xCBF43926u);
+}
+
+static void test_hash_vectors(void **state)
+{
+    (void)state;
+    assert_int_equal(modload_hash(""), 0x811C9DC5u);
+    assert_int_equal(modload_hash("a"), 0xE40C292Cu);
+    assert_int_equal(modload_hash("foobar"), 0xBF9CF968u);
+    assert_int_equal(modload_hash("module_init"), 0xFB8DC9BCu);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc_vectors),
+        cmocka_unit_test(test_hash_vectors),
+        cmocka_unit_test(test_check_fields),
+        cmocka_unit_test(test_load_one_region),
+        cmocka_unit_test(test_load_split_and_symtab_copy),
+        cmocka_unit_test(test_placement_errors),
+        cmocka_unit_test(test_xip),
+        cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_movw_movt),
+        cmocka_unit_test(test_word64),
+        cmocka_unit_test(test_metadata_and_exports),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_truncate_and_flip),
+        cmocka_unit_test(test_strerror),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
