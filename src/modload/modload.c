@@ -141,7 +141,8 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 
     /* The parts add up to image_size exactly; 64 bits cannot overflow. */
     sum = (uint64_t)hsize + img->code_size + img->data_size + img->fixup_size +
-          (uint64_t)img->nexports * MODP_EXPORT_SIZE + img->strtab_size + img->meta_size + 4u;
+          ((uint64_t)img->nexports << 3) + ((uint64_t)img->nexports << 2) + /* 12 each, no libgcc */
+          img->strtab_size + img->meta_size + 4u;
     if (hsize < MODP_HEADER_MIN || (hsize & 7u) || (img->flags & ~MODP_F_KNOWN) ||
         modload_rd16(b + MODP_H_RESERVED) != 0 || b[MODP_H_CODE_ALIGN] > MODP_MAX_ALIGN_LOG2 ||
         b[MODP_H_DATA_ALIGN] > MODP_MAX_ALIGN_LOG2 || sum != img->size)
