@@ -310,7 +310,9 @@ int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex)
         return MODLOAD_ERR_EXPORT;
     if (img->flags & MODP_F_STRIPPED)
         return name == MODP_NO_NAME ? MODLOAD_OK : MODLOAD_ERR_EXPORT;
-    if (name >= img->strtab_size || !find_nul(img->strtab + name, img->strtab + img->strtab_size))
+    /* The string table ends with NUL (check_exports), so every name in it is
+     * terminated. */
+    if (name >= img->strtab_size)
         return MODLOAD_ERR_EXPORT;
     ex->name = (const char *)img->strtab + name;
     if (modload_hash(ex->name) != ex->hash)
@@ -325,6 +327,8 @@ static int check_exports(const modload_image *img)
     uint32_t i;
     int rc;
 
+    if (img->strtab_size && img->strtab[img->strtab_size - 1] != 0)
+        return MODLOAD_ERR_EXPORT;
     for (i = 0; i < img->nexports; i++) {
         if ((rc = modload_export_at(img, i, &cur)) != MODLOAD_OK)
             return rc;
