@@ -1,0 +1,41 @@
+# variants.cmake - the Cortex-M end-to-end test matrix, read by the cross
+# project (target/CMakeLists.txt, which builds the modules) and by
+# CMakeLists.txt (which registers one CTest test per variant).
+#
+# Each entry: "<name> <cpu> <board> <flags...>". Cortex-M0 modules (Thumb-1)
+# run on the AN385 firmware (Cortex-M3), Cortex-M4 modules on AN386.
+set(ARM_TEST_VARIANTS
+  "m0-O0 cortex-m0 an385 -O0"
+  "m0-Os cortex-m0 an385 -Os"
+  "m0-O2 cortex-m0 an385 -O2"
+  "m4-O0 cortex-m4 an386 -O0"
+  "m4-Os cortex-m4 an386 -Os"
+  "m4-O2 cortex-m4 an386 -O2"
+  "m0-Os-longcalls cortex-m0 an385 -Os -mlong-calls"
+  "m0-O2-longcalls cortex-m0 an385 -O2 -mlong-calls"
+  "m4-Os-longcalls cortex-m4 an386 -Os -mlong-calls"
+  "m4-O2-longcalls cortex-m4 an386 -O2 -mlong-calls"
+  "m4-Os-movw cortex-m4 an386 -Os -mslow-flash-data"
+  "m4-O2-movw-longcalls cortex-m4 an386 -O2 -mslow-flash-data -mlong-calls"
+  "m4-O2-pic cortex-m4 an386 -O2 -fPIC"
+  "m0-Os-pic cortex-m0 an385 -Os -fPIC"
+  "m4-Os-sections cortex-m4 an386 -Os -ffunction-sections -fdata-sections"
+)
+
+# Variants whose image the firmware also corrupts byte by byte.
+set(ARM_CORRUPT_VARIANTS m0-Os m4-O2)
+
+# The sample module (samples/hello), built with its own Makefile.
+set(ARM_SAMPLE_VARIANTS
+  "hello-m0 cortex-m0 an385"
+  "hello-m4 cortex-m4 an386"
+)
+
+# name -> list: name cpu board flags...
+macro(arm_variant_split entry out_name out_cpu out_board out_flags)
+  separate_arguments(_v UNIX_COMMAND "${entry}")
+  list(GET _v 0 ${out_name})
+  list(GET _v 1 ${out_cpu})
+  list(GET _v 2 ${out_board})
+  list(SUBLIST _v 3 -1 ${out_flags})
+endmacro()
