@@ -95,7 +95,9 @@ static void sync_code(void *ctx, modload_addr run, uint32_t len)
     __asm__ volatile("dsb\n isb" ::: "memory");
 }
 
-static modload_env env = { fw_syms, NSYMS, resolve, &resolve_calls, sync_code, 0 };
+static modload_env env = {
+    .syms = fw_syms, .nsyms = NSYMS, .resolve = resolve, .ctx = &resolve_calls, .sync_code = sync_code,
+};
 
 /* ---- reference results, computed by the firmware's own code ------------- */
 

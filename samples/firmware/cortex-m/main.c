@@ -88,7 +88,7 @@ int main(void)
         return 1;
 
     fw_symtab_init(fw_syms, NSYMS);
-    modload_env env = { fw_syms, NSYMS, resolve, 0, 0, 0 };
+    modload_env env = { .syms = fw_syms, .nsyms = NSYMS, .resolve = resolve };
 
     fw_module m;
     if (fw_load(image, (uint32_t)len, pool, sizeof pool, &env, &m) != MODLOAD_OK) {
