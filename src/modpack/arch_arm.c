@@ -1,0 +1,734 @@
+/* arch_arm.c - ARM (Thumb-2, Thumb-1 and ARM state, Cortex-M0..M7 and
+ * classic cores) relocation allow-list.
+ *
+ * Every R_ARM_* type is listed in the table below with the class that
+ * decides how it is lowered. Anything not in the table, or listed as
+ * REJECT, stops the build with a message naming the site and the flag
+ * that avoids it: nothing is silently skipped. */
+#include "lower.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+enum cls {
+    K_NONE,       /* no effect on the image */
+    K_ABS32,      /* 32-bit absolute word */
+    K_MOVW, K_MOVT, K_TMOVW, K_TMOVT,  /* absolute MOVW/MOVT halves */
+    K_TBRANCH,    /* Thumb BL / B.W: may go through a veneer */
+    K_ABRANCH,    /* ARM BL / B / BLX: may go through a veneer */
+    K_PREL,       /* PC-relative, fine within a segment */
+    K_PBRANCH,    /* short PC-relative branch: as K_PREL, hint -mlong-calls */
+    K_GOTOFF,     /* S - GOT_ORG */
+    K_GOT_BREL,   /* GOT(S) - GOT_ORG: lower the slot */
+    K_GOT_PREL,   /* GOT(S) - P: lower the slot, found by its content */
+    K_SMALLABS,   /* 5..16-bit absolute field: only absolute symbols */
+    K_TARGET2,    /* ABS32 or REL32, as the linker was told */
+    K_REJECT,
+};
+
+typedef struct rinfo {
+    uint16_t type;
+    uint8_t cls, width;
+    const char *name;
+    const char *why, *hint;   /* K_REJECT */
+} rinfo;
+
+#define TLS_WHY  "thread-local storage is not supported by modload"
+#define TLS_HINT "remove __thread/_Thread_local variables"
+#define SB_WHY   "static-base (SB) relative addressing is not supported"
+#define SB_HINT  "do not build with -frwpi/-fropi or a fixed PIC register"
+#define DYN_WHY  "dynamic relocation in a static module"
+#define DYN_HINT "link without -shared/-pie and without shared libraries"
+#define GOT12_WHY "GOT offsets encoded in instructions are not supported"
+#define PIC_HINT "compile with -fno-pic (or plain -fPIC with gcc)"
+
+static const rinfo table[] = {
+    {0, K_NONE, 4, "R_ARM_NONE", 0, 0},
+    {1, K_ABRANCH, 4, "R_ARM_PC24", 0, 0},
+    {2, K_ABS32, 4, "R_ARM_ABS32", 0, 0},
+    {3, K_PREL, 4, "R_ARM_REL32", 0, 0},
+    {4, K_PREL, 4, "R_ARM_LDR_PC_G0", 0, 0},
+    {5, K_SMALLABS, 2, "R_ARM_ABS16", 0, 0},
+    {6, K_SMALLABS, 4, "R_ARM_ABS12", 0, 0},
+    {7, K_SMALLABS, 2, "R_ARM_THM_ABS5", 0, 0},
+    {8, K_SMALLABS, 1, "R_ARM_ABS8", 0, 0},
+    {9, K_REJECT, 4, "R_ARM_SBREL32", SB_WHY, SB_HINT},
+    {10, K_TBRANCH, 4, "R_ARM_THM_CALL", 0, 0},
+    {11, K_PREL, 2, "R_ARM_THM_PC8", 0, 0},
+    {12, K_REJECT, 4, "R_ARM_BREL_ADJ", SB_WHY, SB_HINT},
+    {13, K_REJECT, 4, "R_ARM_TLS_DESC", TLS_WHY, TLS_HINT},
+    {14, K_REJECT, 2, "R_ARM_THM_SWI8", "obsolete relocation", "rebuild with a current toolchain"},
+    {15, K_PBRANCH, 4, "R_ARM_XPC25", 0, 0},
+    {16, K_PBRANCH, 4, "R_ARM_THM_XPC22", 0, 0},
+    {17, K_REJECT, 4, "R_ARM_TLS_DTPMOD32", TLS_WHY, TLS_HINT},
+    {18, K_REJECT, 4, "R_ARM_TLS_DTPOFF32", TLS_WHY, TLS_HINT},
+    {19, K_REJECT, 4, "R_ARM_TLS_TPOFF32", TLS_WHY, TLS_HINT},
+    {20, K_REJECT, 4, "R_ARM_COPY", DYN_WHY, DYN_HINT},
+    {21, K_REJECT, 4, "R_ARM_GLOB_DAT", DYN_WHY, DYN_HINT},
+    {22, K_REJECT, 4, "R_ARM_JUMP_SLOT", DYN_WHY, DYN_HINT},
+    {23, K_REJECT, 4, "R_ARM_RELATIVE", DYN_WHY, DYN_HINT},
+    {24, K_GOTOFF, 4, "R_ARM_GOTOFF32", 0, 0},
+    {25, K_PREL, 4, "R_ARM_BASE_PREL", 0, 0},
+    {26, K_GOT_BREL, 4, "R_ARM_GOT_BREL", 0, 0},
+    {27, K_ABRANCH, 4, "R_ARM_PLT32", 0, 0},
+    {28, K_ABRANCH, 4, "R_ARM_CALL", 0, 0},
+    {29, K_ABRANCH, 4, "R_ARM_JUMP24", 0, 0},
+    {30, K_TBRANCH, 4, "R_ARM_THM_JUMP24", 0, 0},
+    {31, K_REJECT, 4, "R_ARM_BASE_ABS", "absolute GOT address cannot be relocated", PIC_HINT},
+    {32, K_PREL, 4, "R_ARM_ALU_PCREL_7_0", 0, 0},
+    {33, K_PREL, 4, "R_ARM_ALU_PCREL_15_8", 0, 0},
+    {34, K_PREL, 4, "R_ARM_ALU_PCREL_23_15", 0, 0},
+    {35, K_REJECT, 4, "R_ARM_LDR_SBREL_11_0_NC", SB_WHY, SB_HINT},
+    {36, K_REJECT, 4, "R_ARM_ALU_SBREL_19_12_NC", SB_WHY, SB_HINT},
+    {37, K_REJECT, 4, "R_ARM_ALU_SBREL_27_20_CK", SB_WHY, SB_HINT},
+    {38, K_ABS32, 4, "R_ARM_TARGET1", 0, 0},
+    {39, K_REJECT, 4, "R_ARM_SBREL31", SB_WHY, SB_HINT},
+    {40, K_NONE, 4, "R_ARM_V4BX", 0, 0},
+    {41, K_TARGET2, 4, "R_ARM_TARGET2", 0, 0},
+    {42, K_PREL, 4, "R_ARM_PREL31", 0, 0},
+    {43, K_MOVW, 4, "R_ARM_MOVW_ABS_NC", 0, 0},
+    {44, K_MOVT, 4, "R_ARM_MOVT_ABS", 0, 0},
+    {45, K_PREL, 4, "R_ARM_MOVW_PREL_NC", 0, 0},
+    {46, K_PREL, 4, "R_ARM_MOVT_PREL", 0, 0},
+    {47, K_TMOVW, 4, "R_ARM_THM_MOVW_ABS_NC", 0, 0},
+    {48, K_TMOVT, 4, "R_ARM_THM_MOVT_ABS", 0, 0},
+    {49, K_PREL, 4, "R_ARM_THM_MOVW_PREL_NC", 0, 0},
+    {50, K_PREL, 4, "R_ARM_THM_MOVT_PREL", 0, 0},
+    {51, K_PBRANCH, 4, "R_ARM_THM_JUMP19", 0, 0},
+    {52, K_PBRANCH, 2, "R_ARM_THM_JUMP6", 0, 0},
+    {53, K_PREL, 4, "R_ARM_THM_ALU_PREL_11_0", 0, 0},
+    {54, K_PREL, 4, "R_ARM_THM_PC12", 0, 0},
+    {55, K_ABS32, 4, "R_ARM_ABS32_NOI", 0, 0},
+    {56, K_PREL, 4, "R_ARM_REL32_NOI", 0, 0},
+    {57, K_PREL, 4, "R_ARM_ALU_PC_G0_NC", 0, 0},
+    {58, K_PREL, 4, "R_ARM_ALU_PC_G0", 0, 0},
+    {59, K_PREL, 4, "R_ARM_ALU_PC_G1_NC", 0, 0},
+    {60, K_PREL, 4, "R_ARM_ALU_PC_G1", 0, 0},
+    {61, K_PREL, 4, "R_ARM_ALU_PC_G2", 0, 0},
+    {62, K_PREL, 4, "R_ARM_LDR_PC_G1", 0, 0},
+    {63, K_PREL, 4, "R_ARM_LDR_PC_G2", 0, 0},
+    {64, K_PREL, 4, "R_ARM_LDRS_PC_G0", 0, 0},
+    {65, K_PREL, 4, "R_ARM_LDRS_PC_G1", 0, 0},
+    {66, K_PREL, 4, "R_ARM_LDRS_PC_G2", 0, 0},
+    {67, K_PREL, 4, "R_ARM_LDC_PC_G0", 0, 0},
+    {68, K_PREL, 4, "R_ARM_LDC_PC_G1", 0, 0},
+    {69, K_PREL, 4, "R_ARM_LDC_PC_G2", 0, 0},
+    {70, K_REJECT, 4, "R_ARM_ALU_SB_G0_NC", SB_WHY, SB_HINT},
+    {71, K_REJECT, 4, "R_ARM_ALU_SB_G0", SB_WHY, SB_HINT},
+    {72, K_REJECT, 4, "R_ARM_ALU_SB_G1_NC", SB_WHY, SB_HINT},
+    {73, K_REJECT, 4, "R_ARM_ALU_SB_G1", SB_WHY, SB_HINT},
+    {74, K_REJECT, 4, "R_ARM_ALU_SB_G2", SB_WHY, SB_HINT},
+    {75, K_REJECT, 4, "R_ARM_LDR_SB_G0", SB_WHY, SB_HINT},
+    {76, K_REJECT, 4, "R_ARM_LDR_SB_G1", SB_WHY, SB_HINT},
+    {77, K_REJECT, 4, "R_ARM_LDR_SB_G2", SB_WHY, SB_HINT},
+    {78, K_REJECT, 4, "R_ARM_LDRS_SB_G0", SB_WHY, SB_HINT},
+    {79, K_REJECT, 4, "R_ARM_LDRS_SB_G1", SB_WHY, SB_HINT},
+    {80, K_REJECT, 4, "R_ARM_LDRS_SB_G2", SB_WHY, SB_HINT},
+    {81, K_REJECT, 4, "R_ARM_LDC_SB_G0", SB_WHY, SB_HINT},
+    {82, K_REJECT, 4, "R_ARM_LDC_SB_G1", SB_WHY, SB_HINT},
+    {83, K_REJECT, 4, "R_ARM_LDC_SB_G2", SB_WHY, SB_HINT},
+    {84, K_REJECT, 4, "R_ARM_MOVW_BREL_NC", SB_WHY, SB_HINT},
+    {85, K_REJECT, 4, "R_ARM_MOVT_BREL", SB_WHY, SB_HINT},
+    {86, K_REJECT, 4, "R_ARM_MOVW_BREL", SB_WHY, SB_HINT},
+    {87, K_REJECT, 4, "R_ARM_THM_MOVW_BREL_NC", SB_WHY, SB_HINT},
+    {88, K_REJECT, 4, "R_ARM_THM_MOVT_BREL", SB_WHY, SB_HINT},
+    {89, K_REJECT, 4, "R_ARM_THM_MOVW_BREL", SB_WHY, SB_HINT},
+    {90, K_REJECT, 4, "R_ARM_TLS_GOTDESC", TLS_WHY, TLS_HINT},
+    {91, K_REJECT, 4, "R_ARM_TLS_CALL", TLS_WHY, TLS_HINT},
+    {92, K_REJECT, 4, "R_ARM_TLS_DESCSEQ", TLS_WHY, TLS_HINT},
+    {93, K_REJECT, 4, "R_ARM_THM_TLS_CALL", TLS_WHY, TLS_HINT},
+    {94, K_REJECT, 4, "R_ARM_PLT32_ABS", "absolute PLT address cannot be relocated", DYN_HINT},
+    {95, K_REJECT, 4, "R_ARM_GOT_ABS", "absolute GOT address cannot be relocated", PIC_HINT},
+    {96, K_GOT_PREL, 4, "R_ARM_GOT_PREL", 0, 0},
+    {97, K_REJECT, 4, "R_ARM_GOT_BREL12", GOT12_WHY, PIC_HINT},
+    {98, K_REJECT, 4, "R_ARM_GOTOFF12", GOT12_WHY, PIC_HINT},
+    {99, K_REJECT, 4, "R_ARM_GOTRELAX", "GOT relaxation is not supported", PIC_HINT},
+    {100, K_NONE, 4, "R_ARM_GNU_VTENTRY", 0, 0},
+    {101, K_NONE, 4, "R_ARM_GNU_VTINHERIT", 0, 0},
+    {102, K_PBRANCH, 2, "R_ARM_THM_JUMP11", 0, 0},
+    {103, K_PBRANCH, 2, "R_ARM_THM_JUMP8", 0, 0},
+    {104, K_REJECT, 4, "R_ARM_TLS_GD32", TLS_WHY, TLS_HINT},
+    {105, K_REJECT, 4, "R_ARM_TLS_LDM32", TLS_WHY, TLS_HINT},
+    {106, K_REJECT, 4, "R_ARM_TLS_LDO32", TLS_WHY, TLS_HINT},
+    {107, K_REJECT, 4, "R_ARM_TLS_IE32", TLS_WHY, TLS_HINT},
+    {108, K_REJECT, 4, "R_ARM_TLS_LE32", TLS_WHY, TLS_HINT},
+    {109, K_REJECT, 4, "R_ARM_TLS_LDO12", TLS_WHY, TLS_HINT},
+    {110, K_REJECT, 4, "R_ARM_TLS_LE12", TLS_WHY, TLS_HINT},
+    {111, K_REJECT, 4, "R_ARM_TLS_IE12GP", TLS_WHY, TLS_HINT},
+    {128, K_REJECT, 4, "R_ARM_ME_TOO", "obsolete relocation", "rebuild with a current toolchain"},
+    {129, K_REJECT, 2, "R_ARM_THM_TLS_DESCSEQ16", TLS_WHY, TLS_HINT},
+    {130, K_REJECT, 4, "R_ARM_THM_TLS_DESCSEQ32", TLS_WHY, TLS_HINT},
+    {131, K_REJECT, 4, "R_ARM_THM_GOT_BREL12", GOT12_WHY, PIC_HINT},
+    {132, K_REJECT, 2, "R_ARM_THM_ALU_ABS_G0_NC",
+     "an address built from 8-bit pieces (execute-only Armv6-M code) cannot be relocated",
+     "compile without -mpure-code"},
+    {133, K_REJECT, 2, "R_ARM_THM_ALU_ABS_G1_NC",
+     "an address built from 8-bit pieces (execute-only Armv6-M code) cannot be relocated",
+     "compile without -mpure-code"},
+    {134, K_REJECT, 2, "R_ARM_THM_ALU_ABS_G2_NC",
+     "an address built from 8-bit pieces (execute-only Armv6-M code) cannot be relocated",
+     "compile without -mpure-code"},
+    {135, K_REJECT, 2, "R_ARM_THM_ALU_ABS_G3",
+     "an address built from 8-bit pieces (execute-only Armv6-M code) cannot be relocated",
+     "compile without -mpure-code"},
+    {136, K_PBRANCH, 4, "R_ARM_THM_BF16", 0, 0},
+    {137, K_PBRANCH, 4, "R_ARM_THM_BF12", 0, 0},
+    {138, K_PBRANCH, 4, "R_ARM_THM_BF18", 0, 0},
+    {160, K_REJECT, 4, "R_ARM_IRELATIVE", DYN_WHY, "do not use ifunc"},
+};
+
+static const rinfo *lookup(uint32_t type)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].type == type)
+            return &table[i];
+    return NULL;
+}
+
+static const char *arm_reloc_name(uint32_t type)
+{
+    static char buf[40];
+    const rinfo *ri = lookup(type);
+    if (ri)
+        return ri->name;
+    snprintf(buf, sizeof buf, "R_ARM_<%u>", (unsigned)type);
+    return buf;
+}
+
+/* ---- state: veneers, branches to re-point, GOT slots ------------------ */
+
+typedef struct veneer {
+    int thumb;
+    mp_target t;              /* import or absolute symbol */
+    uint32_t off;             /* code offset, once placed */
+} veneer;
+
+typedef struct branch {
+    int seg;
+    uint64_t addr;
+    uint32_t type;
+    size_t ven;
+    const mp_relsec *rs;
+    mp_reloc r;
+} branch;
+
+typedef struct slot {
+    uint64_t addr;
+    uint32_t sym;
+} slot;
+
+typedef struct arm_state {
+    veneer *v;
+    size_t nv;
+    branch *b;
+    size_t nb;
+    slot *s;
+    size_t ns;
+    int thumb_veneer;
+} arm_state;
+
+static arm_state *state(mp_ctx *c)
+{
+    if (!c->arch_state)
+        c->arch_state = mp_calloc(1, sizeof(arm_state));
+    return c->arch_state;
+}
+
+static void arm_cleanup(mp_ctx *c)
+{
+    arm_state *st = c->arch_state;
+    if (st) {
+        free(st->v);
+        free(st->b);
+        free(st->s);
+        free(st);
+    }
+    c->arch_state = NULL;
+}
+
+/* ---- instruction fields ------------------------------------------------ */
+
+static uint32_t thm_imm16(const uint8_t *p)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    return (h1 & 0xF) << 12 | ((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 7) << 8 | (h2 & 0xFF);
+}
+
+static void thm_set_imm16(uint8_t *p, uint32_t v)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    h1 = (h1 & ~0x040Fu) | ((v >> 12) & 0xF) | ((v >> 11) & 1) << 10;
+    h2 = (h2 & ~0x70FFu) | ((v >> 8) & 7) << 12 | (v & 0xFF);
+    wr16(p, h1);
+    wr16(p + 2, h2);
+}
+
+static uint32_t arm_imm16(const uint8_t *p)
+{
+    uint32_t w = rd32(p);
+    return ((w >> 16) & 0xF) << 12 | (w & 0xFFF);
+}
+
+static void arm_set_imm16(uint8_t *p, uint32_t v)
+{
+    uint32_t w = rd32(p);
+    wr32(p, (w & ~0x000F0FFFu) | ((v >> 12) & 0xF) << 16 | (v & 0xFFF));
+}
+
+/* Is it MOVW (want_t 0) or MOVT (1)? Returns the destination register or -1. */
+static int thm_mov_rd(const uint8_t *p, int movt)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    if ((h1 & 0xFBF0u) != (movt ? 0xF2C0u : 0xF240u) || (h2 & 0x8000u))
+        return -1;
+    return (int)((h2 >> 8) & 0xF);
+}
+
+static int arm_mov_rd(const uint8_t *p, int movt)
+{
+    uint32_t w = rd32(p);
+    if ((w & 0x0FF00000u) != (movt ? 0x03400000u : 0x03000000u))
+        return -1;
+    return (int)((w >> 12) & 0xF);
+}
+
+/* ---- MOVW/MOVT pairs ---------------------------------------------------- */
+
+static int lower_pair(mp_ctx *c, const mp_relsec *rs, const mp_reloc *rw, const mp_reloc *rt, int thumb)
+{
+    int seg, seg2;
+    uint8_t *pw = mp_site(c, rs, rw, 4, &seg), *pt = mp_site(c, rs, rt, 4, &seg2);
+    if (!pw || !pt)
+        return -1;
+    mp_target t;
+    if (mp_resolve(c, rs, rw, &t) != 0)
+        return -1;
+    if (t.kind == MP_T_ABS)
+        return 0;
+    uint32_t (*get)(const uint8_t *) = thumb ? thm_imm16 : arm_imm16;
+    void (*set)(uint8_t *, uint32_t) = thumb ? thm_set_imm16 : arm_set_imm16;
+    uint32_t v = get(pt) << 16 | get(pw);
+    if (t.kind == MP_T_SEG)
+        v -= (uint32_t)c->mod->L.seg[t.seg].base;
+    set(pw, v & 0xFFFF);
+    set(pt, v >> 16);
+    mp_add_fixup(c, thumb ? MODP_FIX_THM_MOVW_MOVT : MODP_FIX_ARM_MOVW_MOVT, seg, rw->offset,
+                 rt->offset, &t);
+    return 0;
+}
+
+/* Pair each absolute MOVW with the nearest MOVT of the same symbol that
+ * writes the same register, in either order. */
+static int lower_pairs(mp_ctx *c, const mp_relsec *rs)
+{
+    size_t n = rs->n;
+    int *cls = mp_malloc(n * sizeof *cls), *rd = mp_malloc(n * sizeof *rd);
+    long *partner = mp_malloc(n * sizeof *partner);
+    int rc = 0;
+    for (size_t i = 0; i < n; i++) {
+        const rinfo *ri = lookup(rs->r[i].type);
+        cls[i] = ri ? ri->cls : K_REJECT;
+        partner[i] = -1;
+        rd[i] = -1;
+        if (cls[i] == K_MOVW || cls[i] == K_MOVT || cls[i] == K_TMOVW || cls[i] == K_TMOVT) {
+            int seg;
+            const uint8_t *p = mp_site(c, rs, &rs->r[i], 4, &seg);
+            if (!p) {
+                rc = -1;
+                goto out;
+            }
+            int thumb = cls[i] == K_TMOVW || cls[i] == K_TMOVT;
+            int movt = cls[i] == K_MOVT || cls[i] == K_TMOVT;
+            rd[i] = thumb ? thm_mov_rd(p, movt) : arm_mov_rd(p, movt);
+            if (rd[i] < 0) {
+                rc = mp_reloc_error(c, rs, &rs->r[i], movt ? "the site does not hold a MOVT instruction"
+                                                           : "the site does not hold a MOVW instruction",
+                                    NULL);
+                goto out;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (cls[i] != K_MOVW && cls[i] != K_TMOVW)
+            continue;
+        int want = cls[i] == K_MOVW ? K_MOVT : K_TMOVT;
+        long best = -1;
+        uint64_t bestd = UINT64_MAX;
+        for (size_t j = 0; j < n; j++) {
+            if (cls[j] != want || partner[j] >= 0 || rs->r[j].sym != rs->r[i].sym || rd[j] != rd[i])
+                continue;
+            uint64_t a = rs->r[i].offset, b = rs->r[j].offset;
+            uint64_t d = a > b ? a - b : b - a;
+            if (d < bestd) {
+                bestd = d;
+                best = (long)j;
+            }
+        }
+        if (best >= 0) {
+            partner[i] = best;
+            partner[best] = (long)i;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        if ((cls[i] == K_MOVW || cls[i] == K_MOVT || cls[i] == K_TMOVW || cls[i] == K_TMOVT) &&
+            partner[i] < 0) {
+            rc = mp_reloc_error(c, rs, &rs->r[i], "MOVW/MOVT half without its partner in the same "
+                                "section; the address cannot be relocated as one 32-bit value",
+                                "compile with -mword-relocations (gcc) or -mno-movt (clang)");
+            goto out;
+        }
+        if ((cls[i] == K_MOVW || cls[i] == K_TMOVW) &&
+            lower_pair(c, rs, &rs->r[i], &rs->r[partner[i]], cls[i] == K_TMOVW) != 0) {
+            rc = -1;
+            goto out;
+        }
+    }
+out:
+    free(cls);
+    free(rd);
+    free(partner);
+    return rc;
+}
+
+/* ---- branches to imports ------------------------------------------------ */
+
+static size_t veneer_for(arm_state *st, int thumb, const mp_target *t)
+{
+    for (size_t i = 0; i < st->nv; i++) {
+        const veneer *v = &st->v[i];
+        if (v->thumb == thumb && v->t.kind == t->kind &&
+            (t->kind == MP_T_IMPORT ? v->t.imp == t->imp : v->t.value == t->value))
+            return i;
+    }
+    st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
+    st->v[st->nv] = (veneer){thumb, *t, 0};
+    return st->nv++;
+}
+
+static const char *section_at(mp_ctx *c, uint64_t addr, int *seg)
+{
+    for (size_t i = 1; i < c->m->nsec; i++) {
+        const mp_section *s = &c->m->sec[i];
+        if (s->seg != MP_SEG_NONE && !s->bss && s->bytes && addr >= s->addr &&
+            addr - s->addr < s->size && s->size - (addr - s->addr) >= 4) {
+            *seg = s->seg;
+            return s->name;
+        }
+    }
+    return NULL;
+}
+
+/* Lower the GOT slot at addr so that it holds the address of t. */
+static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t addr,
+                      const mp_target *t)
+{
+    arm_state *st = state(c);
+    for (size_t i = 0; i < st->ns; i++)
+        if (st->s[i].addr == addr)
+            return 0;  /* one slot per symbol, shared by every reference */
+    int seg;
+    const char *sec = section_at(c, addr, &seg);
+    if (!sec || strncmp(sec, ".got", 4) != 0 || (addr & 3))
+        return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
+    st->s = mp_realloc(st->s, (st->ns + 1) * sizeof *st->s);
+    st->s[st->ns++] = (slot){addr, r->sym};
+    mp_lower_word(c, seg, addr, t);
+    return 0;
+}
+
+static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t *org, int *seg)
+{
+    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    if (!g || g->shndx == SHN_UNDEF || g->shndx >= c->m->nsec || c->m->sec[g->shndx].seg == MP_SEG_NONE)
+        return mp_reloc_error(c, rs, r, "_GLOBAL_OFFSET_TABLE_ is not defined in the module", PIC_HINT);
+    *org = g->value;
+    *seg = c->m->sec[g->shndx].seg;
+    return 0;
+}
+
+/* GOT_PREL: P + stored - A with the REL addend A unknown after the link, so
+ * the slot is found as the only .got word holding the symbol's value. */
+static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
+                              const mp_target *t, uint64_t *addr)
+{
+    uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
+    int found = 0;
+    arm_state *st = state(c);
+    for (size_t i = 1; i < c->m->nsec; i++) {
+        const mp_section *s = &c->m->sec[i];
+        if (s->seg == MP_SEG_NONE || !s->bytes || strncmp(s->name, ".got", 4) != 0)
+            continue;
+        for (uint64_t o = (4 - (s->addr & 3)) & 3; o + 4 <= s->size; o += 4) {
+            uint64_t a = s->addr + o;
+            int claimed_by_other = 0, claimed_by_me = 0;
+            for (size_t k = 0; k < st->ns; k++)
+                if (st->s[k].addr == a) {
+                    const char *x = mp_sym_name(c->m, st->s[k].sym), *y = mp_sym_name(c->m, r->sym);
+                    if (strcmp(x, y) == 0)
+                        claimed_by_me = 1;
+                    else
+                        claimed_by_other = 1;
+                }
+            if (claimed_by_me) {
+                *addr = a;
+                return 0;
+            }
+            /* the slot still holds the linked value unless lowered already */
+            if (!claimed_by_other && rd32(s->bytes + o) == want) {
+                found++;
+                *addr = a;
+            }
+        }
+    }
+    if (found != 1)
+        return mp_reloc_error(c, rs, r, found ? "the GOT slot cannot be identified (the REL addend "
+                                                "is lost after the link and several slots match)"
+                                              : "no GOT slot holds the symbol",
+                              "compile with -fno-pic, or with gcc -fPIC, which uses R_ARM_GOT_BREL");
+    return 0;
+}
+
+/* ---- one relocation ------------------------------------------------------ */
+
+static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
+    const rinfo *ri = lookup(r->type);
+    if (!ri)
+        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    switch (ri->cls) {
+    case K_NONE:
+    case K_MOVW: case K_MOVT: case K_TMOVW: case K_TMOVT:   /* done in lower_pairs */
+        return 0;
+    case K_REJECT:
+        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
+    default:
+        break;
+    }
+    int seg;
+    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
+    if (!p)
+        return -1;
+    mp_target t;
+    if (mp_resolve(c, rs, r, &t) != 0)
+        return -1;
+    int cls = ri->cls;
+
+    if (cls == K_TARGET2) {
+        /* ld resolved it as ABS32 or REL32 (--target2); the value tells which. */
+        uint32_t w = rd32(p), s = t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value;
+        if (w == s)
+            cls = K_ABS32;
+        else if (w == s - (uint32_t)r->offset)
+            cls = K_PREL;
+        else
+            return mp_reloc_error(c, rs, r, "cannot tell whether the linker resolved it as absolute "
+                                  "or relative", "link with --target2=abs");
+    }
+
+    switch (cls) {
+    case K_ABS32:
+        mp_lower_word(c, seg, r->offset, &t);
+        return 0;
+    case K_SMALLABS:
+        if (t.kind != MP_T_ABS)
+            return mp_reloc_error(c, rs, r, "a field narrower than 32 bits cannot hold a "
+                                  "relocatable address", "store the address in a 32-bit word");
+        return 0;
+    case K_GOTOFF: {
+        uint64_t org;
+        int gseg;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        if (t.kind != MP_T_SEG)
+            return mp_reloc_error(c, rs, r, "a GOT-relative offset cannot reach an import or "
+                                  "absolute symbol", PIC_HINT);
+        if (t.seg != gseg)
+            mp_no_split(c, rs, r, "GOT-relative offset between code and data");
+        return 0;
+    }
+    case K_GOT_BREL: {
+        uint64_t org;
+        int gseg;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        /* the site holds slot - GOT_ORG and stays; the slot gets the fixup */
+        return lower_slot(c, rs, r, (uint32_t)(org + rd32(p)), &t);
+    }
+    case K_GOT_PREL: {
+        uint64_t a = 0;
+        int sseg;
+        if (find_got_prel_slot(c, rs, r, &t, &a) != 0)
+            return -1;
+        if (section_at(c, a, &sseg) && sseg != seg)
+            mp_no_split(c, rs, r, "PC-relative reference from code to the GOT in data");
+        return lower_slot(c, rs, r, a, &t);
+    }
+    default:
+        break;
+    }
+
+    /* PC-relative: nothing to do within a segment. */
+    if (t.kind == MP_T_SEG) {
+        const mp_symbol *y = &c->m->sym[r->sym];
+        const char *sn = c->m->sec[y->shndx].name;
+        if ((cls == K_TBRANCH || cls == K_ABRANCH) &&
+            (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0))
+            return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", DYN_HINT);
+        if (t.seg != seg)
+            mp_no_split(c, rs, r, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
+                                                      : "data refers to code PC-relatively");
+        return 0;
+    }
+    if (cls == K_TBRANCH || cls == K_ABRANCH) {
+        arm_state *st = state(c);
+        size_t v = veneer_for(st, cls == K_TBRANCH, &t);
+        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
+        st->b[st->nb++] = (branch){seg, r->offset, r->type, v, rs, *r};
+        if (seg != MODP_SEG_CODE)
+            mp_no_split(c, rs, r, "data branches to a veneer in code");
+        return 0;
+    }
+    const char *why = t.kind == MP_T_IMPORT
+                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
+                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    if (cls == K_PBRANCH)
+        return mp_reloc_error(c, rs, r, why, "compile with -mlong-calls (or -fno-optimize-sibling-calls) "
+                              "so that firmware is reached by BL or through a register");
+    return mp_reloc_error(c, rs, r, why, "the reference must go through a data word: compile with "
+                          "-mlong-calls, -mword-relocations or -fno-pic");
+}
+
+static int arm_lower(mp_ctx *c, const mp_relsec *rs)
+{
+    if (rs->rela && rs->n)
+        return mp_error("%s: %s: RELA relocations are not used on ARM", c->m->path,
+                        c->m->sec[rs->index].name);
+    if (lower_pairs(c, rs) != 0)
+        return -1;
+    const mp_section *t = &c->m->sec[rs->target];
+    for (size_t i = 0; i < rs->n; i++) {
+        const mp_reloc *r = &rs->r[i];
+        /* GNU ld merges duplicate .ARM.exidx entries but still emits the
+         * relocations of the removed ones, with offsets past the section.
+         * Those entries have no bytes in the output: nothing to lower. */
+        if (t->type == SHT_ARM_EXIDX && (r->type == R_ARM_PREL31 || r->type == R_ARM_NONE) &&
+            (r->offset < t->addr || r->offset - t->addr >= t->size))
+            continue;
+        if (lower_rel(c, rs, r) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- veneers --------------------------------------------------------------- */
+
+/* Thumb, every M profile incl. v6-M: push {r0,r1}; ldr r0,[pc,#4];
+ * str r0,[sp,#4]; pop {r0,pc}; .word target (Thumb bit set). r0/r1 and lr
+ * survive, so it serves BL and tail-calling B.W alike. */
+static const uint8_t thumb_veneer[8] = {0x03, 0xB4, 0x01, 0x48, 0x01, 0x90, 0x01, 0xBD};
+/* ARM: ldr pc,[pc,#-4]; .word target (interworks on v5T and later). */
+static const uint8_t arm_veneer[4] = {0x04, 0xF0, 0x1F, 0xE5};
+
+static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
+{
+    uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, 4);
+    int64_t off;
+    if (b->type == 10 /* THM_CALL */ || b->type == 30 /* THM_JUMP24 */) {
+        off = (int64_t)dest - (int64_t)(b->addr + 4);
+        if (off < -(1 << 24) || off > (1 << 24) - 2)
+            return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
+                                  "compile with -mlong-calls");
+        uint32_t u = (uint32_t)off;
+        uint32_t s = (u >> 24) & 1, i1 = (u >> 23) & 1, i2 = (u >> 22) & 1;
+        uint32_t j1 = (!i1) ^ s, j2 = (!i2) ^ s;
+        uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+        h1 = (h1 & 0xF800u) | s << 10 | ((u >> 12) & 0x3FF);
+        /* bit 12 set: BL (not BLX) / B.W, since the veneer is Thumb */
+        h2 = (h2 & 0xC000u) | j1 << 13 | 1u << 12 | j2 << 11 | ((u >> 1) & 0x7FF);
+        wr16(p, h1);
+        wr16(p + 2, h2);
+    } else {
+        off = (int64_t)dest - (int64_t)(b->addr + 8);
+        if (off < -(1 << 25) || off > (1 << 25) - 4)
+            return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
+                                  "compile with -mlong-calls");
+        uint32_t w = rd32(p), imm = ((uint32_t)off >> 2) & 0xFFFFFF;
+        if ((w >> 28) == 0xF)
+            w = 0xEB000000u | imm;   /* BLX imm -> BL: the veneer is ARM */
+        else
+            w = (w & 0xFF000000u) | imm;
+        wr32(p, w);
+    }
+    return 0;
+}
+
+static int arm_finish(mp_ctx *c)
+{
+    arm_state *st = c->arch_state;
+    if (!st || st->nv == 0)
+        return 0;
+    mp_module *mod = c->mod;
+    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
+    uint32_t before = code->size;
+    for (size_t i = 0; i < st->nv; i++) {
+        veneer *v = &st->v[i];
+        uint8_t buf[12];
+        uint32_t n = v->thumb ? 12 : 8, lit = v->thumb ? 8 : 4;
+        memcpy(buf, v->thumb ? thumb_veneer : arm_veneer, lit);
+        wr32(buf + lit, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
+        v->off = mp_code_append(&mod->L, buf, n, 2);
+        if (v->t.kind == MP_T_IMPORT) {
+            uint64_t a = code->base + v->off + lit;
+            mp_add_fixup(c, MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
+        }
+        st->thumb_veneer |= v->thumb;
+    }
+    for (size_t i = 0; i < st->nb; i++)
+        if (patch_branch(c, &st->b[i], code->base + st->v[st->b[i].ven].off) != 0)
+            return -1;
+    if (code->size > mod->L.data_offset) {
+        if (!(mod->flags & MODP_F_SPLIT))
+            return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
+                            "code and data, and the data cannot move (%s); compile with -mlong-calls",
+                            c->m->path, (unsigned)(code->size - before), mod->split_reason);
+        uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
+        mod->L.data_offset = (code->size + a) & ~a;
+    }
+    return 0;
+}
+
+static uint32_t arm_flags(mp_ctx *c)
+{
+    uint32_t f = 0;
+    const mp_elf *m = c->m;
+    arm_state *st = c->arch_state;
+    if (st && st->thumb_veneer)
+        f |= MODP_ARM_THUMB;
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        if (y->shndx >= m->nsec || y->shndx == SHN_UNDEF || m->sec[y->shndx].seg != MODP_SEG_CODE)
+            continue;
+        if ((y->type == STT_FUNC && (y->value & 1)) ||
+            (y->name[0] == '$' && y->name[1] == 't' && (y->name[2] == 0 || y->name[2] == '.')))
+            f |= MODP_ARM_THUMB;
+    }
+    if (m->flags & EF_ARM_ABI_FLOAT_HARD)
+        f |= MODP_ARM_HARD_FLOAT;
+    return f;
+}
+
+const mp_arch mp_arch_arm = {
+    .machine = EM_ARM,
+    .elfclass = ELFCLASS32,
+    .name = "arm",
+    .lower = arm_lower,
+    .finish = arm_finish,
+    .cleanup = arm_cleanup,
+    .arch_flags = arm_flags,
+    .reloc_name = arm_reloc_name,
+};

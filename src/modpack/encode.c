@@ -1,0 +1,245 @@
+/* encode.c - the image writer. Field order and encodings follow
+ * formats/image-format.md exactly; modload_check is the judge (the tests
+ * re-read every image through it). */
+#include "encode.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "modformat.h"
+
+static int cmp_fixup(const void *a, const void *b)
+{
+    const mp_fixup *x = a, *y = b;
+    if (x->kind != y->kind)
+        return x->kind < y->kind ? -1 : 1;
+    if (x->seg != y->seg)
+        return x->seg < y->seg ? -1 : 1;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+static int is_pair(unsigned kind)
+{
+    return kind == MODP_FIX_THM_MOVW_MOVT || kind == MODP_FIX_ARM_MOVW_MOVT;
+}
+
+static uint32_t width_of(unsigned kind)
+{
+    return kind == MODP_FIX_WORD64 ? 8 : 4;
+}
+
+/* Largest unit 2^u (u <= 3) dividing every gap (and every pair delta). */
+static unsigned pick_unit(const mp_fixup *f, size_t n)
+{
+    uint32_t w = width_of(f[0].kind), cursor = 0, bits = 0;
+    for (size_t i = 0; i < n; i++) {
+        bits |= f[i].off - cursor;
+        if (is_pair(f[i].kind))
+            bits |= f[i].off2 - f[i].off;
+        cursor = f[i].off + w;
+    }
+    unsigned u = 0;
+    while (u < 3 && !(bits & ((2u << u) - 1)))
+        u++;
+    return u;
+}
+
+/* One group: sites of one kind in one segment, sorted. */
+static void encode_group(mp_buf *out, const mp_fixup *f, size_t n)
+{
+    unsigned kind = f[0].kind, u = pick_unit(f, n);
+    uint32_t w = width_of(kind), cursor = 0;
+    mp_buf ops = {0};
+    size_t nops = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t gap = f[i].off - cursor;
+        if (is_pair(kind)) {
+            int32_t delta = (int32_t)(f[i].off2 - f[i].off);
+            buf_uleb(&ops, gap >> u);
+            buf_sleb(&ops, delta / (1 << u));   /* exact: the unit divides it */
+            cursor = f[i].off + w;
+            i++;
+        } else if (gap) {
+            buf_uleb(&ops, (gap >> u) << 1);    /* even: skip, then one fixup */
+            cursor = f[i].off + w;
+            i++;
+        } else {
+            size_t r = 1;                       /* odd: r fixups in a row */
+            while (i + r < n && f[i + r].off == f[i].off + r * w)
+                r++;
+            buf_uleb(&ops, (uint32_t)((r - 1) << 1 | 1));
+            cursor = f[i].off + (uint32_t)r * w;
+            i += r;
+        }
+        nops++;
+    }
+    buf_u8(out, MODP_G_HEAD(kind, f[0].seg, u));
+    buf_uleb(out, (uint32_t)nops);
+    buf_put(out, ops.p, ops.len);
+    buf_free(&ops);
+}
+
+static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
+                         const mp_import *imp, int stripped)
+{
+    buf_uleb(out, target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT);
+    if (imp) {
+        size_t len = stripped ? 0 : strlen(imp->name);
+        buf_u32(out, imp->hash);
+        buf_u8(out, (unsigned)len);
+        buf_put(out, imp->name, len);
+        buf_u8(out, 0);
+    }
+    qsort(f, n, sizeof *f, cmp_fixup);
+    size_t ngroups = 0;
+    for (size_t i = 0; i < n; i++)
+        ngroups += i == 0 || f[i].kind != f[i - 1].kind || f[i].seg != f[i - 1].seg;
+    buf_uleb(out, (uint32_t)ngroups);
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && f[j].kind == f[i].kind && f[j].seg == f[i].seg)
+            j++;
+        encode_group(out, f + i, j - i);
+        i = j;
+    }
+}
+
+void mp_encode_fixups(mp_buf *out, const mp_fixup *fx, size_t nfx, const mp_import *imp,
+                      size_t nimp, int stripped)
+{
+    mp_fixup *tmp = mp_malloc((nfx ? nfx : 1) * sizeof *tmp);
+    for (uint32_t t = 0; t < MODP_TGT_IMPORT + nimp; t++) {
+        size_t n = 0;
+        for (size_t i = 0; i < nfx; i++)
+            if (fx[i].target == t)
+                tmp[n++] = fx[i];
+        if (n == 0 && t < MODP_TGT_IMPORT)
+            continue;   /* segment blocks only when used; imports always */
+        encode_block(out, tmp, n, t, t >= MODP_TGT_IMPORT ? &imp[t - MODP_TGT_IMPORT] : NULL, stripped);
+    }
+    free(tmp);
+}
+
+static int meta_string(mp_buf *b, unsigned type, const char *s)
+{
+    size_t n = strlen(s) + 1;
+    if (n > 0xFFFF)
+        return mp_error("metadata string too long (%zu bytes)", n);
+    buf_u8(b, type);
+    buf_u16(b, (unsigned)n);
+    buf_put(b, s, n);
+    return 0;
+}
+
+static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001B3ull;
+    return h;
+}
+
+int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *name, mp_buf *out)
+{
+    const mp_seg *code = &mod->L.seg[MODP_SEG_CODE], *data = &mod->L.seg[MODP_SEG_DATA];
+    int stripped = (mod->flags & MODP_F_STRIPPED) != 0;
+
+    mp_buf fix = {0}, exp = {0}, str = {0}, meta = {0};
+    mp_encode_fixups(&fix, mod->fx, mod->nfx, mod->imp, mod->nimp, stripped);
+
+    for (size_t i = 0; i < mod->nexp; i++) {
+        const mp_export *e = &mod->exp[i];
+        unsigned noff = MODP_NO_NAME;
+        if (!stripped) {
+            if (str.len >= MODP_NO_NAME)
+                goto too_many_names;
+            noff = (unsigned)str.len;
+            buf_put(&str, e->name, strlen(e->name) + 1);
+        }
+        buf_u32(&exp, e->hash);
+        buf_u32(&exp, e->value);
+        buf_u16(&exp, noff);
+        buf_u8(&exp, e->seg);
+        buf_u8(&exp, e->type);
+    }
+
+    if (meta_string(&meta, MODP_META_NAME, name) ||
+        (opt->description && meta_string(&meta, MODP_META_DESCRIPTION, opt->description)) ||
+        (opt->version && meta_string(&meta, MODP_META_VERSION, opt->version)))
+        goto fail;
+    buf_u8(&meta, MODP_META_BUILD_ID);
+    if (mod->build_id) {
+        buf_u16(&meta, (unsigned)mod->build_id_len);
+        buf_put(&meta, mod->build_id, mod->build_id_len);
+    } else {
+        uint64_t h = 0xCBF29CE484222325ull;
+        h = fnv64(h, code->bytes, code->size);
+        h = fnv64(h, data->bytes, data->size);
+        h = fnv64(h, fix.p, fix.len);
+        buf_u16(&meta, 8);
+        for (int i = 0; i < 8; i++)
+            buf_u8(&meta, (unsigned)(h >> (8 * i)) & 0xFF);
+    }
+    if (meta_string(&meta, MODP_META_TOOL, MODPACK_TOOL))
+        goto fail;
+
+    uint32_t calign = 1u << code->align;
+    uint32_t hstep = calign > 8 ? calign : 8;
+    uint32_t hsize = (MODP_HEADER_MIN + hstep - 1) / hstep * hstep;
+    uint64_t total = (uint64_t)hsize + code->size + data->size + fix.len + exp.len + str.len + meta.len + 4;
+    if (total > 0x7FFFFFFFu) {
+        mp_error("image too large");
+        goto fail;
+    }
+
+    uint8_t h[MODP_HEADER_MIN];
+    memset(h, 0, sizeof h);
+    memcpy(h + MODP_H_MAGIC, MODP_MAGIC, 4);
+    h[MODP_H_MAJOR] = MODP_VERSION_MAJOR;
+    h[MODP_H_MINOR] = MODP_VERSION_MINOR;
+    wr16(h + MODP_H_HEADER_SIZE, hsize);
+    wr16(h + MODP_H_ARCH, mod->arch);
+    wr16(h + MODP_H_FLAGS, mod->flags);
+    wr32(h + MODP_H_ARCH_FLAGS, mod->arch_flags);
+    wr32(h + MODP_H_IMAGE_SIZE, (uint32_t)total);
+    wr32(h + MODP_H_CODE_SIZE, code->size);
+    wr32(h + MODP_H_DATA_SIZE, data->size);
+    wr32(h + MODP_H_BSS_SIZE, data->bss);
+    wr32(h + MODP_H_DATA_OFFSET, mod->L.data_offset);
+    h[MODP_H_CODE_ALIGN] = (uint8_t)code->align;
+    h[MODP_H_DATA_ALIGN] = (uint8_t)data->align;
+    wr32(h + MODP_H_ENTRY, mod->entry);
+    wr32(h + MODP_H_EXIT, mod->exit);
+    wr32(h + MODP_H_FIXUP_SIZE, (uint32_t)fix.len);
+    wr32(h + MODP_H_NFIXUPS, (uint32_t)mod->nfx);
+    wr32(h + MODP_H_NIMPORTS, (uint32_t)mod->nimp);
+    wr32(h + MODP_H_NEXPORTS, (uint32_t)mod->nexp);
+    wr32(h + MODP_H_STRTAB_SIZE, (uint32_t)str.len);
+    wr32(h + MODP_H_META_SIZE, (uint32_t)meta.len);
+
+    buf_put(out, h, sizeof h);
+    while (out->len < hsize)
+        buf_u8(out, 0);
+    buf_put(out, code->bytes, code->size);
+    buf_put(out, data->bytes, data->size);
+    buf_put(out, fix.p, fix.len);
+    buf_put(out, exp.p, exp.len);
+    buf_put(out, str.p, str.len);
+    buf_put(out, meta.p, meta.len);
+    buf_u32(out, (uint32_t)crc32(0L, out->p, (uInt)out->len));
+
+    buf_free(&fix);
+    buf_free(&exp);
+    buf_free(&str);
+    buf_free(&meta);
+    return 0;
+
+too_many_names:
+    mp_error("export names take more than 64 KiB; use --strip-names");
+fail:
+    buf_free(&fix);
+    buf_free(&exp);
+    buf_free(&str);
+    buf_free(&meta);
+    return -1;
+}

@@ -1,0 +1,383 @@
+/* inspect.c - `modpack inspect` (text or JSON) and `modpack verify`.
+ *
+ * No parsing of our own: modload_check_nocrc validates the image,
+ * modload_walk decodes fixups and imports, modload_export_at and
+ * modload_meta_next read the tables. */
+#include "inspect.h"
+#include "lower.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modload.h"
+
+typedef struct collect {
+    modload_walker w;          /* first: the callbacks get this pointer */
+    modload_import *imp;
+    size_t nimp;
+    modload_fixup *fx;
+    size_t nfx;
+} collect;
+
+static int on_import(modload_walker *w, const modload_import *imp)
+{
+    collect *c = (collect *)w;
+    c->imp = mp_realloc(c->imp, (c->nimp + 1) * sizeof *c->imp);
+    c->imp[c->nimp++] = *imp;
+    return 0;
+}
+
+static int on_fixup(modload_walker *w, const modload_fixup *fx)
+{
+    collect *c = (collect *)w;
+    c->fx = mp_realloc(c->fx, (c->nfx + 1) * sizeof *c->fx);
+    c->fx[c->nfx++] = *fx;
+    return 0;
+}
+
+static const char *kind_name(unsigned k)
+{
+    static const char *const names[] = {"WORD32", "WORD64", "THM_MOVW_MOVT", "ARM_MOVW_MOVT"};
+    return k < 4 ? names[k] : "?";
+}
+
+static const char *seg_name(unsigned s) { return s == MODP_SEG_CODE ? "code" : "data"; }
+
+static const char *arch_name(unsigned a)
+{
+    const mp_arch *ar = mp_arch_find((uint16_t)a);
+    if (ar)
+        return ar->name;
+    switch (a) {
+    case MODP_ARCH_386: return "i386";
+    case MODP_ARCH_X86_64: return "x86-64";
+    case MODP_ARCH_XTENSA: return "xtensa";
+    case MODP_ARCH_RISCV: return "riscv";
+    default: return "unknown";
+    }
+}
+
+static const char *meta_key(unsigned t)
+{
+    switch (t) {
+    case MODP_META_NAME: return "name";
+    case MODP_META_DESCRIPTION: return "description";
+    case MODP_META_VERSION: return "version";
+    case MODP_META_BUILD_ID: return "build_id";
+    case MODP_META_TOOL: return "tool";
+    default: return NULL;
+    }
+}
+
+static void json_str(const char *s, size_t n)
+{
+    putchar('"');
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)s[i];
+        if (ch == '"' || ch == '\\')
+            printf("\\%c", ch);
+        else if (ch < 0x20 || ch >= 0x7F)
+            printf("\\u%04x", ch);
+        else
+            putchar(ch);
+    }
+    putchar('"');
+}
+
+static void hex(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        printf("%02x", p[i]);
+}
+
+static void target_text(const collect *c, uint32_t t)
+{
+    if (t < MODP_TGT_IMPORT)
+        printf("%s", seg_name(t));
+    else if (t - MODP_TGT_IMPORT < c->nimp && c->imp[t - MODP_TGT_IMPORT].name[0])
+        printf("import %s", c->imp[t - MODP_TGT_IMPORT].name);
+    else
+        printf("import #%u", (unsigned)(t - MODP_TGT_IMPORT));
+}
+
+static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
+{
+    static const char *const fl[] = {"split", "xip", "stripped"};
+    printf("Format:       %u.%u\n", img->major, img->minor);
+    printf("Arch:         %s (%u), arch flags 0x%08x", arch_name(img->arch), img->arch, img->arch_flags);
+    if (img->arch == MODP_ARCH_ARM)
+        printf("%s%s", img->arch_flags & MODP_ARM_THUMB ? " thumb" : "",
+               img->arch_flags & MODP_ARM_HARD_FLOAT ? " hard-float" : "");
+    printf("\nFlags:        0x%04x", img->flags);
+    for (int i = 0; i < 3; i++)
+        if (img->flags & (1u << i))
+            printf(" %s", fl[i]);
+    printf("\nImage size:   %u bytes (header %u)\n", img->size,
+           (unsigned)(img->code - img->base));
+    printf("\nSegments:\n");
+    printf("  code  size 0x%08x  align %-5u\n", img->code_size, img->code_align);
+    printf("  data  size 0x%08x  align %-5u offset 0x%08x\n", img->data_size, img->data_align,
+           img->data_offset);
+    printf("  bss   size 0x%08x\n", img->bss_size);
+    printf("  entry ");
+    if (img->entry == MODP_NONE) printf("none\n"); else printf("code+0x%x\n", img->entry);
+    printf("  exit  ");
+    if (img->exit == MODP_NONE) printf("none\n"); else printf("code+0x%x\n", img->exit);
+
+    printf("\nPlacement:\n");
+    printf("  one region   yes (%u bytes, align %u)\n", modload_region_size(img), modload_region_align(img));
+    printf("  split        %s\n", img->flags & MODP_F_SPLIT ? "yes" : "no (code and data refer to each other PC-relatively)");
+    size_t incode = 0;
+    for (size_t i = 0; i < c->nfx; i++)
+        incode += c->fx[i].seg == MODP_SEG_CODE;
+    if (img->flags & MODP_F_XIP)
+        printf("  xip          yes\n");
+    else
+        printf("  xip          no (%zu fixup sites in code)\n", incode);
+
+    printf("\nFixups:       %u in %u bytes", img->nfixups, img->fixup_size);
+    if (img->nfixups)
+        printf(" (%.2f bytes/fixup)", (double)img->fixup_size / img->nfixups);
+    printf("\n  by kind:   ");
+    int any = 0;
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nfx; i++)
+            n += c->fx[i].kind == k;
+        if (n)
+            printf("%s %s %zu", any++ ? "," : "", kind_name(k), n);
+    }
+    printf("%s\n  by target: ", any ? "" : " -");
+    any = 0;
+    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nfx; i++)
+            n += c->fx[i].target == t;
+        if (!n)
+            continue;
+        printf("%s ", any++ ? "," : "");
+        target_text(c, t);
+        printf(" %zu", n);
+    }
+    printf("%s\n", any ? "" : " -");
+    if (list) {
+        for (size_t i = 0; i < c->nfx; i++) {
+            const modload_fixup *f = &c->fx[i];
+            printf("  %-14s %s+0x%08x", kind_name(f->kind), seg_name(f->seg), f->offset);
+            if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
+                printf(",0x%08x", f->offset2);
+            else
+                printf("           ");
+            printf("  -> ");
+            target_text(c, f->target);
+            printf("\n");
+        }
+    }
+
+    printf("\nImports:      %zu\n", c->nimp);
+    for (size_t i = 0; i < c->nimp; i++)
+        printf("  [%zu] 0x%08x %s\n", i, c->imp[i].hash, c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
+
+    printf("\nExports:      %u\n", img->nexports);
+    if (img->nexports)
+        printf("  hash        seg   value       type    name\n");
+    for (uint32_t i = 0; i < img->nexports; i++) {
+        modload_export e;
+        if (modload_export_at(img, i, &e) != MODLOAD_OK)
+            continue;
+        printf("  0x%08x  %s  0x%08x  %-6s  %s\n", e.hash, seg_name(e.seg), e.value,
+               e.type == MODP_SYM_FUNC ? "func" : "object", e.name ? e.name : "(stripped)");
+    }
+
+    printf("\nMetadata:\n");
+    uint32_t pos = 0;
+    modload_meta m;
+    while (modload_meta_next(img, &pos, &m) == 1) {
+        const char *k = meta_key(m.type);
+        if (m.type == MODP_META_BUILD_ID) {
+            printf("  %-12s ", "build-id");
+            hex(m.bytes, m.len);
+            printf("\n");
+        } else if (k) {
+            printf("  %-12s %.*s\n", k, m.len ? (int)m.len - 1 : 0, (const char *)m.bytes);
+        } else {
+            printf("  type %-7u %u bytes\n", m.type, m.len);
+        }
+    }
+
+    printf("\nCRC:          %s (stored 0x%08x, computed 0x%08x)\n", crc == img->crc ? "ok" : "BAD",
+           img->crc, crc);
+}
+
+static void print_json(const modload_image *img, const collect *c, uint32_t crc, int list)
+{
+    printf("{\n  \"format\": \"%u.%u\",\n", img->major, img->minor);
+    printf("  \"arch\": \"%s\",\n  \"arch_id\": %u,\n  \"arch_flags\": %u,\n", arch_name(img->arch),
+           img->arch, img->arch_flags);
+    printf("  \"flags\": [");
+    static const char *const fl[] = {"split", "xip", "stripped"};
+    int any = 0;
+    for (int i = 0; i < 3; i++)
+        if (img->flags & (1u << i))
+            printf("%s\"%s\"", any++ ? ", " : "", fl[i]);
+    printf("],\n");
+    printf("  \"image_size\": %u,\n  \"header_size\": %u,\n", img->size, (unsigned)(img->code - img->base));
+    printf("  \"code_size\": %u,\n  \"data_size\": %u,\n  \"bss_size\": %u,\n", img->code_size,
+           img->data_size, img->bss_size);
+    printf("  \"data_offset\": %u,\n  \"code_align\": %u,\n  \"data_align\": %u,\n", img->data_offset,
+           img->code_align, img->data_align);
+    if (img->entry == MODP_NONE) printf("  \"entry\": null,\n"); else printf("  \"entry\": %u,\n", img->entry);
+    if (img->exit == MODP_NONE) printf("  \"exit\": null,\n"); else printf("  \"exit\": %u,\n", img->exit);
+    printf("  \"region_size\": %u,\n  \"region_align\": %u,\n", modload_region_size(img),
+           modload_region_align(img));
+    printf("  \"fixup_size\": %u,\n  \"nfixups\": %u,\n", img->fixup_size, img->nfixups);
+    printf("  \"fixups_by_kind\": {");
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nfx; i++)
+            n += c->fx[i].kind == k;
+        printf("%s\"%s\": %zu", k ? ", " : "", kind_name(k), n);
+    }
+    printf("},\n  \"fixups_by_target\": {");
+    any = 0;
+    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->nfx; i++)
+            n += c->fx[i].target == t;
+        if (!n)
+            continue;
+        printf("%s", any++ ? ", " : "");
+        if (t < MODP_TGT_IMPORT)
+            printf("\"%s\"", seg_name(t));
+        else {
+            char key[32];
+            snprintf(key, sizeof key, "import:%u", (unsigned)(t - MODP_TGT_IMPORT));
+            json_str(key, strlen(key));
+        }
+        printf(": %zu", n);
+    }
+    printf("},\n");
+    if (list) {
+        printf("  \"fixups\": [");
+        for (size_t i = 0; i < c->nfx; i++) {
+            const modload_fixup *f = &c->fx[i];
+            printf("%s\n    {\"kind\": \"%s\", \"seg\": \"%s\", \"offset\": %u", i ? "," : "",
+                   kind_name(f->kind), seg_name(f->seg), f->offset);
+            if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
+                printf(", \"offset2\": %u", f->offset2);
+            if (f->target < MODP_TGT_IMPORT)
+                printf(", \"target\": \"%s\"}", seg_name(f->target));
+            else
+                printf(", \"target\": \"import\", \"import\": %u}", (unsigned)(f->target - MODP_TGT_IMPORT));
+        }
+        printf("%s],\n", c->nfx ? "\n  " : "");
+    }
+    printf("  \"imports\": [");
+    for (size_t i = 0; i < c->nimp; i++) {
+        printf("%s\n    {\"name\": ", i ? "," : "");
+        json_str(c->imp[i].name, strlen(c->imp[i].name));
+        printf(", \"hash\": %u}", c->imp[i].hash);
+    }
+    printf("%s],\n", c->nimp ? "\n  " : "");
+    printf("  \"exports\": [");
+    for (uint32_t i = 0; i < img->nexports; i++) {
+        modload_export e;
+        if (modload_export_at(img, i, &e) != MODLOAD_OK)
+            continue;
+        printf("%s\n    {\"name\": ", i ? "," : "");
+        if (e.name)
+            json_str(e.name, strlen(e.name));
+        else
+            printf("null");
+        printf(", \"hash\": %u, \"seg\": \"%s\", \"value\": %u, \"type\": \"%s\"}", e.hash,
+               seg_name(e.seg), e.value, e.type == MODP_SYM_FUNC ? "func" : "object");
+    }
+    printf("%s],\n", img->nexports ? "\n  " : "");
+    const char *keys[] = {"name", "description", "version", "build_id", "tool"};
+    modload_meta found[5];
+    int have[5] = {0};
+    uint32_t pos = 0;
+    modload_meta m;
+    while (modload_meta_next(img, &pos, &m) == 1)
+        if (m.type >= 1 && m.type <= 5 && !have[m.type - 1]) {
+            have[m.type - 1] = 1;
+            found[m.type - 1] = m;
+        }
+    printf("  \"meta\": {");
+    for (int i = 0; i < 5; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", keys[i]);
+        if (!have[i]) {
+            printf("null");
+        } else if (i + 1 == MODP_META_BUILD_ID) {
+            putchar('"');
+            hex(found[i].bytes, found[i].len);
+            putchar('"');
+        } else {
+            json_str((const char *)found[i].bytes, found[i].len ? found[i].len - 1u : 0);
+        }
+    }
+    printf("},\n");
+    printf("  \"crc\": {\"stored\": %u, \"computed\": %u, \"ok\": %s}\n}\n", img->crc, crc,
+           crc == img->crc ? "true" : "false");
+}
+
+static int load(const char *path, uint8_t **buf, size_t *len, modload_image *img)
+{
+    if (mp_read_file(path, buf, len) != 0)
+        return -1;
+    int rc = modload_check_nocrc(*buf, *len, img);
+    if (rc != MODLOAD_OK) {
+        mp_error("%s: %s", path, modload_strerror(rc));
+        free(*buf);
+        return -1;
+    }
+    return 0;
+}
+
+int mp_inspect(const char *path, int list_fixups, int json)
+{
+    uint8_t *buf;
+    size_t len;
+    modload_image img;
+    if (load(path, &buf, &len, &img) != 0)
+        return 1;
+    collect c = {{on_import, on_fixup}, NULL, 0, NULL, 0};
+    int rc = modload_walk(&img, &c.w);
+    if (rc != MODLOAD_OK) {
+        mp_error("%s: %s", path, modload_strerror(rc));
+    } else {
+        uint32_t crc = modload_crc32(0, img.base, img.size - 4);
+        if (json)
+            print_json(&img, &c, crc, list_fixups);
+        else
+            print_text(&img, &c, crc, list_fixups);
+        if (fflush(stdout) != 0 || ferror(stdout))
+            rc = mp_error("write error on standard output");
+    }
+    free(c.imp);
+    free(c.fx);
+    free(buf);
+    return rc == MODLOAD_OK ? 0 : 1;
+}
+
+int mp_verify(const char *path)
+{
+    uint8_t *buf;
+    size_t len;
+    modload_image img;
+    if (load(path, &buf, &len, &img) != 0)
+        return 1;
+    uint32_t crc = modload_crc32(0, img.base, img.size - 4);
+    modload_image full;
+    int rc = modload_check(buf, len, &full);
+    if (rc == MODLOAD_ERR_CRC || (rc == MODLOAD_OK && crc != img.crc))
+        mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", path, img.crc, crc);
+    else if (rc != MODLOAD_OK)
+        mp_error("%s: %s", path, modload_strerror(rc));
+    else
+        printf("%s: ok (%u bytes, CRC 0x%08x)\n", path, img.size, img.crc);
+    free(buf);
+    return rc == MODLOAD_OK && crc == img.crc ? 0 : 1;
+}

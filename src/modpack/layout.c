@@ -1,0 +1,187 @@
+/* layout.c - code segment = read-only/executable allocated sections,
+ * data segment = writable PROGBITS followed by NOBITS (bss). Each segment is
+ * the span from its lowest to its highest section address; gaps are zero. */
+#include "layout.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+static int is_ctor_section(const mp_section *s)
+{
+    if (s->type == SHT_INIT_ARRAY || s->type == SHT_FINI_ARRAY || s->type == SHT_PREINIT_ARRAY)
+        return 1;
+    static const char *const names[] = {".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        size_t n = strlen(names[i]);
+        if (strncmp(s->name, names[i], n) == 0 && (s->name[n] == 0 || s->name[n] == '.'))
+            return 1;
+    }
+    return 0;
+}
+
+static unsigned log2_align(uint64_t a)
+{
+    unsigned l = 0;
+    while (a > 1) {
+        a >>= 1;
+        l++;
+    }
+    return l;
+}
+
+int mp_layout_build(mp_elf *m, mp_layout *L)
+{
+    memset(L, 0, sizeof *L);
+    const char *path = m->path;
+    uint64_t lo[2] = {UINT64_MAX, UINT64_MAX}, hi[2] = {0, 0};
+    uint64_t data_end = 0, bss_lo = UINT64_MAX, bss_hi = 0;
+    const char *data_end_name = NULL;
+    int have[2] = {0, 0};
+
+    for (size_t i = 1; i < m->nsec; i++) {
+        mp_section *s = &m->sec[i];
+        if (s->type == SHT_DYNAMIC || strcmp(s->name, ".interp") == 0 || s->type == SHT_DYNSYM)
+            return mp_error("%s: section %s: dynamic linking information is not supported here; "
+                            "link a static module (no -shared, -pie or shared libraries)",
+                            path, s->name);
+        if (!(s->flags & SHF_ALLOC))
+            continue;
+        if ((s->flags & SHF_TLS) || strncmp(s->name, ".tdata", 6) == 0 ||
+            strncmp(s->name, ".tbss", 5) == 0)
+            return mp_error("%s: section %s holds thread-local variables, which modload does "
+                            "not support; remove __thread/_Thread_local", path, s->name);
+        if (is_ctor_section(s)) {
+            s->seg = (s->flags & SHF_WRITE) ? MODP_SEG_DATA : MODP_SEG_CODE;
+            if (s->size)
+                return mp_error("%s: section %s is not empty: constructors are not run by "
+                                "modload; call them from module_init", path, s->name);
+            continue;
+        }
+        int seg = (s->flags & SHF_WRITE) || s->type == SHT_NOBITS ? MODP_SEG_DATA : MODP_SEG_CODE;
+        s->seg = seg;   /* also for empty sections: symbols may be defined in them */
+        s->bss = s->type == SHT_NOBITS;
+        if (s->size == 0)
+            continue;
+        if (s->addr + s->size < s->addr || s->addr + s->size > 0xFFFFFFFFu)
+            return mp_error("%s: section %s lies beyond 4 GiB", path, s->name);
+        unsigned al = log2_align(s->align);
+        if (al > MODP_MAX_ALIGN_LOG2)
+            return mp_error("%s: section %s needs %llu-byte alignment; at most 4096 is supported",
+                            path, s->name, (unsigned long long)s->align);
+        mp_seg *g = &L->seg[seg];
+        if (al > g->align)
+            g->align = al;
+        if (s->addr < lo[seg]) {
+            lo[seg] = s->addr;
+            g->first = s->name;
+        }
+        if (s->addr + s->size > hi[seg]) {
+            hi[seg] = s->addr + s->size;
+            g->last = s->name;
+        }
+        have[seg] = 1;
+        if (s->bss) {
+            if (s->addr < bss_lo)
+                bss_lo = s->addr;
+            if (s->addr + s->size > bss_hi)
+                bss_hi = s->addr + s->size;
+        } else if (seg == MODP_SEG_DATA && s->addr + s->size > data_end) {
+            data_end = s->addr + s->size;
+            data_end_name = s->name;
+        }
+    }
+    if (!have[MODP_SEG_CODE])
+        return mp_error("%s: no code: the module has no allocated read-only section", path);
+
+    mp_seg *c = &L->seg[MODP_SEG_CODE], *d = &L->seg[MODP_SEG_DATA];
+    c->base = lo[MODP_SEG_CODE];
+    c->size = (uint32_t)(hi[MODP_SEG_CODE] - c->base);
+    if ((c->base & ((1u << c->align) - 1)) != 0)
+        return mp_error("%s: code starts at 0x%llx, not aligned to its %u-byte alignment",
+                        path, (unsigned long long)c->base, 1u << c->align);
+
+    if (have[MODP_SEG_DATA]) {
+        d->base = lo[MODP_SEG_DATA];
+        /* bss must follow every initialised byte: the image stores data only. */
+        for (size_t i = 1; i < m->nsec; i++) {
+            const mp_section *s = &m->sec[i];
+            if (s->seg == MODP_SEG_DATA && s->bss && s->size && s->addr < data_end)
+                return mp_error("%s: bss section %s (0x%llx) lies below the end of data section "
+                                "%s (0x%llx); bss must come after all data (see samples/ld/module.ld)",
+                                path, s->name, (unsigned long long)s->addr, data_end_name,
+                                (unsigned long long)data_end);
+        }
+        d->size = data_end > d->base ? (uint32_t)(data_end - d->base) : 0;
+        d->bss = bss_hi > d->base + d->size ? (uint32_t)(bss_hi - (d->base + d->size)) : 0;
+        if (d->base < c->base || d->base - c->base < c->size)
+            return mp_error("%s: data section %s (0x%llx) overlaps or precedes the code (%s..%s, "
+                            "0x%llx..0x%llx); link code first, then data, then bss",
+                            path, d->first, (unsigned long long)d->base, c->first, c->last,
+                            (unsigned long long)c->base, (unsigned long long)hi[MODP_SEG_CODE]);
+        if (d->base - c->base > 0x7FFFFFFFu)
+            return mp_error("%s: data lies more than 2 GiB after the code", path);
+        L->data_offset = (uint32_t)(d->base - c->base);
+        if (L->data_offset & ((1u << d->align) - 1))
+            return mp_error("%s: data starts at 0x%llx, not aligned to its %u-byte alignment",
+                            path, (unsigned long long)d->base, 1u << d->align);
+        (void)bss_lo;
+    } else {
+        L->data_offset = c->size;
+        d->base = c->base + c->size;
+    }
+    if ((uint64_t)L->data_offset + d->size + d->bss > 0x7FFFFFFFu)
+        return mp_error("%s: module larger than 2 GiB", path);
+
+    for (int k = 0; k < 2; k++) {
+        mp_seg *g = &L->seg[k];
+        g->cap = g->size ? g->size : 1;
+        g->bytes = mp_calloc(g->cap, 1);
+    }
+    for (size_t i = 1; i < m->nsec; i++) {
+        const mp_section *s = &m->sec[i];
+        if (s->seg == MP_SEG_NONE || s->bss || !s->bytes)
+            continue;
+        mp_seg *g = &L->seg[s->seg];
+        memcpy(g->bytes + (s->addr - g->base), s->bytes, s->size);
+    }
+    return 0;
+}
+
+void mp_layout_free(mp_layout *L)
+{
+    free(L->seg[0].bytes);
+    free(L->seg[1].bytes);
+    memset(L, 0, sizeof *L);
+}
+
+uint8_t *mp_seg_at(mp_layout *L, int seg, uint64_t addr, uint32_t width)
+{
+    if (seg != MODP_SEG_CODE && seg != MODP_SEG_DATA)
+        return NULL;
+    mp_seg *g = &L->seg[seg];
+    if (addr < g->base || addr - g->base > g->size || g->size - (addr - g->base) < width)
+        return NULL;
+    return g->bytes + (addr - g->base);
+}
+
+uint32_t mp_code_append(mp_layout *L, const void *bytes, uint32_t n, unsigned align)
+{
+    mp_seg *c = &L->seg[MODP_SEG_CODE];
+    uint32_t a = (1u << align) - 1;
+    uint32_t off = (c->size + a) & ~a;
+    if ((size_t)off + n > c->cap) {
+        size_t cap = c->cap;
+        while (cap < (size_t)off + n)
+            cap *= 2;
+        c->bytes = mp_realloc(c->bytes, cap);
+        memset(c->bytes + c->cap, 0, cap - c->cap);
+        c->cap = cap;
+    }
+    memcpy(c->bytes + off, bytes, n);
+    c->size = off + n;
+    return off;
+}

@@ -1,0 +1,361 @@
+/* lower.c - turn a linked ELF into the fixups, imports and exports of an
+ * image. ISA-specific decisions live in arch_<isa>.c; this file holds what
+ * every ISA shares: symbol resolution, bookkeeping and capabilities. */
+#include "lower.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+extern const mp_arch mp_arch_arm;
+
+/* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
+static const mp_arch *const arches[] = {
+    &mp_arch_arm,
+};
+
+const mp_arch *mp_arch_find(uint16_t machine)
+{
+    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
+        if (arches[i]->machine == machine)
+            return arches[i];
+    return NULL;
+}
+
+const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
+{
+    /* Prefer a global definition over a local one of the same name. */
+    const mp_symbol *found = NULL;
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        if (y->type == STT_SECTION || y->type == STT_FILE || strcmp(y->name, name) != 0)
+            continue;
+        if (y->bind != STB_LOCAL)
+            return y;
+        if (!found)
+            found = y;
+    }
+    return found;
+}
+
+int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
+                   const char *hint)
+{
+    const mp_section *s = &c->m->sec[rs->target];
+    return mp_error("%s: %s+0x%llx: %s against '%s': %s%s%s", c->m->path, s->name,
+                    (unsigned long long)(r->offset - s->addr), c->arch->reloc_name(r->type),
+                    mp_sym_name(c->m, r->sym), why, hint ? "; " : "", hint ? hint : "");
+}
+
+void mp_no_split(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why)
+{
+    if (!(c->mod->flags & MODP_F_SPLIT))
+        return;
+    c->mod->flags &= (uint16_t)~MODP_F_SPLIT;
+    const mp_section *s = &c->m->sec[rs->target];
+    snprintf(c->mod->split_reason, sizeof c->mod->split_reason, "%s+0x%llx: %s against '%s': %s",
+             s->name, (unsigned long long)(r->offset - s->addr), c->arch->reloc_name(r->type),
+             mp_sym_name(c->m, r->sym), why);
+}
+
+static uint32_t import_ref(mp_module *mod, const char *name)
+{
+    for (size_t i = 0; i < mod->nimp; i++)
+        if (strcmp(mod->imp[i].name, name) == 0)
+            return (uint32_t)i;
+    mod->imp = mp_realloc(mod->imp, (mod->nimp + 1) * sizeof *mod->imp);
+    mod->imp[mod->nimp].name = mp_strdup(name);
+    mod->imp[mod->nimp].hash = mp_hash(name);
+    return (uint32_t)mod->nimp++;
+}
+
+int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t)
+{
+    memset(t, 0, sizeof *t);
+    if (r->sym == 0) {          /* no symbol: the value is the (absolute) addend */
+        t->kind = MP_T_ABS;
+        return 0;
+    }
+    const mp_symbol *y = &c->m->sym[r->sym];
+    t->value = y->value;
+    if (y->shndx == SHN_UNDEF) {
+        if (!y->name[0])
+            return mp_reloc_error(c, rs, r, "undefined symbol without a name", NULL);
+        if (strlen(y->name) > 255)
+            return mp_reloc_error(c, rs, r, "import names are limited to 255 bytes", NULL);
+        t->kind = MP_T_IMPORT;
+        t->imp = import_ref(c->mod, y->name);
+        return 0;
+    }
+    if (y->shndx == SHN_ABS) {
+        t->kind = MP_T_ABS;
+        return 0;
+    }
+    if (y->shndx == SHN_COMMON)
+        return mp_reloc_error(c, rs, r, "common symbol left unallocated", "compile with -fno-common");
+    if (y->shndx >= c->m->nsec || c->m->sec[y->shndx].seg == MP_SEG_NONE)
+        return mp_reloc_error(c, rs, r, "the symbol is in a section that is not part of the "
+                              "loaded module", NULL);
+    t->kind = MP_T_SEG;
+    t->seg = c->m->sec[y->shndx].seg;
+    return 0;
+}
+
+uint8_t *mp_site(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint32_t width, int *seg)
+{
+    const mp_section *s = &c->m->sec[rs->target];
+    *seg = s->seg;
+    if (s->bss) {
+        mp_reloc_error(c, rs, r, "relocation in a NOBITS (bss) section", NULL);
+        return NULL;
+    }
+    if (r->offset < s->addr || r->offset - s->addr > s->size || s->size - (r->offset - s->addr) < width) {
+        mp_error("%s: malformed ELF: %s relocation at 0x%llx lies outside %s",
+                 c->m->path, c->arch->reloc_name(r->type), (unsigned long long)r->offset, s->name);
+        return NULL;
+    }
+    return mp_seg_at(&c->mod->L, s->seg, r->offset, width);
+}
+
+void mp_add_fixup(mp_ctx *c, unsigned kind, int seg, uint64_t addr, uint64_t addr2, const mp_target *t)
+{
+    mp_module *mod = c->mod;
+    if (mod->nfx == mod->capfx) {
+        mod->capfx = mod->capfx ? mod->capfx * 2 : 64;
+        mod->fx = mp_realloc(mod->fx, mod->capfx * sizeof *mod->fx);
+    }
+    uint64_t base = mod->L.seg[seg].base;
+    mp_fixup *f = &mod->fx[mod->nfx++];
+    f->kind = (uint8_t)kind;
+    f->seg = (uint8_t)seg;
+    f->off = (uint32_t)(addr - base);
+    f->off2 = (uint32_t)(addr2 - base);
+    f->target = t->kind == MP_T_SEG ? (uint32_t)t->seg : MODP_TGT_IMPORT + t->imp;
+}
+
+void mp_lower_word(mp_ctx *c, int seg, uint64_t addr, const mp_target *t)
+{
+    if (t->kind == MP_T_ABS)
+        return;
+    uint8_t *p = mp_seg_at(&c->mod->L, seg, addr, 4);
+    if (t->kind == MP_T_SEG)   /* make it an offset; the loader adds the run base */
+        wr32(p, rd32(p) - (uint32_t)c->mod->L.seg[t->seg].base);
+    mp_add_fixup(c, MODP_FIX_WORD32, seg, addr, addr, t);
+}
+
+/* ---- after the relocations ------------------------------------------- */
+
+static int cmp_imp_name(const void *a, const void *b)
+{
+    const mp_import *x = *(const mp_import *const *)a, *y = *(const mp_import *const *)b;
+    return strcmp(x->name, y->name);
+}
+
+/* Imports are numbered by name so that the order never depends on the
+ * order relocations happen to come in. */
+static void sort_imports(mp_module *mod)
+{
+    size_t n = mod->nimp;
+    if (n == 0)
+        return;
+    mp_import **order = mp_malloc(n * sizeof *order);
+    for (size_t i = 0; i < n; i++)
+        order[i] = &mod->imp[i];
+    qsort(order, n, sizeof *order, cmp_imp_name);
+    uint32_t *newidx = mp_malloc(n * sizeof *newidx);
+    mp_import *sorted = mp_malloc(n * sizeof *sorted);
+    for (size_t i = 0; i < n; i++) {
+        newidx[order[i] - mod->imp] = (uint32_t)i;
+        sorted[i] = *order[i];
+    }
+    for (size_t i = 0; i < mod->nfx; i++)
+        if (mod->fx[i].target >= MODP_TGT_IMPORT)
+            mod->fx[i].target = MODP_TGT_IMPORT + newidx[mod->fx[i].target - MODP_TGT_IMPORT];
+    free(mod->imp);
+    mod->imp = sorted;
+    free(order);
+    free(newidx);
+}
+
+typedef struct site { uint8_t seg; uint32_t off; } site;
+
+static int cmp_site(const void *a, const void *b)
+{
+    const site *x = a, *y = b;
+    if (x->seg != y->seg)
+        return x->seg < y->seg ? -1 : 1;
+    return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* Two fixups patching the same bytes would corrupt each other. */
+static int check_overlaps(mp_elf *m, mp_module *mod)
+{
+    size_t n = 0;
+    site *s = mp_malloc(2 * mod->nfx * sizeof *s + 1);
+    for (size_t i = 0; i < mod->nfx; i++) {
+        s[n++] = (site){mod->fx[i].seg, mod->fx[i].off};
+        if (mod->fx[i].kind == MODP_FIX_THM_MOVW_MOVT || mod->fx[i].kind == MODP_FIX_ARM_MOVW_MOVT)
+            s[n++] = (site){mod->fx[i].seg, mod->fx[i].off2};
+    }
+    qsort(s, n, sizeof *s, cmp_site);
+    for (size_t i = 1; i < n; i++) {
+        if (s[i].seg == s[i - 1].seg && s[i].off - s[i - 1].off < 4) {
+            mp_error("%s: two fixups overlap at %s+0x%x", m->path,
+                     s[i].seg == MODP_SEG_CODE ? "code" : "data", (unsigned)s[i].off);
+            free(s);
+            return -1;
+        }
+    }
+    free(s);
+    return 0;
+}
+
+static int cmp_export(const void *a, const void *b)
+{
+    const mp_export *x = a, *y = b;
+    if (x->hash != y->hash)
+        return x->hash < y->hash ? -1 : 1;
+    return strcmp(x->name, y->name);   /* unsigned bytes, shorter first */
+}
+
+static int collect_exports(mp_elf *m, mp_module *mod)
+{
+    mod->exp = mp_calloc(m->nsym, sizeof *mod->exp);
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        if ((y->bind != STB_GLOBAL && y->bind != STB_WEAK) ||
+            (y->type != STT_FUNC && y->type != STT_OBJECT) ||
+            (y->vis != STV_DEFAULT && y->vis != STV_PROTECTED) || !y->name[0] ||
+            y->shndx == SHN_UNDEF || y->shndx >= m->nsec || m->sec[y->shndx].seg == MP_SEG_NONE)
+            continue;
+        int seg = m->sec[y->shndx].seg;
+        const mp_seg *g = &mod->L.seg[seg];
+        uint64_t v = y->value - g->base;
+        uint64_t chk = seg == MODP_SEG_CODE ? (v & ~(uint64_t)1) : v;
+        int ok = y->value >= g->base &&
+                 (seg == MODP_SEG_CODE ? chk < g->size : chk <= (uint64_t)g->size + g->bss);
+        if (!ok)
+            return mp_error("%s: exported symbol '%s' (0x%llx) lies outside its segment", m->path,
+                            y->name, (unsigned long long)y->value);
+        mp_export *e = &mod->exp[mod->nexp++];
+        e->name = y->name;
+        e->hash = mp_hash(y->name);
+        e->value = (uint32_t)v;
+        e->seg = (uint8_t)seg;
+        e->type = y->type == STT_FUNC ? MODP_SYM_FUNC : MODP_SYM_OBJECT;
+    }
+    qsort(mod->exp, mod->nexp, sizeof *mod->exp, cmp_export);
+    for (size_t i = 1; i < mod->nexp; i++)
+        if (strcmp(mod->exp[i].name, mod->exp[i - 1].name) == 0)
+            return mp_error("%s: symbol '%s' is exported twice", m->path, mod->exp[i].name);
+    return 0;
+}
+
+/* Entry or exit: the named symbol, or the default name, or (entry only)
+ * e_entry when it points into the code. */
+static int code_symbol(mp_elf *m, mp_module *mod, const char *want, const char *dflt,
+                       int use_e_entry, uint32_t code_size, uint32_t *out)
+{
+    const mp_seg *c = &mod->L.seg[MODP_SEG_CODE];
+    const char *name = want ? want : dflt;
+    const mp_symbol *y = mp_find_symbol(m, name);
+    *out = MODP_NONE;
+    if (y && y->shndx != SHN_UNDEF) {
+        if (y->shndx >= m->nsec || m->sec[y->shndx].seg != MODP_SEG_CODE ||
+            y->value < c->base || ((y->value - c->base) & ~(uint64_t)1) >= code_size)
+            return mp_error("%s: '%s' is not a function in the code segment", m->path, name);
+        *out = (uint32_t)(y->value - c->base);
+        return 0;
+    }
+    if (want)
+        return mp_error("%s: symbol '%s' is not defined", m->path, want);
+    if (use_e_entry && m->entry >= c->base && ((m->entry - c->base) & ~(uint64_t)1) < code_size)
+        *out = (uint32_t)(m->entry - c->base);
+    return 0;
+}
+
+static const char *etype_name(unsigned t)
+{
+    switch (t) {
+    case ET_REL: return "a relocatable object (ET_REL)";
+    case ET_DYN: return "a shared object or PIE (ET_DYN)";
+    case ET_CORE: return "a core file";
+    default: return "not an executable";
+    }
+}
+
+int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
+{
+    memset(mod, 0, sizeof *mod);
+    const mp_arch *arch = mp_arch_find(m->machine);
+    if (!arch)
+        return mp_error("%s: ELF machine %u is not supported (supported: arm)", m->path,
+                        (unsigned)m->machine);
+    if (m->cls != arch->elfclass)
+        return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,
+                        arch->elfclass == ELFCLASS32 ? "32" : "64");
+    if (m->type != ET_EXEC)
+        return mp_error("%s: input is %s; this version of modpack takes an executable (ET_EXEC) "
+                        "linked with --emit-relocs -T module.ld", m->path, etype_name(m->type));
+    if (mp_layout_build(m, &mod->L) != 0)
+        return -1;
+    uint32_t code_size = mod->L.seg[MODP_SEG_CODE].size;
+
+    int nrel = 0;
+    for (size_t i = 0; i < m->nrel; i++)
+        nrel += m->sec[m->rel[i].target].seg != MP_SEG_NONE;
+    if (nrel == 0)
+        return mp_error("%s: no relocation sections: link with --emit-relocs (-Wl,-q) so that "
+                        "modpack can relocate the module", m->path);
+
+    mod->arch = m->machine;
+    mod->flags = MODP_F_SPLIT;
+    mp_ctx c = {m, mod, arch, opt, NULL};
+    for (size_t i = 0; i < m->nrel; i++) {
+        const mp_relsec *rs = &m->rel[i];
+        if (m->sec[rs->target].seg == MP_SEG_NONE)
+            continue;  /* debug info and other non-loaded sections */
+        if (arch->lower(&c, rs) != 0) {
+            arch->cleanup(&c);
+            return -1;
+        }
+    }
+    int rc = arch->finish(&c);
+    if (rc == 0)
+        mod->arch_flags = arch->arch_flags(&c);
+    arch->cleanup(&c);
+    if (rc != 0)
+        return -1;
+
+    sort_imports(mod);
+    if (check_overlaps(m, mod) != 0 || collect_exports(m, mod) != 0 ||
+        code_symbol(m, mod, opt->entry, "module_init", 1, code_size, &mod->entry) != 0 ||
+        code_symbol(m, mod, opt->exit, "module_exit", 0, code_size, &mod->exit) != 0)
+        return -1;
+
+    mod->flags |= MODP_F_XIP;
+    for (size_t i = 0; i < mod->nfx; i++)
+        if (mod->fx[i].seg == MODP_SEG_CODE)
+            mod->flags &= (uint16_t)~MODP_F_XIP;
+    if (opt->strip)
+        mod->flags |= MODP_F_STRIPPED;
+    mod->build_id = m->build_id;
+    mod->build_id_len = m->build_id_len;
+    return 0;
+}
+
+void mp_module_free(mp_module *mod)
+{
+    for (size_t i = 0; i < mod->nimp; i++)
+        free(mod->imp[i].name);
+    free(mod->imp);
+    free(mod->exp);
+    free(mod->fx);
+    mp_layout_free(&mod->L);
+    memset(mod, 0, sizeof *mod);
+}

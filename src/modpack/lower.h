@@ -1,0 +1,113 @@
+/* lower.h - arch-neutral lowering of relocations to image fixups.
+ *
+ * lower.c walks the relocation sections and hands each one to the ISA's
+ * mp_arch.lower; the ISA decides per relocation type, using the helpers
+ * below to resolve symbols, record fixups and imports, and report errors.
+ * Adding an ISA = one arch_<isa>.c defining an mp_arch, plus a line in the
+ * table in lower.c. */
+#ifndef MODPACK_LOWER_H
+#define MODPACK_LOWER_H
+
+#include "elf.h"
+#include "layout.h"
+
+typedef struct mp_options {
+    const char *name, *description, *version;
+    const char *entry, *exit;   /* symbol names, or NULL for the defaults */
+    int strip;
+    int verbose;
+} mp_options;
+
+typedef struct mp_fixup {
+    uint8_t kind, seg;          /* MODP_FIX_*, segment of the site */
+    uint32_t off, off2;         /* site (and second site of pairs) */
+    uint32_t target;            /* MODP_TGT_CODE, MODP_TGT_DATA, MODP_TGT_IMPORT + import */
+} mp_fixup;
+
+typedef struct mp_import {
+    char *name;
+    uint32_t hash;
+} mp_import;
+
+typedef struct mp_export {
+    const char *name;
+    uint32_t hash, value;
+    uint8_t seg, type;
+} mp_export;
+
+/* The lowered module: everything encode.c needs. */
+typedef struct mp_module {
+    uint16_t arch;
+    uint32_t arch_flags;
+    uint16_t flags;             /* MODP_F_* */
+    mp_layout L;
+    uint32_t entry, exit;
+    mp_fixup *fx;
+    size_t nfx, capfx;
+    mp_import *imp;
+    size_t nimp;
+    mp_export *exp;
+    size_t nexp;
+    char split_reason[512];     /* why SPLIT was cleared, first reason */
+    const uint8_t *build_id;
+    size_t build_id_len;
+} mp_module;
+
+/* Where a symbol's value lives, decided by its section index. */
+enum { MP_T_SEG, MP_T_IMPORT, MP_T_ABS };
+typedef struct mp_target {
+    int kind;                   /* MP_T_* */
+    int seg;                    /* MP_T_SEG: MODP_SEG_* */
+    uint32_t imp;               /* MP_T_IMPORT: import number (before sorting) */
+    uint64_t value;             /* symbol value (link address, or absolute) */
+} mp_target;
+
+typedef struct mp_ctx mp_ctx;
+
+typedef struct mp_arch {
+    uint16_t machine;
+    unsigned elfclass;          /* ELFCLASS32 or ELFCLASS64 */
+    const char *name;           /* "arm" */
+    /* Lower every relocation of one SHT_REL/RELA section. */
+    int (*lower)(mp_ctx *c, const mp_relsec *rs);
+    /* After all sections: veneers and anything else that grows the code. */
+    int (*finish)(mp_ctx *c);
+    /* Free arch_state; called once, also after an error. */
+    void (*cleanup)(mp_ctx *c);
+    uint32_t (*arch_flags)(mp_ctx *c);
+    const char *(*reloc_name)(uint32_t type);
+} mp_arch;
+
+struct mp_ctx {
+    mp_elf *m;
+    mp_module *mod;
+    const mp_arch *arch;
+    const mp_options *opt;
+    void *arch_state;           /* owned by the arch (finish frees it) */
+};
+
+const mp_arch *mp_arch_find(uint16_t machine);
+
+/* Lower m into mod. Returns 0, or -1 after printing the error. */
+int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod);
+void mp_module_free(mp_module *mod);
+
+/* ---- helpers for the arch files ---------------------------------------- */
+
+/* Resolve symbol sym. Returns 0, or -1 after an error naming the site. */
+int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t);
+/* Segment of the site and a pointer to its width bytes (error if outside). */
+uint8_t *mp_site(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint32_t width, int *seg);
+void mp_add_fixup(mp_ctx *c, unsigned kind, int seg, uint64_t addr, uint64_t addr2, const mp_target *t);
+/* The module can no longer be split: record the first reason. */
+void mp_no_split(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why);
+/* "modpack: IN: .sec+0xOFF: R_X against 'sym': why; hint" - returns -1. */
+int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
+                   const char *hint);
+/* Lower the 32-bit word at seg/addr that holds the absolute value of t
+ * (plus an addend): rewrite it to be segment-relative and record a WORD32. */
+void mp_lower_word(mp_ctx *c, int seg, uint64_t addr, const mp_target *t);
+/* Symbol lookup by name; NULL when absent. */
+const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name);
+
+#endif

@@ -1,0 +1,223 @@
+/* main.c - the modpack command line: build, inspect, verify. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "elf.h"
+#include "encode.h"
+#include "inspect.h"
+#include "lower.h"
+#include "modload.h"
+#include "output.h"
+#include "util.h"
+
+#define EXIT_USAGE 2
+
+static const char usage_build[] =
+    "usage: modpack build IN.elf -o OUT.mod [options]\n"
+    "  -o, --output FILE     image to write (atomically)\n"
+    "  --name S              module name (default: OUT without directory and extension)\n"
+    "  --description S       description metadata\n"
+    "  --version S           version metadata\n"
+    "  --entry SYM           entry function (default: module_init, else e_entry)\n"
+    "  --exit SYM            exit function (default: module_exit if defined)\n"
+    "  --strip-names         drop import and export names; bind by hash only\n"
+    "  -v, --verbose         print a summary, and why the module cannot be split\n";
+static const char usage_inspect[] =
+    "usage: modpack inspect IMG [--fixups] [--json]\n"
+    "  --fixups              list every fixup\n"
+    "  --json                one JSON object instead of text\n";
+static const char usage_verify[] =
+    "usage: modpack verify IMG\n"
+    "  check the whole image (header, tables, fixups, CRC) as modload does\n";
+
+static void usage(FILE *f)
+{
+    fprintf(f, "modpack %s - turn linked ELF modules into compact, checked images for modload\n\n"
+               "usage: modpack build IN.elf -o OUT.mod [options]\n"
+               "       modpack inspect IMG [--fixups] [--json]\n"
+               "       modpack verify IMG\n"
+               "       modpack help [build|inspect|verify]\n"
+               "       modpack --help | --version\n\n%s\n%s\n%s",
+            MODPACK_VERSION, usage_build, usage_inspect, usage_verify);
+}
+
+static int usage_error(const char *msg, const char *arg)
+{
+    if (arg)
+        fprintf(stderr, "modpack: %s '%s'\n", msg, arg);
+    else
+        fprintf(stderr, "modpack: %s\n", msg);
+    fprintf(stderr, "Try 'modpack --help'.\n");
+    return EXIT_USAGE;
+}
+
+/* Match "--opt VALUE" and "--opt=VALUE"; advances *i. Returns 1 on a match,
+ * -1 when the value is missing. */
+static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
+{
+    size_t n = strlen(name);
+    const char *a = argv[*i];
+    if (strncmp(a, name, n) != 0)
+        return 0;
+    if (a[n] == '=') {
+        *val = a + n + 1;
+        return 1;
+    }
+    if (a[n] != 0)
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    *val = argv[++*i];
+    return 1;
+}
+
+static char *default_name(const char *out)
+{
+    const char *b = strrchr(out, '/');
+    b = b ? b + 1 : out;
+    char *s = mp_strdup(b);
+    char *dot = strrchr(s, '.');
+    if (dot && dot != s)
+        *dot = 0;
+    return s;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    mp_options opt = {0};
+    const char *in = NULL, *out = NULL;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        struct { const char *name; const char **dst; } vals[] = {
+            {"--output", &out}, {"-o", &out}, {"--name", &opt.name},
+            {"--description", &opt.description}, {"--version", &opt.version},
+            {"--entry", &opt.entry}, {"--exit", &opt.exit},
+        };
+        int matched = 0;
+        for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
+            int r = opt_value(argc, argv, &i, vals[k].name, vals[k].dst);
+            if (r < 0)
+                return usage_error("option needs a value:", a);
+            matched = r;
+        }
+        if (matched)
+            continue;
+        if (strcmp(a, "--strip-names") == 0)
+            opt.strip = 1;
+        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
+            opt.verbose = 1;
+        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_build, stdout);
+            return 0;
+        } else if (a[0] == '-' && a[1])
+            return usage_error("build: unknown option", a);
+        else if (!in)
+            in = a;
+        else
+            return usage_error("build: more than one input:", a);
+    }
+    if (!in)
+        return usage_error("build: no input ELF given", NULL);
+    if (!out)
+        return usage_error("build: no output given (-o OUT.mod)", NULL);
+
+    mp_elf m;
+    mp_module mod;
+    mp_buf img = {0};
+    char *name = opt.name ? NULL : default_name(out);
+    int rc = 1;
+    memset(&mod, 0, sizeof mod);
+    if (mp_elf_open(&m, in) != 0 || mp_lower(&m, &opt, &mod) != 0 ||
+        mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
+        goto done;
+    /* The same checks the target makes: never write an image modload refuses. */
+    modload_image chk;
+    int err = modload_check(img.p, img.len, &chk);
+    if (err != MODLOAD_OK) {
+        mp_error("%s: internal error: the image fails modload_check: %s", out, modload_strerror(err));
+        goto done;
+    }
+    if (mp_write_atomic(out, img.p, img.len) != 0)
+        goto done;
+    if (opt.verbose) {
+        fprintf(stderr, "modpack: %s: %zu bytes: code %u, data %u, bss %u; %zu fixups in %u bytes; "
+                        "%zu imports, %zu exports\n", out, img.len, chk.code_size, chk.data_size,
+                chk.bss_size, mod.nfx, chk.fixup_size, mod.nimp, mod.nexp);
+        if (!(mod.flags & MODP_F_SPLIT))
+            fprintf(stderr, "modpack: %s: not splittable: %s\n", out, mod.split_reason);
+    }
+    rc = 0;
+done:
+    buf_free(&img);
+    mp_module_free(&mod);
+    mp_elf_close(&m);
+    free(name);
+    return rc;
+}
+
+static int cmd_inspect(int argc, char **argv)
+{
+    const char *img = NULL;
+    int fixups = 0, json = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--fixups") == 0)
+            fixups = 1;
+        else if (strcmp(argv[i], "--json") == 0)
+            json = 1;
+        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+            fputs(usage_inspect, stdout);
+            return 0;
+        } else if (argv[i][0] == '-' && argv[i][1])
+            return usage_error("inspect: unknown option", argv[i]);
+        else if (!img)
+            img = argv[i];
+        else
+            return usage_error("inspect: more than one image:", argv[i]);
+    }
+    if (!img)
+        return usage_error("inspect: no image given", NULL);
+    return mp_inspect(img, fixups, json);
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+    if (argc == 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
+        fputs(usage_verify, stdout);
+        return 0;
+    }
+    if (argc != 1 || (argv[0][0] == '-' && argv[0][1]))
+        return usage_error("verify: expects exactly one image", NULL);
+    return mp_verify(argv[0]);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        return usage_error("no command given", NULL);
+    const char *cmd = argv[1];
+    if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("modpack %s (image format %u.%u)\n", MODPACK_VERSION, MODP_VERSION_MAJOR, MODP_VERSION_MINOR);
+        return 0;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        const char *t = argc > 2 ? argv[2] : "";
+        if (strcmp(t, "build") == 0) fputs(usage_build, stdout);
+        else if (strcmp(t, "inspect") == 0) fputs(usage_inspect, stdout);
+        else if (strcmp(t, "verify") == 0) fputs(usage_verify, stdout);
+        else if (!*t) usage(stdout);
+        else return usage_error("help: unknown command", t);
+        return 0;
+    }
+    if (strcmp(cmd, "build") == 0)
+        return cmd_build(argc - 2, argv + 2);
+    if (strcmp(cmd, "inspect") == 0)
+        return cmd_inspect(argc - 2, argv + 2);
+    if (strcmp(cmd, "verify") == 0)
+        return cmd_verify(argc - 2, argv + 2);
+    return usage_error("unknown command", cmd);
+}

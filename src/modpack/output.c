@@ -1,0 +1,105 @@
+/* output.c - atomic output: temp file + fsync + rename. */
+#define _POSIX_C_SOURCE 200809L
+#include "output.h"
+#include "util.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Devices and pipes cannot be renamed over (and must not be replaced). */
+static int write_direct(const char *path, const void *data, size_t len)
+{
+    int fd = open(path, O_WRONLY | O_TRUNC);
+    if (fd < 0)
+        return mp_error("%s: %s", path, strerror(errno));
+    if (write_all(fd, data, len) != 0) {
+        int e = errno;
+        close(fd);
+        return mp_error("%s: write failed: %s", path, strerror(e));
+    }
+    if (close(fd) != 0)
+        return mp_error("%s: write failed: %s", path, strerror(errno));
+    return 0;
+}
+
+int mp_write_atomic(const char *path, const void *data, size_t len)
+{
+    struct stat st;
+    int exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode))
+        return write_direct(path, data, len);
+
+    const char *slash = strrchr(path, '/');
+    size_t dirlen = slash ? (size_t)(slash - path) + 1 : 0;
+    const char *base = slash ? slash + 1 : path;
+    if (!*base)
+        return mp_error("%s: not a file name", path);
+    size_t n = dirlen + strlen(base) + 16;
+    char *tmp = mp_malloc(n);
+    snprintf(tmp, n, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
+
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        int e = errno;
+        free(tmp);
+        return mp_error("%s: cannot create a temporary file next to it: %s", path, strerror(e));
+    }
+    mode_t mode;
+    if (exists) {
+        mode = st.st_mode & 07777;
+    } else {
+        mode_t um = umask(0);
+        umask(um);
+        mode = 0666 & ~um;
+    }
+    const char *what = "write failed";
+    if (write_all(fd, data, len) != 0)
+        goto fail;
+    what = "fchmod failed";
+    if (fchmod(fd, mode) != 0)
+        goto fail;
+    what = "fsync failed";
+    if (fsync(fd) != 0)
+        goto fail;
+    what = "close failed";
+    if (close(fd) != 0) {
+        fd = -1;
+        goto fail;
+    }
+    fd = -1;
+    what = "rename failed";
+    if (rename(tmp, path) != 0)
+        goto fail;
+    free(tmp);
+    return 0;
+
+fail: {
+        int e = errno;
+        if (fd >= 0)
+            close(fd);
+        unlink(tmp);
+        free(tmp);
+        return mp_error("%s: %s: %s", path, what, strerror(e));
+    }
+}
