@@ -75,6 +75,7 @@ static int read_symbols(mp_elf *m)
             xindex = i;
     }
     m->nsym = 0;
+    m->symtab = symtab;
     if (!symtab) {
         m->sym = mp_calloc(1, sizeof *m->sym);
         m->sym[0].name = "";
@@ -137,9 +138,14 @@ static int read_relocs(mp_elf *m)
         rs->index = (uint32_t)i;
         rs->target = s->info;
         rs->rela = s->type == SHT_RELA;
-        if (s->info == 0 || s->info >= m->nsec)
+        /* info 0: dynamic relocations (.rela.dyn), not tied to a section */
+        if (s->info >= m->nsec)
             return mp_error("%s: malformed ELF: %s patches section %u, out of range",
                             m->path, s->name, (unsigned)s->info);
+        /* Only relocations against the static symbol table (--emit-relocs)
+         * are read; .rel.dyn and friends use .dynsym. */
+        if (s->link != m->symtab || m->symtab == 0)
+            continue;
         Elf_Scn *scn = elf_getscn((Elf *)m->elf, i);
         Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
         if (!d || (s->size && !d->d_buf))

@@ -53,6 +53,7 @@ typedef struct mp_elf {
     uint64_t entry;
     size_t nsec;
     mp_section *sec;
+    size_t symtab;            /* index of SHT_SYMTAB, 0 if none */
     size_t nsym;
     mp_symbol *sym;           /* sym[0] is the null symbol */
     size_t nrel;
