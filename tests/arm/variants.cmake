@@ -17,8 +17,8 @@ set(ARM_TEST_VARIANTS
   "m4-O2-longcalls cortex-m4 an386 -O2 -mlong-calls"
   "m4-Os-movw cortex-m4 an386 -Os -mslow-flash-data"
   "m4-O2-movw-longcalls cortex-m4 an386 -O2 -mslow-flash-data -mlong-calls"
-  "m4-O2-pic cortex-m4 an386 -O2 -fPIC"
-  "m0-Os-pic cortex-m0 an385 -Os -fPIC"
+  "m4-O2-pic cortex-m4 an386 -O2 -fPIC -mlong-calls"
+  "m0-Os-pic cortex-m0 an385 -Os -fPIC -mlong-calls"
   "m4-Os-sections cortex-m4 an386 -Os -ffunction-sections -fdata-sections"
 )
 
