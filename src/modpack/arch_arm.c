@@ -222,6 +222,15 @@ typedef struct slot {
     uint32_t sym;
 } slot;
 
+/* A 32-bit word holding (address in one segment - address in the other):
+ * it changes by +-delta when the data moves by delta. */
+typedef struct xword {
+    int seg;
+    uint64_t addr;
+    int sign;                 /* +1: target in data, base in code; -1: reverse */
+    int prel31;
+} xword;
+
 typedef struct arm_state {
     veneer *v;
     size_t nv;
@@ -229,6 +238,9 @@ typedef struct arm_state {
     size_t nb;
     slot *s;
     size_t ns;
+    xword *x;
+    size_t nx;
+    char pinned[400];         /* why data cannot move: a cross reference in an instruction */
     int thumb_veneer;
 } arm_state;
 
@@ -239,10 +251,32 @@ static arm_state *state(mp_ctx *c)
     return c->arch_state;
 }
 
+/* A cross-segment relative reference: remember word sites so that the
+ * data can still move to make room for veneers; anything else pins it. */
+static void cross_ref(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int base_seg,
+                      int target_seg, int is_word, const char *why)
+{
+    arm_state *st = state(c);
+    mp_no_split(c, rs, r, why);
+    int seg = c->m->sec[rs->target].seg;
+    if (is_word) {
+        st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
+        st->x[st->nx++] = (xword){seg, r->offset, target_seg == MODP_SEG_DATA ? 1 : -1,
+                                  r->type == R_ARM_PREL31};
+    } else if (!st->pinned[0]) {
+        const mp_section *t = &c->m->sec[rs->target];
+        snprintf(st->pinned, sizeof st->pinned, "%s+0x%llx: %s against '%s'", t->name,
+                 (unsigned long long)(r->offset - t->addr), arm_reloc_name(r->type),
+                 mp_sym_name(c->m, r->sym));
+    }
+    (void)base_seg;
+}
+
 static void arm_cleanup(mp_ctx *c)
 {
     arm_state *st = c->arch_state;
     if (st) {
+        free(st->x);
         free(st->v);
         free(st->b);
         free(st->s);
@@ -459,12 +493,17 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
     int found = 0;
     arm_state *st = state(c);
+    /* GOT[0..2] at _GLOBAL_OFFSET_TABLE_ are reserved (zero in a static link) */
+    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    uint64_t resv = g && g->shndx != SHN_UNDEF ? g->value : UINT64_MAX;
     for (size_t i = 1; i < c->m->nsec; i++) {
         const mp_section *s = &c->m->sec[i];
         if (s->seg == MP_SEG_NONE || !s->bytes || strncmp(s->name, ".got", 4) != 0)
             continue;
         for (uint64_t o = (4 - (s->addr & 3)) & 3; o + 4 <= s->size; o += 4) {
             uint64_t a = s->addr + o;
+            if (a >= resv && a - resv < 12)
+                continue;
             int claimed_by_other = 0, claimed_by_me = 0;
             for (size_t k = 0; k < st->ns; k++)
                 if (st->s[k].addr == a) {
@@ -548,7 +587,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
             return mp_reloc_error(c, rs, r, "a GOT-relative offset cannot reach an import or "
                                   "absolute symbol", PIC_HINT);
         if (t.seg != gseg)
-            mp_no_split(c, rs, r, "GOT-relative offset between code and data");
+            cross_ref(c, rs, r, gseg, t.seg, 1, "GOT-relative offset between code and data");
         return 0;
     }
     case K_GOT_BREL: {
@@ -565,7 +604,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         if (find_got_prel_slot(c, rs, r, &t, &a) != 0)
             return -1;
         if (section_at(c, a, &sseg) && sseg != seg)
-            mp_no_split(c, rs, r, "PC-relative reference from code to the GOT in data");
+            cross_ref(c, rs, r, seg, sseg, 1, "PC-relative reference between code and the GOT");
         return lower_slot(c, rs, r, a, &t);
     }
     default:
@@ -579,9 +618,13 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         if ((cls == K_TBRANCH || cls == K_ABRANCH) &&
             (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0))
             return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", DYN_HINT);
-        if (t.seg != seg)
-            mp_no_split(c, rs, r, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
-                                                      : "data refers to code PC-relatively");
+        if (t.seg != seg) {
+            int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == 56 /* REL32_NOI */ ||
+                                          r->type == 25 /* BASE_PREL */ || r->type == R_ARM_PREL31 ||
+                                          r->type == R_ARM_TARGET2);
+            cross_ref(c, rs, r, seg, t.seg, word, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
+                                                                      : "data refers to code PC-relatively");
+        }
         return 0;
     }
     if (cls == K_TBRANCH || cls == K_ABRANCH) {
@@ -590,7 +633,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
         st->b[st->nb++] = (branch){seg, r->offset, r->type, v, rs, *r};
         if (seg != MODP_SEG_CODE)
-            mp_no_split(c, rs, r, "data branches to a veneer in code");
+            cross_ref(c, rs, r, seg, MODP_SEG_CODE, 0, "data branches to a veneer in code");
         return 0;
     }
     const char *why = t.kind == MP_T_IMPORT
@@ -692,12 +735,27 @@ static int arm_finish(mp_ctx *c)
         if (patch_branch(c, &st->b[i], code->base + st->v[st->b[i].ven].off) != 0)
             return -1;
     if (code->size > mod->L.data_offset) {
-        if (!(mod->flags & MODP_F_SPLIT))
+        /* Move the data up. Fixups are segment-relative and need nothing;
+         * relative words between the segments are adjusted here. */
+        if (st->pinned[0])
             return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
-                            "code and data, and the data cannot move (%s); compile with -mlong-calls",
-                            c->m->path, (unsigned)(code->size - before), mod->split_reason);
+                            "code and data, and the data cannot move (%s refers across segments "
+                            "in an instruction); compile with -mlong-calls",
+                            c->m->path, (unsigned)(code->size - before), st->pinned);
         uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
-        mod->L.data_offset = (code->size + a) & ~a;
+        uint32_t moved = ((code->size + a) & ~a) - mod->L.data_offset;
+        for (size_t i = 0; i < st->nx; i++) {
+            uint8_t *p = mp_seg_at(&mod->L, st->x[i].seg, st->x[i].addr, 4);
+            uint32_t w = rd32(p), nw = w + (uint32_t)st->x[i].sign * moved;
+            if (st->x[i].prel31) {
+                int32_t v = (int32_t)(w << 1) / 2 + st->x[i].sign * (int32_t)moved;
+                if (v < -(1 << 30) || v >= (1 << 30))
+                    return mp_error("%s: moving the data overflows an R_ARM_PREL31 word", c->m->path);
+                nw = (w & 0x80000000u) | ((uint32_t)v & 0x7FFFFFFFu);
+            }
+            wr32(p, nw);
+        }
+        mod->L.data_offset += moved;
     }
     return 0;
 }

@@ -96,10 +96,28 @@ pic)
     # GOT slots are data words with fixups; code reaches the GOT PC-relatively
     json p.mod '"split" not in j["flags"] and
         sum(1 for f in j["fixups"] if f["seg"]=="data")>=6 and j["crc"]["ok"]'
-    # without -mlong-calls the BL needs a veneer that cannot fit below the data
+    # without -mlong-calls the BL needs a veneer: the data moves up to make
+    # room, and the code's PC-relative words to the data follow it
     mod basic.c q.elf $M4 -fPIC
-    expect 1 "do not fit between code and data" "$MODPACK" build q.elf -o q.mod
+    ok_build q.elf -o q.mod
+    ok_verify q.mod
+    json q.mod '"split" not in j["flags"] and j["data_offset"]>=j["code_size"]'
+    # a cross-segment reference inside an instruction pins the data: error
+    "$CC" $M4 -c "$SRC/src/pinned.S" -o x.o && "$CC" $M4 $LDFLAGS x.o -o x.elf || fail build
+    expect 1 "do not fit between code and data, and the data cannot move (.text+0x2: R_ARM_THM_MOVW_PREL_NC against 'value'" \
+        "$MODPACK" build x.elf -o x.mod
     grep -qF -- "compile with -mlong-calls" err.txt || fail "no -mlong-calls advice"
+    ;;
+pic_clang)
+    # clang -fPIC uses R_ARM_GOT_PREL: the slot is found by its content
+    command -v clang >/dev/null || { echo "clang not installed"; exit 77; }
+    clang --target=thumbv7em-none-eabi -O2 -fPIC -mlong-calls -c "$SRC/src/basic.c" -o c.o || fail clang
+    "$CC" $M4 $LDFLAGS c.o -o c.elf || fail link
+    ok_build c.elf -o c.mod
+    ok_verify c.mod
+    json c.mod '"split" not in j["flags"] and
+        any(f["seg"]=="data" and f["target"]=="import" for f in j["fixups"]) and
+        sum(1 for f in j["fixups"] if f["seg"]=="data")>=7'
     ;;
 absref)
     EXTRA_LD="-Wl,--defsym=fw_abs_func=0x00012345,--defsym=fw_abs_var=0x20000400" mod absref.c r.elf $M4

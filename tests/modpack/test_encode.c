@@ -51,7 +51,8 @@ static uint8_t *make_image(const mp_buf *stream, size_t nfx, size_t nimp, int st
     wr32(p + 48, (uint32_t)stream->len);
     wr32(p + 52, (uint32_t)nfx);
     wr32(p + 56, (uint32_t)nimp);
-    memcpy(p + 72 + CODE_SIZE + DATA_SIZE, stream->p, stream->len);
+    if (stream->len)
+        memcpy(p + 72 + CODE_SIZE + DATA_SIZE, stream->p, stream->len);
     wr32(p + n - 4, (uint32_t)crc32(0L, p, (uInt)(n - 4)));
     *len = n;
     return p;
@@ -116,8 +117,10 @@ static size_t roundtrip(mp_fixup *fx, size_t nfx, mp_import *imp, size_t nimp, i
         assert_int_equal(g.imp[i].hash, imp[i].hash);
         assert_string_equal(g.imp[i].name, stripped ? "" : imp[i].name);
     }
-    qsort(fx, nfx, sizeof *fx, cmp_mp);
-    qsort(g.fx, g.nfx, sizeof *g.fx, cmp_ml);
+    if (nfx) {
+        qsort(fx, nfx, sizeof *fx, cmp_mp);
+        qsort(g.fx, g.nfx, sizeof *g.fx, cmp_ml);
+    }
     for (size_t i = 0; i < nfx; i++) {
         assert_int_equal(g.fx[i].kind, fx[i].kind);
         assert_int_equal(g.fx[i].seg, fx[i].seg);
