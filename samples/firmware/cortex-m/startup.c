@@ -27,6 +27,13 @@ void Reset_Handler(void)
         *dst++ = *src++;
     for (dst = __bss_start; dst < __bss_end; dst++)
         *dst = 0;
+#ifdef FW_TRAP_UNALIGNED
+    /* CCR.UNALIGN_TRP: fault on unaligned word and halfword accesses as a
+     * Cortex-M0 does (on ARMv6-M the bit is read-only and always set). Lets
+     * a Cortex-M3 check that code built for Cortex-M0 never relies on
+     * unaligned access. */
+    *(volatile uint32_t *)0xE000ED14u |= 1u << 3;
+#endif
     sh_exit(main());
 }
 
