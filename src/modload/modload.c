@@ -193,19 +193,24 @@ int modload_walk(const modload_image *img, modload_walker *w)
             modload_import imp;
             uint32_t n;
 
-            if (end - p < 6)
+            /* A name (n bytes, then NUL) or, stripped, only its hash. */
+            if (p >= end)
                 return MODLOAD_ERR_IMPORT;
-            imp.hash = modload_rd32(p);
-            n = p[4];
-            p += 5;
-            imp.name = (const char *)p;
+            n = *p++;
+            if (n ? find_nul(p, end) != p + n : end - p < 4)
+                return MODLOAD_ERR_IMPORT;
             imp.index = nimports++;
-            /* n name bytes without NUL, then NUL; no name exactly when
-             * stripped; the hash is the name's. */
-            if (find_nul(p, end) != p + n || ((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) ||
-                (n && modload_hash(imp.name) != imp.hash) || imp.index >= img->nimports)
+            if (((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) || imp.index >= img->nimports)
                 return MODLOAD_ERR_IMPORT;
-            p += n + 1;
+            if (n) {
+                imp.name = (const char *)p;
+                imp.hash = modload_hash(imp.name);
+                p += n + 1;
+            } else {
+                imp.name = "";
+                imp.hash = modload_rd32(p);
+                p += 4;
+            }
             if (w && w->import && (rc = w->import(w, &imp)) != 0)
                 return rc;
             target += imp.index;

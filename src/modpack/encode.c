@@ -86,10 +86,13 @@ static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
     buf_uleb(out, target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT);
     if (imp) {
         size_t len = stripped ? 0 : strlen(imp->name);
-        buf_u32(out, imp->hash);
         buf_u8(out, (unsigned)len);
-        buf_put(out, imp->name, len);
-        buf_u8(out, 0);
+        if (len) {
+            buf_put(out, imp->name, len);
+            buf_u8(out, 0);
+        } else {
+            buf_u32(out, imp->hash);
+        }
     }
     qsort(f, n, sizeof *f, cmp_fixup);
     size_t ngroups = 0;

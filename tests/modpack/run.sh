@@ -274,7 +274,8 @@ size)
         python3 - "$n.mod" "$n" <<'PY' || fail "fixup stream too large"
 import json, subprocess, sys, os
 j = json.loads(subprocess.check_output([os.environ['MODPACK'], 'inspect', '--json', sys.argv[1]]))
-names = sum(5 + 1 + len(i['name']) + 1 for i in j['imports'])  # hash, len, name, NUL, target
+names = j['import_desc_size']  # the import names that live in the stream
+assert names == sum(1 + len(i['name']) + 1 for i in j['imports'])
 per = j['fixup_size'] / j['nfixups']
 per_wo = (j['fixup_size'] - names) / j['nfixups']
 print('%-8s %3d fixups in %4d bytes: %.2f bytes/fixup, %.2f without import names'

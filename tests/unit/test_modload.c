@@ -113,10 +113,9 @@ static uint8_t fix1[] = {
     MODP_TGT_DATA, 2,
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 2 << 1,        /* code+8 */
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 3), 1, 1 << 1,        /* gap 1 of 8: data+8 */
-    MODP_TGT_IMPORT, 0, 0, 0, 0, 6, 'f', 'w', '_', 'g', 'e', 't', 0, 1, /* hash set in setup */
+    MODP_TGT_IMPORT, 6, 'f', 'w', '_', 'g', 'e', 't', 0, 1,
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 3 << 1,        /* code+12 */
 };
-#define FIX1_HASH_AT 17
 static uint8_t exp1[24];
 static const uint8_t str1[] = "tick\0counter";
 static const uint8_t meta1[] = {MODP_META_NAME, 5, 0, 'd', 'e', 'm', 'o', 0,
@@ -137,7 +136,6 @@ static spec spec1(void)
     spec s;
     uint8_t *tick = exp1, *counter = exp1 + 12;
 
-    put32(fix1 + FIX1_HASH_AT, modload_hash("fw_get"));
     if (modload_hash("tick") > modload_hash("counter"))
         tick = exp1 + 12, counter = exp1;
     export_entry(tick, "tick", 1, 0, MODP_SEG_CODE, MODP_SYM_FUNC);
@@ -405,6 +403,56 @@ static void test_imports(void **state)
     }
 }
 
+/* A stripped image: the import carries only its hash, exports have no
+ * names; binding and lookup go by hash. */
+static void test_stripped(void **state)
+{
+    static const uint8_t code[8] = {0};
+    uint8_t fix[] = {MODP_TGT_IMPORT, 0, 0, 0, 0, 0, 1,
+                     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 1 << 1};
+    uint8_t exp[12];
+    spec s;
+    uint32_t n;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_addr a;
+    modload_symbol sym = {0, "fw_get", 0x9000};
+    modload_env env = {&sym, 1, NULL, NULL, NULL};
+    uint8_t mem[8];
+    (void)state;
+
+    put32(fix + 2, modload_hash("fw_get"));
+    sym.hash = modload_hash("fw_get");
+    export_entry(exp, "tick", 0, MODP_NO_NAME, MODP_SEG_CODE, MODP_SYM_FUNC);
+    memset(&s, 0, sizeof s);
+    s.flags = MODP_F_STRIPPED;
+    s.code = (part)PART(code);
+    s.fixups = (part){fix, sizeof fix};
+    s.nfixups = 1;
+    s.nimports = 1;
+    s.exports = (part)PART(exp);
+    s.nexports = 1;
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 8, 0x100, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 4), 0x9000u);
+    assert_int_equal(modload_find(&mod, "tick", &a), MODLOAD_OK);
+    assert_int_equal(a, 0x100u);
+
+    /* A stripped import in an image that is not flagged stripped. */
+    s.flags = 0;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_ERR_IMPORT);
+    /* A hash cut short by the end of the stream. */
+    s.flags = MODP_F_STRIPPED;
+    s.fixups.size = 4;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_ERR_IMPORT);
+}
+
 /* MOVW/MOVT pairs: encodings from arm-none-eabi-as. The addend 0x1234FFFF
  * plus 0x00010001 carries into the high half: 0x12360000. */
 static void test_movw_movt(void **state)
@@ -570,9 +618,9 @@ static void m_run(uint8_t *p, uint32_t n) { (void)n; p[FX + 7] = (3 << 1) | 1; }
 static void m_leb(uint8_t *p, uint32_t n) { (void)n; memcpy(p + FX + 1, "\x80\x80\x80\x80\x10", 5); }
 static void m_count(uint8_t *p, uint32_t n) { (void)n; put32(p + 52, 7); }
 static void m_nimports(uint8_t *p, uint32_t n) { (void)n; put32(p + 56, 2); }
-static void m_import_nul(uint8_t *p, uint32_t n) { (void)n; p[FX + 28] = 'x'; } /* NUL after fw_get */
-static void m_import_len(uint8_t *p, uint32_t n) { (void)n; p[FX + 21] = 3; } /* "fw_" then 'g' */
-static void m_import_hash(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] ^= 1; }
+static void m_import_nul(uint8_t *p, uint32_t n) { (void)n; p[FX + 24] = 'x'; } /* NUL after fw_get */
+static void m_import_len(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] = 3; } /* "fw_" then 'g' */
+static void m_import_nonul(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] = 0xFF; } /* runs off the stream */
 static void m_strip_named(uint8_t *p, uint32_t n) { (void)n; put16(p + 10, MODP_F_SPLIT | MODP_F_STRIPPED); }
 #define EX (FX + (uint32_t)sizeof fix1)
 static void m_export_seg(uint8_t *p, uint32_t n) { (void)n; p[EX + 10] = 2; p[EX + 22] = 2; }
@@ -610,7 +658,7 @@ static void test_malformed(void **state)
         {m_run, MODLOAD_ERR_FIXUP_RANGE},     {m_leb, MODLOAD_ERR_FIXUP},
         {m_count, MODLOAD_ERR_FIXUP},         {m_nimports, MODLOAD_ERR_FIXUP},
         {m_import_nul, MODLOAD_ERR_IMPORT},   {m_import_len, MODLOAD_ERR_IMPORT},
-        {m_import_hash, MODLOAD_ERR_IMPORT},  {m_strip_named, MODLOAD_ERR_IMPORT},
+        {m_import_nonul, MODLOAD_ERR_IMPORT},  {m_strip_named, MODLOAD_ERR_IMPORT},
         {m_export_seg, MODLOAD_ERR_EXPORT},   {m_export_order, MODLOAD_ERR_EXPORT},
         {m_export_name, MODLOAD_ERR_EXPORT},  {m_export_value, MODLOAD_ERR_EXPORT},
         {m_strtab_nul, MODLOAD_ERR_EXPORT},   {m_meta_len, MODLOAD_ERR_META},
@@ -627,7 +675,7 @@ static void test_malformed(void **state)
     }
     /* Without the CRC repaired, any change is caught by the CRC. */
     assert_int_equal(check_mutated(m_crc, 0), MODLOAD_ERR_CRC);
-    assert_int_equal(check_mutated(m_import_hash, 0), MODLOAD_ERR_IMPORT);
+    assert_int_equal(check_mutated(m_import_len, 0), MODLOAD_ERR_IMPORT);
 }
 
 /* Every truncation and every single-bit flip is refused. */
@@ -689,6 +737,7 @@ int main(void)
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_xip),
         cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_stripped),
         cmocka_unit_test(test_movw_movt),
         cmocka_unit_test(test_word64),
         cmocka_unit_test(test_metadata_and_exports),
