@@ -325,22 +325,21 @@ int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex)
     return MODLOAD_OK;
 }
 
-/* Sorted by hash then name, no two alike (by name, or by hash if stripped). */
+/* Each entry valid, hashes strictly ascending. */
 static int check_exports(const modload_image *img)
 {
-    modload_export prev, cur;
-    uint32_t i;
+    modload_export ex;
+    uint32_t i, prev = 0;
     int rc;
 
     if (img->strtab_size && img->strtab[img->strtab_size - 1] != 0)
         return MODLOAD_ERR_EXPORT;
     for (i = 0; i < img->nexports; i++) {
-        if ((rc = modload_export_at(img, i, &cur)) != MODLOAD_OK)
+        if ((rc = modload_export_at(img, i, &ex)) != MODLOAD_OK)
             return rc;
-        if (i && (prev.hash > cur.hash ||
-                  (prev.hash == cur.hash && (!cur.name || name_cmp(prev.name, cur.name) >= 0))))
+        if (i && ex.hash <= prev)
             return MODLOAD_ERR_EXPORT;
-        prev = cur;
+        prev = ex.hash;
     }
     return MODLOAD_OK;
 }
@@ -598,13 +597,12 @@ int modload_find(const modload_module *mod, const char *name, modload_addr *addr
         else
             hi = mid;
     }
-    for (; lo < mod->nexports; lo++) {
+    /* Hashes are unique; names were checked to be terminated in the table. */
+    if (lo < mod->nexports) {
         const uint8_t *e = mod->exports + lo * MODP_EXPORT_SIZE;
         uint32_t off = modload_rd16(e + MODP_E_NAME);
-        if (modload_rd32(e) != hash)
-            break;
-        /* Names were checked to be terminated inside the string table. */
-        if (off == MODP_NO_NAME || name_cmp((const char *)mod->strtab + off, name) == 0) {
+        if (modload_rd32(e) == hash &&
+            (off == MODP_NO_NAME || name_cmp((const char *)mod->strtab + off, name) == 0)) {
             *addr = (e[MODP_E_SEG] == MODP_SEG_CODE ? mod->code_run : mod->data_run) +
                     modload_rd32(e + MODP_E_VALUE);
             return MODLOAD_OK;

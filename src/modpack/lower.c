@@ -250,9 +250,15 @@ static int collect_exports(mp_elf *m, mp_module *mod)
         e->type = y->type == STT_FUNC ? MODP_SYM_FUNC : MODP_SYM_OBJECT;
     }
     qsort(mod->exp, mod->nexp, sizeof *mod->exp, cmp_export);
-    for (size_t i = 1; i < mod->nexp; i++)
-        if (strcmp(mod->exp[i].name, mod->exp[i - 1].name) == 0)
-            return mp_error("%s: symbol '%s' is exported twice", m->path, mod->exp[i].name);
+    /* The format wants one export per hash, so a lookup needs one compare. */
+    for (size_t i = 1; i < mod->nexp; i++) {
+        const mp_export *a = &mod->exp[i - 1], *b = &mod->exp[i];
+        if (strcmp(a->name, b->name) == 0)
+            return mp_error("%s: symbol '%s' is exported twice", m->path, b->name);
+        if (a->hash == b->hash)
+            return mp_error("%s: exported symbols '%s' and '%s' have the same name hash 0x%08x; "
+                            "rename one, or make it static or hidden", m->path, a->name, b->name, a->hash);
+    }
     return 0;
 }
 
