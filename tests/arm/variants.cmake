@@ -2,8 +2,11 @@
 # project (target/CMakeLists.txt, which builds the modules) and by
 # CMakeLists.txt (which registers one CTest test per variant).
 #
-# Each entry: "<name> <cpu> <board> <flags...>". Cortex-M0 modules (Thumb-1)
-# run on the AN385 firmware (Cortex-M3), Cortex-M4 modules on AN386.
+# Each entry: "<name> <cpu> <board> <flags...>". Flags starting with "--"
+# go to modpack build, the others to the compiler and linker. Cortex-M0
+# modules (Thumb-1) run on the AN385 firmware (a Cortex-M3 in QEMU; the
+# firmware is built for Cortex-M0 and traps unaligned accesses), Cortex-M4
+# modules on AN386.
 set(ARM_TEST_VARIANTS
   "m0-O0 cortex-m0 an385 -O0"
   "m0-Os cortex-m0 an385 -Os"
@@ -19,11 +22,15 @@ set(ARM_TEST_VARIANTS
   "m4-O2-movw-longcalls cortex-m4 an386 -O2 -mslow-flash-data -mlong-calls"
   "m4-O2-pic cortex-m4 an386 -O2 -fPIC -mlong-calls"
   "m0-Os-pic cortex-m0 an385 -Os -fPIC -mlong-calls"
+  "m4-O2-pic-bl cortex-m4 an386 -O2 -fPIC"
+  "m0-Os-pic-bl cortex-m0 an385 -Os -fPIC"
+  "m0-O2-stripped cortex-m0 an385 -O2 --strip-names"
+  "m4-Os-stripped cortex-m4 an386 -Os --strip-names"
   "m4-Os-sections cortex-m4 an386 -Os -ffunction-sections -fdata-sections"
 )
 
 # Variants whose image the firmware also corrupts byte by byte.
-set(ARM_CORRUPT_VARIANTS m0-Os m4-O2)
+set(ARM_CORRUPT_VARIANTS m0-Os m4-O2 m4-Os-stripped)
 
 # The sample module (samples/hello), built with its own Makefile.
 set(ARM_SAMPLE_VARIANTS
