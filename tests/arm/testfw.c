@@ -1,7 +1,8 @@
 /* testfw.c - test firmware for the Cortex-M end-to-end tests (tests/arm).
  *
- *   fw run MODULE.mod       load testmod twice (two addresses), run it,
- *                           check every value it computed
+ *   fw run MODULE.mod       check that bad placements and an unbound import
+ *                           are refused; then load testmod at three
+ *                           addresses, run it, check every value it computed
  *   fw corrupt MODULE.mod   flip every byte of the image in turn (three
  *                           patterns) and require that modload_check refuses
  *                           each copy, that nothing ran and nothing was
@@ -333,11 +334,50 @@ static void run_once(uint32_t len, uint32_t offset)
     }
 }
 
+/* What must fail, before the module is run for real: the firmware table
+ * lookup itself, a placement with too little room or a misaligned run
+ * address, and a load whose import cannot be bound. */
+static void negative_checks(uint32_t len)
+{
+    modload_addr a = 0;
+    fw_check(modload_lookup(fw_syms, NSYMS, "fw_record", modload_hash("fw_record"), &a) ==
+                     MODLOAD_OK && a == (modload_addr)(uintptr_t)&fw_record,
+             "modload_lookup(fw_record) in the firmware table");
+    fw_check(modload_lookup(fw_syms, NSYMS, "fw_mix", modload_hash("fw_mix"), &a) ==
+                 MODLOAD_ERR_NOT_FOUND,
+             "modload_lookup(fw_mix) found a name the table does not hold");
+
+    modload_image img;
+    if (!fw_check(modload_check(image, len, &img) == MODLOAD_OK, "modload_check"))
+        return;
+    uint32_t size = modload_region_size(&img), align = modload_region_align(&img);
+    modload_place pl;
+    fw_check(modload_place_region(&img, pool, size - 1, (modload_addr)(uintptr_t)pool, &pl) ==
+                 MODLOAD_ERR_SPACE,
+             "placing %u bytes in %u did not fail with ERR_SPACE", (unsigned)size,
+             (unsigned)(size - 1));
+    if (align > 1)
+        fw_check(modload_place_region(&img, pool + 1, size, (modload_addr)(uintptr_t)pool + 1,
+                                      &pl) == MODLOAD_ERR_ALIGN,
+                 "run address misaligned for %u did not fail with ERR_ALIGN", (unsigned)align);
+
+    /* without the resolve callback fw_mix is unknown */
+    reset_state();
+    modload_env table_only = { .syms = fw_syms, .nsyms = NSYMS };
+    modload_module mod;
+    int err = modload_place_region(&img, pool, POOL_SIZE, (modload_addr)(uintptr_t)pool, &pl);
+    if (fw_check(err == MODLOAD_OK, "modload_place_region: %s", modload_strerror(err)))
+        fw_check(modload_load(&img, &pl, &table_only, &mod) == MODLOAD_ERR_UNRESOLVED,
+                 "a load with fw_mix unresolvable did not fail with ERR_UNRESOLVED");
+    fw_check(record_calls == 0, "the module ran");
+}
+
 static int mode_run(const char *path)
 {
     int32_t len = fw_read_file(path, image, sizeof image);
     if (len < 0)
         return 1;
+    negative_checks((uint32_t)len);
     /* Three run addresses: the pool's start; an offset that is not 4 KiB
      * aligned (fw_load rounds it up to what the image asks); and 256 bytes
      * below a 64 KiB boundary, so that adding the base to most MOVW halves
