@@ -2,7 +2,9 @@
  *
  *   fw run MODULE.mod       check that bad placements and an unbound import
  *                           are refused; then load testmod at three
- *                           addresses, run it, check every value it computed
+ *                           addresses and, when the image allows it, split
+ *                           (data below code); run it each time and check
+ *                           every value it computed
  *   fw corrupt MODULE.mod   flip every byte of the image in turn (three
  *                           patterns) and require that modload_check refuses
  *                           each copy, that nothing ran and nothing was
@@ -148,14 +150,20 @@ static void pool_fill(void)
         pool[i] = POOL_FILL;
 }
 
-/* bytes of the pool outside [lo, hi) that are not the fill pattern */
-static uint32_t pool_dirty(uint32_t lo, uint32_t hi)
+/* bytes of the pool outside [lo1, hi1) and [lo2, hi2) that are not the
+ * fill pattern */
+static uint32_t pool_dirty2(uint32_t lo1, uint32_t hi1, uint32_t lo2, uint32_t hi2)
 {
     uint32_t n = 0;
     for (uint32_t i = 0; i < POOL_SIZE; i++)
-        if ((i < lo || i >= hi) && pool[i] != POOL_FILL)
+        if ((i < lo1 || i >= hi1) && (i < lo2 || i >= hi2) && pool[i] != POOL_FILL)
             n++;
     return n;
+}
+
+static uint32_t pool_dirty(uint32_t lo, uint32_t hi)
+{
+    return pool_dirty2(lo, hi, lo, hi);
 }
 
 static void reset_state(void)
@@ -186,6 +194,9 @@ static void check_record(uint32_t key, const char *what, uint32_t want)
     fw_check_u32(what, records[key], want);
 }
 
+static void run_checks(fw_module *m);
+
+/* One region at the first suitably aligned address from pool + offset. */
 static void run_once(uint32_t len, uint32_t offset)
 {
     reset_state();
@@ -211,13 +222,71 @@ static void run_once(uint32_t len, uint32_t offset)
     for (uint32_t i = m.img.data_offset + m.img.data_size; i < m.size; i++)
         nz += m.mem[i] != 0;
     fw_check(nz == 0, "%u bytes of padding or bss not zero", (unsigned)nz);
+    run_checks(&m);
+}
+
+/* Split placement (the image says SPLIT): data below code, far apart, so
+ * that a loader confusing the two bases or assuming data_offset fails. */
+static void run_split(uint32_t len)
+{
+    reset_state();
+    pool_fill();
+    fw_module m;
+    int err = modload_check(image, len, &m.img);
+    if (!fw_check(err == MODLOAD_OK, "modload_check: %s", modload_strerror(err)))
+        return;
+    if (!(m.img.flags & MODP_F_SPLIT)) {
+        fw_printf("split placement: not allowed by the image, skipped\n");
+        return;
+    }
+    uint32_t data_total = m.img.data_size + m.img.bss_size;
+    uint32_t data_off = 0x124u, code_off = 0x9000u;
+    data_off = (data_off + m.img.data_align - 1) & ~(m.img.data_align - 1);
+    code_off = (code_off + m.img.code_align - 1) & ~(m.img.code_align - 1);
+    if (!fw_check(data_off + data_total <= code_off && code_off + m.img.code_size <= POOL_SIZE,
+                  "split placement does not fit the pool"))
+        return;
+    fw_printf("split: code at pool+0x%x, data at pool+0x%x\n", (unsigned)code_off,
+              (unsigned)data_off);
+    modload_place pl = {
+        .code_write = pool + code_off,
+        .code_run = (modload_addr)(uintptr_t)(pool + code_off),
+        .code_room = m.img.code_size,
+        .data_write = pool + data_off,
+        .data_run = (modload_addr)(uintptr_t)(pool + data_off),
+        .data_room = data_total,
+    };
+    m.pl = pl;
+    m.mem = pool + code_off;
+    m.size = m.img.code_size;
+    err = modload_load(&m.img, &m.pl, &env, &m.mod);
+    if (!fw_check(err == MODLOAD_OK, "split load failed: %s", modload_strerror(err)))
+        return;
+    fw_check(m.mod.code_run == pl.code_run && m.mod.data_run == pl.data_run,
+             "split run addresses 0x%08x/0x%08x", (unsigned)m.mod.code_run,
+             (unsigned)m.mod.data_run);
+    fw_check(pool_dirty2(code_off, code_off + m.img.code_size, data_off, data_off + data_total) == 0,
+             "split: pool bytes written outside code and data");
+    uint32_t nz = 0;
+    for (uint32_t i = m.img.data_size; i < data_total; i++)
+        nz += pool[data_off + i] != 0;
+    fw_check(nz == 0, "split: %u bss bytes not zero", (unsigned)nz);
+    run_checks(&m);
+}
+
+/* Everything after placement: run the module and check what it computed. */
+static void run_checks(fw_module *mp)
+{
+    fw_module m = *mp;
+    modload_addr a;
+    int err;
+
     fw_check(sync_calls >= 1 && sync_run == m.mod.code_run && sync_len >= m.img.code_size,
              "sync_code: %u calls, last run=0x%08x len=%u", sync_calls, (unsigned)sync_run,
              (unsigned)sync_len);
     fw_check(resolve_mix >= 1, "fw_mix was not bound through the resolve callback");
 
     /* exports readable before init */
-    modload_addr a;
     err = modload_find(&m.mod, "mod_version", &a);
     if (fw_check(err == MODLOAD_OK, "modload_find(mod_version): %s", modload_strerror(err))) {
         fw_check(in_code(&m, a), "mod_version at 0x%08x is not in the code segment", (unsigned)a);
@@ -389,6 +458,7 @@ static int mode_run(const char *path)
         run_once((uint32_t)len, below64k);
     else
         fw_check(0, "pool %p has no 64 KiB boundary to straddle", (void *)pool);
+    run_split((uint32_t)len);
     return 0;
 }
 
