@@ -187,8 +187,10 @@ int modload_walk(const modload_image *img, modload_walker *w)
     while (p < end) {
         uint32_t target, ngroups;
 
-        if (!read_leb(&p, end, &target, 0) || target > MODP_TGT_IMPORT)
+        /* One uleb: the group count above the target. */
+        if (!read_leb(&p, end, &ngroups, 0) || (target = ngroups & 3u) > MODP_TGT_IMPORT)
             return MODLOAD_ERR_FIXUP;
+        ngroups >>= 2;
         if (target == MODP_TGT_IMPORT) {
             modload_import imp;
             uint32_t n;
@@ -215,8 +217,6 @@ int modload_walk(const modload_image *img, modload_walker *w)
                 return rc;
             target += imp.index;
         }
-        if (!read_leb(&p, end, &ngroups, 0))
-            return MODLOAD_ERR_FIXUP;
 
         while (ngroups--) {
             modload_fixup fx;

@@ -83,7 +83,12 @@ static void encode_group(mp_buf *out, const mp_fixup *f, size_t n)
 static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
                          const mp_import *imp, int stripped)
 {
-    buf_uleb(out, target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT);
+    qsort(f, n, sizeof *f, cmp_fixup);
+    size_t ngroups = 0;
+    for (size_t i = 0; i < n; i++)
+        ngroups += i == 0 || f[i].kind != f[i - 1].kind || f[i].seg != f[i - 1].seg;
+    /* ngroups <= kinds x segments: far below the 2^30 the uleb allows. */
+    buf_uleb(out, (uint32_t)ngroups << 2 | (target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT));
     if (imp) {
         size_t len = stripped ? 0 : strlen(imp->name);
         buf_u8(out, (unsigned)len);
@@ -94,11 +99,6 @@ static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
             buf_u32(out, imp->hash);
         }
     }
-    qsort(f, n, sizeof *f, cmp_fixup);
-    size_t ngroups = 0;
-    for (size_t i = 0; i < n; i++)
-        ngroups += i == 0 || f[i].kind != f[i - 1].kind || f[i].seg != f[i - 1].seg;
-    buf_uleb(out, (uint32_t)ngroups);
     for (size_t i = 0; i < n;) {
         size_t j = i + 1;
         while (j < n && f[j].kind == f[i].kind && f[j].seg == f[i].seg)

@@ -213,10 +213,10 @@ static void pointer_table_bytes(void **state)
         fx[i] = (mp_fixup){MODP_FIX_WORD32, MODP_SEG_DATA, 16u + 4u * i, 16u + 4u * i, MODP_TGT_CODE};
     mp_buf s = {0};
     mp_encode_fixups(&s, fx, 4, NULL, 0, 0);
-    /* target 0, 1 group, head WORD32/data/unit 8 (the only gap is 16):
-     * 0x70; 2 ops: skip 2 units + one fixup (4), then 3 in a row
+    /* 1 group << 2 | target 0, head WORD32/data/unit 8 (the only gap is
+     * 16): 0x70; 2 ops: skip 2 units + one fixup (4), then 3 in a row
      * ((2 << 1) | 1 = 5). */
-    const uint8_t want[] = {0x00, 0x01, 0x70, 0x02, 0x04, 0x05};
+    const uint8_t want[] = {0x04, 0x70, 0x02, 0x04, 0x05};
     assert_int_equal(s.len, sizeof want);
     assert_memory_equal(s.p, want, sizeof want);
     buf_free(&s);
@@ -235,16 +235,16 @@ static void pair_negative_delta(void **state)
     };
     mp_buf s = {0};
     mp_encode_fixups(&s, fx, 2, &imp, 1, 0);
-    /* data block: 01 01 | head ARM pair, code, unit 8 (0x63) | 1 op | gap 0x40, delta 1 */
-    const uint8_t data_block[] = {0x01, 0x01, 0x63, 0x01, 0x40, 0x01};
+    /* data block: 1 group << 2 | 1 | head ARM pair, code, unit 8 (0x63) | 1 op | gap 0x40, delta 1 */
+    const uint8_t data_block[] = {0x05, 0x63, 0x01, 0x40, 0x01};
     assert_memory_equal(s.p, data_block, sizeof data_block);
-    /* import block: 02, 4, "fw_x", 0, 1 group, head THM pair unit 2 (0x22),
+    /* import block: 1 group << 2 | 2, 4, "fw_x", 0, head THM pair unit 2 (0x22),
      * 1 op: gap 0x102/2 = 0x81 (uleb 81 01), delta -8/2 = -4 (sleb 0x7c) */
     const uint8_t *p = s.p + sizeof data_block;
-    assert_int_equal(p[0], 2);
+    assert_int_equal(p[0], 0x06);
     assert_int_equal(p[1], 4);
     assert_memory_equal(p + 2, "fw_x", 5);
-    const uint8_t tail[] = {0x01, 0x22, 0x01, 0x81, 0x01, 0x7C};
+    const uint8_t tail[] = {0x22, 0x01, 0x81, 0x01, 0x7C};
     assert_memory_equal(p + 7, tail, sizeof tail);
     assert_int_equal(s.len, sizeof data_block + 7 + sizeof tail);
     buf_free(&s);
@@ -258,8 +258,8 @@ static void empty_stream(void **state)
     imp.hash = mp_hash(imp.name);
     assert_int_equal(roundtrip(NULL, 0, NULL, 0, 0), 0);
     /* an import block is written even without fixups, to keep nimports */
-    /* stripped: target, namelen 0, hash, ngroups */
-    assert_int_equal(roundtrip(NULL, 0, &imp, 1, 1), 1 + 1 + 4 + 1);
+    /* stripped: target and group count, namelen 0, hash */
+    assert_int_equal(roundtrip(NULL, 0, &imp, 1, 1), 1 + 1 + 4);
 }
 
 int main(void)

@@ -91,6 +91,8 @@ static uint32_t build(const spec *s)
 }
 
 #define PART(a) {a, sizeof a}
+/* The first byte of a block: group count and target (format section 5). */
+#define BLOCK(target, ngroups) ((ngroups) << 2 | (target))
 
 /* A module with code, data and bss; WORD32 fixups into both segments from
  * both segments (a gap, a run, units of 4 and 8), one import and two
@@ -107,13 +109,13 @@ static const uint8_t data1[12] = {
     0x10, 0x00, 0x00, 0x00,  /* data+8: -> data + 16 (in bss) */
 };
 static uint8_t fix1[] = {
-    MODP_TGT_CODE, 2,
+    BLOCK(MODP_TGT_CODE, 2),
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 1 << 1,        /* gap 1 word: code+4 */
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, (1 << 1) | 1,  /* run of 2: data+0, +4 */
-    MODP_TGT_DATA, 2,
+    BLOCK(MODP_TGT_DATA, 2),
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 2 << 1,        /* code+8 */
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 3), 1, 1 << 1,        /* gap 1 of 8: data+8 */
-    MODP_TGT_IMPORT, 6, 'f', 'w', '_', 'g', 'e', 't', 0, 1,
+    BLOCK(MODP_TGT_IMPORT, 1), 6, 'f', 'w', '_', 'g', 'e', 't', 0,
     MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 3 << 1,        /* code+12 */
 };
 static uint8_t exp1[24];
@@ -316,7 +318,7 @@ static void test_placement_errors(void **state)
  * flag alone is not trusted, a code fixup is still refused. */
 static void test_xip(void **state)
 {
-    static const uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, 1};
+    static const uint8_t fix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, 1};
     static const uint8_t code[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const uint8_t data[8] = {4, 0, 0, 0, 0, 0, 0, 0};
     spec s;
@@ -345,7 +347,7 @@ static void test_xip(void **state)
     assert_int_equal(get32(dmem), 0x08010004u);
 
     s.flags = MODP_F_XIP | MODP_F_SPLIT;
-    image[72 + 8 + 8 + 2] = MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2);
+    image[72 + 8 + 8 + 1] = MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2);
     recrc(n);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_PLACEMENT);
@@ -408,7 +410,7 @@ static void test_imports(void **state)
 static void test_stripped(void **state)
 {
     static const uint8_t code[8] = {0};
-    uint8_t fix[] = {MODP_TGT_IMPORT, 0, 0, 0, 0, 0, 1,
+    uint8_t fix[] = {BLOCK(MODP_TGT_IMPORT, 1), 0, 0, 0, 0, 0,
                      MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_CODE, 2), 1, 1 << 1};
     uint8_t exp[12];
     spec s;
@@ -465,7 +467,7 @@ static void test_movw_movt(void **state)
     static const uint8_t arm[8] = {0xFF, 0x1F, 0x0F, 0xE3,   /* movt r1, #0x1234 first */
                                    0x34, 0x12, 0x41, 0xE3};
     static const uint8_t arm_done[8] = {0x00, 0x10, 0x00, 0xE3, 0x36, 0x12, 0x41, 0xE3};
-    uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 1), 1, 0, 4};
+    uint8_t fix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 1), 1, 0, 4};
     spec s;
     uint32_t n;
     modload_image img;
@@ -488,17 +490,17 @@ static void test_movw_movt(void **state)
     assert_memory_equal(mem, thumb_done, 12);
 
     /* The pair kind refuses instructions that are not MOVW then MOVT. */
-    fix[4] = 2; /* first site now at the nops, second still the MOVT */
-    fix[5] = 2;
+    fix[3] = 2; /* first site now at the nops, second still the MOVT */
+    fix[4] = 2;
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
     assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_FIXUP);
 
     /* ARM state, second site given by a delta of one word. */
-    fix[2] = MODP_G_HEAD(MODP_FIX_ARM_MOVW_MOVT, MODP_SEG_CODE, 2);
-    fix[4] = 0;
-    fix[5] = 1;
+    fix[1] = MODP_G_HEAD(MODP_FIX_ARM_MOVW_MOVT, MODP_SEG_CODE, 2);
+    fix[3] = 0;
+    fix[4] = 1;
     s.code = (part)PART(arm);
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
@@ -510,8 +512,8 @@ static void test_movw_movt(void **state)
     {
         static const uint8_t swapped[8] = {0x34, 0x12, 0x41, 0xE3, 0xFF, 0x1F, 0x0F, 0xE3};
         static const uint8_t swapped_done[8] = {0x36, 0x12, 0x41, 0xE3, 0x00, 0x10, 0x00, 0xE3};
-        fix[4] = 1 << 1 >> 1; /* gap 1 word */
-        fix[5] = 0x7F;        /* sleb -1 */
+        fix[3] = 1;    /* gap 1 word */
+        fix[4] = 0x7F; /* sleb -1 */
         s.code = (part)PART(swapped);
         n = build(&s);
         assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
@@ -524,7 +526,7 @@ static void test_movw_movt(void **state)
 static void test_word64(void **state)
 {
     static const uint8_t code[16] = {0, 0, 0, 0, 0xF0, 0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0, 0, 0, 0};
-    static const uint8_t fix[] = {MODP_TGT_CODE, 1, MODP_G_HEAD(MODP_FIX_WORD64, MODP_SEG_CODE, 2), 1, 1 << 1};
+    static const uint8_t fix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_WORD64, MODP_SEG_CODE, 2), 1, 1 << 1};
     spec s;
     uint32_t n;
     modload_image img;
@@ -608,19 +610,19 @@ static void m_exports_wrap(uint8_t *p, uint32_t n) { (void)n; put32(p + 60, 0x15
 static void m_crc(uint8_t *p, uint32_t n) { p[n - 1] ^= 1; }
 /* fixup stream: offsets from the stream start (72 + 16 + 12 = 100) */
 #define FX 100
-static void m_target(uint8_t *p, uint32_t n) { (void)n; p[FX] = 3; }
-static void m_kind(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] = 9; }
-static void m_head7(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] |= 0x80; }
-static void m_range(uint8_t *p, uint32_t n) { (void)n; p[FX + 4] = 4 << 1; } /* code+16 */
-static void m_range_last(uint8_t *p, uint32_t n) { (void)n; p[FX + 2] = MODP_G_HEAD(0, 0, 0); p[FX + 4] = 13 << 1; } /* code+13..16 */
-static void m_run(uint8_t *p, uint32_t n) { (void)n; p[FX + 7] = (3 << 1) | 1; } /* 4 words from data+0: the last at 12 */
-/* ngroups as a 5-byte LEB128 whose value needs 33 bits */
-static void m_leb(uint8_t *p, uint32_t n) { (void)n; memcpy(p + FX + 1, "\x80\x80\x80\x80\x10", 5); }
+static void m_target(uint8_t *p, uint32_t n) { (void)n; p[FX] = BLOCK(3, 2); }
+static void m_kind(uint8_t *p, uint32_t n) { (void)n; p[FX + 1] = 9; }
+static void m_head7(uint8_t *p, uint32_t n) { (void)n; p[FX + 1] |= 0x80; }
+static void m_range(uint8_t *p, uint32_t n) { (void)n; p[FX + 3] = 4 << 1; } /* code+16 */
+static void m_range_last(uint8_t *p, uint32_t n) { (void)n; p[FX + 1] = MODP_G_HEAD(0, 0, 0); p[FX + 3] = 13 << 1; } /* code+13..16 */
+static void m_run(uint8_t *p, uint32_t n) { (void)n; p[FX + 6] = (3 << 1) | 1; } /* 4 words from data+0: the last at 12 */
+/* a block's first uleb as a 5-byte LEB128 whose value needs 33 bits */
+static void m_leb(uint8_t *p, uint32_t n) { (void)n; memcpy(p + FX, "\x80\x80\x80\x80\x10", 5); }
 static void m_count(uint8_t *p, uint32_t n) { (void)n; put32(p + 52, 7); }
 static void m_nimports(uint8_t *p, uint32_t n) { (void)n; put32(p + 56, 2); }
-static void m_import_nul(uint8_t *p, uint32_t n) { (void)n; p[FX + 24] = 'x'; } /* NUL after fw_get */
-static void m_import_len(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] = 3; } /* "fw_" then 'g' */
-static void m_import_nonul(uint8_t *p, uint32_t n) { (void)n; p[FX + 17] = 0xFF; } /* runs off the stream */
+static void m_import_nul(uint8_t *p, uint32_t n) { (void)n; p[FX + 22] = 'x'; } /* NUL after fw_get */
+static void m_import_len(uint8_t *p, uint32_t n) { (void)n; p[FX + 15] = 3; } /* "fw_" then 'g' */
+static void m_import_nonul(uint8_t *p, uint32_t n) { (void)n; p[FX + 15] = 0xFF; } /* runs off the stream */
 static void m_strip_named(uint8_t *p, uint32_t n) { (void)n; put16(p + 10, MODP_F_SPLIT | MODP_F_STRIPPED); }
 #define EX (FX + (uint32_t)sizeof fix1)
 static void m_export_seg(uint8_t *p, uint32_t n) { (void)n; p[EX + 10] = 2; p[EX + 22] = 2; }
