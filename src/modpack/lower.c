@@ -13,10 +13,15 @@
 #include "modformat.h"
 
 extern const mp_arch mp_arch_arm;
+extern const mp_arch mp_arch_riscv;
+extern const mp_arch mp_arch_i386, mp_arch_x86_64;
 
 /* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
 static const mp_arch *const arches[] = {
     &mp_arch_arm,
+    &mp_arch_riscv,
+    &mp_arch_i386,
+    &mp_arch_x86_64,
 };
 
 const mp_arch *mp_arch_find(uint16_t machine)
@@ -135,6 +140,7 @@ void mp_add_fixup(mp_ctx *c, unsigned kind, int seg, uint64_t addr, uint64_t add
     f->seg = (uint8_t)seg;
     f->off = (uint32_t)(addr - base);
     f->off2 = (uint32_t)(addr2 - base);
+    f->arg = 0;
     f->target = t->kind == MP_T_SEG ? (uint32_t)t->seg : MODP_TGT_IMPORT + t->imp;
 }
 
@@ -182,7 +188,7 @@ static void sort_imports(mp_module *mod)
     free(newidx);
 }
 
-typedef struct site { uint8_t seg; uint32_t off; } site;
+typedef struct site { uint8_t seg, width; uint32_t off; } site;
 
 static int cmp_site(const void *a, const void *b)
 {
@@ -198,13 +204,14 @@ static int check_overlaps(mp_elf *m, mp_module *mod)
     size_t n = 0;
     site *s = mp_malloc(2 * mod->nfx * sizeof *s + 1);
     for (size_t i = 0; i < mod->nfx; i++) {
-        s[n++] = (site){mod->fx[i].seg, mod->fx[i].off};
+        uint8_t w = mod->fx[i].kind == MODP_FIX_WORD64 ? 8 : 4;
+        s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off};
         if (mod->fx[i].kind == MODP_FIX_THM_MOVW_MOVT || mod->fx[i].kind == MODP_FIX_ARM_MOVW_MOVT)
-            s[n++] = (site){mod->fx[i].seg, mod->fx[i].off2};
+            s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off2};
     }
     qsort(s, n, sizeof *s, cmp_site);
     for (size_t i = 1; i < n; i++) {
-        if (s[i].seg == s[i - 1].seg && s[i].off - s[i - 1].off < 4) {
+        if (s[i].seg == s[i - 1].seg && s[i].off - s[i - 1].off < s[i - 1].width) {
             mp_error("%s: two fixups overlap at %s+0x%x", m->path,
                      s[i].seg == MODP_SEG_CODE ? "code" : "data", (unsigned)s[i].off);
             free(s);
@@ -300,7 +307,7 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     memset(mod, 0, sizeof *mod);
     const mp_arch *arch = mp_arch_find(m->machine);
     if (!arch)
-        return mp_error("%s: ELF machine %u is not supported (supported: arm)", m->path,
+        return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64)", m->path,
                         (unsigned)m->machine);
     if (m->cls != arch->elfclass)
         return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,

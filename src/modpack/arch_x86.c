@@ -1,0 +1,598 @@
+/* arch_x86.c - i386 and x86-64 relocation allow-lists.
+ *
+ * Every R_386_* and R_X86_64_* type is in one of the tables below with the
+ * class that decides how it is lowered; anything else, or a REJECT entry,
+ * stops the build with a message naming the site and the flag that avoids
+ * it. On x86 every relocated field is a plain little-endian word at any
+ * alignment (an instruction's disp32/imm32/rel32, or data), so:
+ *
+ *   - absolute words become WORD32 (i386) or WORD64 (x86-64) fixups;
+ *   - PC- and GOT-relative words need nothing within a segment; between the
+ *     segments they clear SPLIT and are remembered, so that the data can
+ *     move up when veneers grow the code (the word is adjusted then);
+ *   - GOT loads the linker did not relax leave a .got slot holding an
+ *     address: the slot gets the fixup (like R_ARM_GOT_BREL on ARM);
+ *   - a CALL/JMP/Jcc rel32 to an import goes through a host-made veneer at
+ *     the end of the code: i386 `push imm32; ret`, x86-64
+ *     `jmp *0(%rip); .quad addr`, whose literal gets the import fixup;
+ *   - x86-64 32-bit absolute fields (R_X86_64_32/32S) cannot hold a 64-bit
+ *     run address and are refused (see man/modpack.1 for the flags).
+ */
+#include "lower.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+enum cls {
+    K_NONE,       /* no effect on the image (also: SIZE32/64, constants) */
+    K_ABS,        /* absolute word of the native width: WORD32 / WORD64 */
+    K_ABS32_64,   /* x86-64 32-bit absolute: only absolute symbols */
+    K_SMALLABS,   /* 8/16-bit absolute: only absolute symbols */
+    K_PC,         /* S + A - P: intra-segment nothing; CALL/JMP to import: veneer */
+    K_SMALLPC,    /* 8/16-bit S + A - P: within a segment only */
+    K_GOTPC,      /* GOT + A - P */
+    K_GOTOFF,     /* S + A - GOT */
+    K_GOT,        /* i386 GOT32/GOT32X, x86-64 GOT32/GOT64: slot - GOT (or slot) */
+    K_GOTPCREL,   /* x86-64: slot + A - P */
+    K_REJECT,
+};
+
+typedef struct rinfo {
+    uint16_t type;
+    uint8_t cls, width;
+    const char *name;
+    const char *why, *hint;   /* K_REJECT */
+} rinfo;
+
+#define TLS_WHY  "thread-local storage is not supported by modload"
+#define TLS_HINT "remove __thread/_Thread_local variables"
+#define DYN_WHY  "dynamic relocation in a static module"
+#define DYN_HINT "link without -shared/-pie and without shared libraries"
+#define PLT_WHY  "PLT-relative addressing needs a PLT, which modules do not have"
+#define PLT_HINT "compile with -fno-plt, or without -mcmodel=large -fPIC"
+#define OLD_WHY  "obsolete relocation"
+#define OLD_HINT "rebuild with a current toolchain"
+
+static const rinfo i386_table[] = {
+    {0, K_NONE, 4, "R_386_NONE", 0, 0},
+    {1, K_ABS, 4, "R_386_32", 0, 0},
+    {2, K_PC, 4, "R_386_PC32", 0, 0},
+    {3, K_GOT, 4, "R_386_GOT32", 0, 0},
+    {4, K_PC, 4, "R_386_PLT32", 0, 0},
+    {5, K_REJECT, 4, "R_386_COPY", DYN_WHY, DYN_HINT},
+    {6, K_REJECT, 4, "R_386_GLOB_DAT", DYN_WHY, DYN_HINT},
+    {7, K_REJECT, 4, "R_386_JMP_SLOT", DYN_WHY, DYN_HINT},
+    {8, K_REJECT, 4, "R_386_RELATIVE", DYN_WHY, DYN_HINT},
+    {9, K_GOTOFF, 4, "R_386_GOTOFF", 0, 0},
+    {10, K_GOTPC, 4, "R_386_GOTPC", 0, 0},
+    {11, K_REJECT, 4, "R_386_32PLT", OLD_WHY, OLD_HINT},
+    {14, K_REJECT, 4, "R_386_TLS_TPOFF", TLS_WHY, TLS_HINT},
+    {15, K_REJECT, 4, "R_386_TLS_IE", TLS_WHY, TLS_HINT},
+    {16, K_REJECT, 4, "R_386_TLS_GOTIE", TLS_WHY, TLS_HINT},
+    {17, K_REJECT, 4, "R_386_TLS_LE", TLS_WHY, TLS_HINT},
+    {18, K_REJECT, 4, "R_386_TLS_GD", TLS_WHY, TLS_HINT},
+    {19, K_REJECT, 4, "R_386_TLS_LDM", TLS_WHY, TLS_HINT},
+    {20, K_SMALLABS, 2, "R_386_16", 0, 0},
+    {21, K_SMALLPC, 2, "R_386_PC16", 0, 0},
+    {22, K_SMALLABS, 1, "R_386_8", 0, 0},
+    {23, K_SMALLPC, 1, "R_386_PC8", 0, 0},
+    {24, K_REJECT, 4, "R_386_TLS_GD_32", TLS_WHY, TLS_HINT},
+    {25, K_REJECT, 4, "R_386_TLS_GD_PUSH", TLS_WHY, TLS_HINT},
+    {26, K_REJECT, 4, "R_386_TLS_GD_CALL", TLS_WHY, TLS_HINT},
+    {27, K_REJECT, 4, "R_386_TLS_GD_POP", TLS_WHY, TLS_HINT},
+    {28, K_REJECT, 4, "R_386_TLS_LDM_32", TLS_WHY, TLS_HINT},
+    {29, K_REJECT, 4, "R_386_TLS_LDM_PUSH", TLS_WHY, TLS_HINT},
+    {30, K_REJECT, 4, "R_386_TLS_LDM_CALL", TLS_WHY, TLS_HINT},
+    {31, K_REJECT, 4, "R_386_TLS_LDM_POP", TLS_WHY, TLS_HINT},
+    {32, K_REJECT, 4, "R_386_TLS_LDO_32", TLS_WHY, TLS_HINT},
+    {33, K_REJECT, 4, "R_386_TLS_IE_32", TLS_WHY, TLS_HINT},
+    {34, K_REJECT, 4, "R_386_TLS_LE_32", TLS_WHY, TLS_HINT},
+    {35, K_REJECT, 4, "R_386_TLS_DTPMOD32", TLS_WHY, TLS_HINT},
+    {36, K_REJECT, 4, "R_386_TLS_DTPOFF32", TLS_WHY, TLS_HINT},
+    {37, K_REJECT, 4, "R_386_TLS_TPOFF32", TLS_WHY, TLS_HINT},
+    {38, K_NONE, 4, "R_386_SIZE32", 0, 0},
+    {39, K_REJECT, 4, "R_386_TLS_GOTDESC", TLS_WHY, TLS_HINT},
+    {40, K_REJECT, 4, "R_386_TLS_DESC_CALL", TLS_WHY, TLS_HINT},
+    {41, K_REJECT, 4, "R_386_TLS_DESC", TLS_WHY, TLS_HINT},
+    {42, K_REJECT, 4, "R_386_IRELATIVE", DYN_WHY, "do not use ifunc"},
+    {43, K_GOT, 4, "R_386_GOT32X", 0, 0},
+};
+
+#define ABS32_WHY  "a 32-bit absolute field cannot hold the module's 64-bit run address"
+#define ABS32_HINT "compile with -fPIE or -fPIC (-mcmodel=small) or -fno-pic -mcmodel=large; GNU ld " \
+                   "turns -fPIC GOT loads into 32-bit absolute moves unless linked with -Wl,--no-relax"
+
+static const rinfo x86_64_table[] = {
+    {0, K_NONE, 8, "R_X86_64_NONE", 0, 0},
+    {1, K_ABS, 8, "R_X86_64_64", 0, 0},
+    {2, K_PC, 4, "R_X86_64_PC32", 0, 0},
+    {3, K_GOT, 4, "R_X86_64_GOT32", 0, 0},
+    {4, K_PC, 4, "R_X86_64_PLT32", 0, 0},
+    {5, K_REJECT, 8, "R_X86_64_COPY", DYN_WHY, DYN_HINT},
+    {6, K_REJECT, 8, "R_X86_64_GLOB_DAT", DYN_WHY, DYN_HINT},
+    {7, K_REJECT, 8, "R_X86_64_JUMP_SLOT", DYN_WHY, DYN_HINT},
+    {8, K_REJECT, 8, "R_X86_64_RELATIVE", DYN_WHY, DYN_HINT},
+    {9, K_GOTPCREL, 4, "R_X86_64_GOTPCREL", 0, 0},
+    {10, K_ABS32_64, 4, "R_X86_64_32", 0, 0},
+    {11, K_ABS32_64, 4, "R_X86_64_32S", 0, 0},
+    {12, K_SMALLABS, 2, "R_X86_64_16", 0, 0},
+    {13, K_SMALLPC, 2, "R_X86_64_PC16", 0, 0},
+    {14, K_SMALLABS, 1, "R_X86_64_8", 0, 0},
+    {15, K_SMALLPC, 1, "R_X86_64_PC8", 0, 0},
+    {16, K_REJECT, 8, "R_X86_64_DTPMOD64", TLS_WHY, TLS_HINT},
+    {17, K_REJECT, 8, "R_X86_64_DTPOFF64", TLS_WHY, TLS_HINT},
+    {18, K_REJECT, 8, "R_X86_64_TPOFF64", TLS_WHY, TLS_HINT},
+    {19, K_REJECT, 4, "R_X86_64_TLSGD", TLS_WHY, TLS_HINT},
+    {20, K_REJECT, 4, "R_X86_64_TLSLD", TLS_WHY, TLS_HINT},
+    {21, K_REJECT, 4, "R_X86_64_DTPOFF32", TLS_WHY, TLS_HINT},
+    {22, K_REJECT, 4, "R_X86_64_GOTTPOFF", TLS_WHY, TLS_HINT},
+    {23, K_REJECT, 4, "R_X86_64_TPOFF32", TLS_WHY, TLS_HINT},
+    {24, K_PC, 8, "R_X86_64_PC64", 0, 0},
+    {25, K_GOTOFF, 8, "R_X86_64_GOTOFF64", 0, 0},
+    {26, K_GOTPC, 4, "R_X86_64_GOTPC32", 0, 0},
+    {27, K_GOT, 8, "R_X86_64_GOT64", 0, 0},
+    {28, K_GOTPCREL, 8, "R_X86_64_GOTPCREL64", 0, 0},
+    {29, K_GOTPC, 8, "R_X86_64_GOTPC64", 0, 0},
+    {30, K_REJECT, 8, "R_X86_64_GOTPLT64", PLT_WHY, PLT_HINT},
+    {31, K_REJECT, 8, "R_X86_64_PLTOFF64", PLT_WHY, PLT_HINT},
+    {32, K_NONE, 4, "R_X86_64_SIZE32", 0, 0},
+    {33, K_NONE, 8, "R_X86_64_SIZE64", 0, 0},
+    {34, K_REJECT, 4, "R_X86_64_GOTPC32_TLSDESC", TLS_WHY, TLS_HINT},
+    {35, K_REJECT, 4, "R_X86_64_TLSDESC_CALL", TLS_WHY, TLS_HINT},
+    {36, K_REJECT, 8, "R_X86_64_TLSDESC", TLS_WHY, TLS_HINT},
+    {37, K_REJECT, 8, "R_X86_64_IRELATIVE", DYN_WHY, "do not use ifunc"},
+    {38, K_REJECT, 8, "R_X86_64_RELATIVE64", DYN_WHY, DYN_HINT},
+    {41, K_GOTPCREL, 4, "R_X86_64_GOTPCRELX", 0, 0},
+    {42, K_GOTPCREL, 4, "R_X86_64_REX_GOTPCRELX", 0, 0},
+};
+
+static int is64(const mp_ctx *c)
+{
+    return c->arch->machine == EM_X86_64;
+}
+
+static const rinfo *lookup(const mp_ctx *c, uint32_t type)
+{
+    const rinfo *t = is64(c) ? x86_64_table : i386_table;
+    size_t n = is64(c) ? sizeof x86_64_table / sizeof x86_64_table[0]
+                       : sizeof i386_table / sizeof i386_table[0];
+    for (size_t i = 0; i < n; i++)
+        if (t[i].type == type)
+            return &t[i];
+    return NULL;
+}
+
+static const char *name_in(const rinfo *t, size_t n, const char *prefix, uint32_t type)
+{
+    static char buf[40];
+    for (size_t i = 0; i < n; i++)
+        if (t[i].type == type)
+            return t[i].name;
+    snprintf(buf, sizeof buf, "%s<%u>", prefix, (unsigned)type);
+    return buf;
+}
+
+static const char *i386_reloc_name(uint32_t type)
+{
+    return name_in(i386_table, sizeof i386_table / sizeof i386_table[0], "R_386_", type);
+}
+
+static const char *x86_64_reloc_name(uint32_t type)
+{
+    return name_in(x86_64_table, sizeof x86_64_table / sizeof x86_64_table[0], "R_X86_64_", type);
+}
+
+/* ---- state ---------------------------------------------------------------- */
+
+typedef struct veneer {
+    mp_target t;              /* import or absolute symbol */
+    uint32_t off;             /* code offset, once placed */
+} veneer;
+
+typedef struct branch {
+    uint64_t addr;            /* rel32 field, in the code segment */
+    size_t ven;
+    const mp_relsec *rs;
+    mp_reloc r;
+} branch;
+
+/* A relative word that changes by coeff * d when the data moves up by d. */
+typedef struct xword {
+    int seg;
+    uint64_t addr;
+    int coeff;                /* +1 or -1 */
+    uint8_t width;            /* 4 or 8 */
+    const mp_relsec *rs;
+    mp_reloc r;
+} xword;
+
+typedef struct x86_state {
+    veneer *v;
+    size_t nv;
+    branch *b;
+    size_t nb;
+    uint64_t *slot;           /* GOT slots already lowered */
+    size_t ns;
+    xword *x;
+    size_t nx;
+} x86_state;
+
+static x86_state *state(mp_ctx *c)
+{
+    if (!c->arch_state)
+        c->arch_state = mp_calloc(1, sizeof(x86_state));
+    return c->arch_state;
+}
+
+static void x86_cleanup(mp_ctx *c)
+{
+    x86_state *st = c->arch_state;
+    if (st) {
+        free(st->v);
+        free(st->b);
+        free(st->slot);
+        free(st->x);
+        free(st);
+    }
+    c->arch_state = NULL;
+}
+
+static uint64_t rdw(const uint8_t *p, unsigned width)
+{
+    return width == 8 ? (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32 : rd32(p);
+}
+
+static void wrw(uint8_t *p, unsigned width, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    if (width == 8)
+        wr32(p + 4, (uint32_t)(v >> 32));
+}
+
+/* A relation between two addresses in the segments `a` (added) and `b`
+ * (subtracted), stored in a word: nothing within a segment; across them the
+ * module cannot be split and the word moves with the data. */
+static void relation(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int site_seg, int a, int b,
+                     unsigned width)
+{
+    if (a == b)
+        return;
+    mp_no_split(c, rs, r, a == MODP_SEG_DATA ? "code refers to data relatively"
+                                             : "data refers to code relatively");
+    x86_state *st = state(c);
+    st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
+    st->x[st->nx++] = (xword){site_seg, r->offset, a == MODP_SEG_DATA ? 1 : -1, (uint8_t)width, rs, *r};
+}
+
+/* Lower the absolute word of the native width at seg/addr that holds t's
+ * address plus an addend. */
+static void lower_abs(mp_ctx *c, int seg, uint64_t addr, const mp_target *t, unsigned width)
+{
+    if (t->kind == MP_T_ABS)
+        return;
+    if (width == 4) {
+        mp_lower_word(c, seg, addr, t);
+        return;
+    }
+    uint8_t *p = mp_seg_at(&c->mod->L, seg, addr, 8);
+    if (t->kind == MP_T_SEG)
+        wrw(p, 8, rdw(p, 8) - c->mod->L.seg[t->seg].base);
+    mp_add_fixup(c, MODP_FIX_WORD64, seg, addr, addr, t);
+}
+
+static const mp_section *section_at(mp_ctx *c, uint64_t addr, unsigned width)
+{
+    for (size_t i = 1; i < c->m->nsec; i++) {
+        const mp_section *s = &c->m->sec[i];
+        if (s->seg != MP_SEG_NONE && !s->bss && s->bytes && addr >= s->addr &&
+            addr - s->addr < s->size && s->size - (addr - s->addr) >= width)
+            return s;
+    }
+    return NULL;
+}
+
+#define PIC_HINT "compile with -fPIC or -fno-pic"
+#define STALE_WHY "the linker rewrote this GOT load (relaxation) but kept the GOT relocation, so " \
+                  "the instruction no longer matches it"
+#define STALE_HINT "link with -Wl,--no-relax"
+
+/* The GOT slot at addr must hold t's address at run time. */
+static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t addr,
+                      const mp_target *t)
+{
+    unsigned w = is64(c) ? 8 : 4;
+    x86_state *st = state(c);
+    for (size_t i = 0; i < st->ns; i++)
+        if (st->slot[i] == addr)
+            return 0;   /* one slot per symbol, shared by every reference */
+    const mp_section *s = section_at(c, addr, w);
+    if (!s || strncmp(s->name, ".got", 4) != 0 || (addr & (w - 1)))
+        return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
+    /* a static link stores the symbol's link address (0 for an import) */
+    uint64_t want = t->kind == MP_T_IMPORT ? 0 : t->value;
+    if (rdw(s->bytes + (addr - s->addr), w) != want)
+        return mp_reloc_error(c, rs, r, "the GOT slot does not hold the symbol's address",
+                              "link statically with GNU ld or lld and --emit-relocs");
+    st->slot = mp_realloc(st->slot, (st->ns + 1) * sizeof *st->slot);
+    st->slot[st->ns++] = addr;
+    lower_abs(c, s->seg, addr, t, w);
+    return 0;
+}
+
+static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t *org, int *seg)
+{
+    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    if (!g || g->shndx == SHN_UNDEF || g->shndx >= c->m->nsec || c->m->sec[g->shndx].seg == MP_SEG_NONE)
+        return mp_reloc_error(c, rs, r, "_GLOBAL_OFFSET_TABLE_ is not defined in the module", PIC_HINT);
+    *org = g->value;
+    *seg = c->m->sec[g->shndx].seg;
+    return 0;
+}
+
+static int64_t sext32(uint32_t v)
+{
+    return (int64_t)(int32_t)v;
+}
+
+/* Is the rel32 at p (in an executable section at offset off) the operand
+ * of CALL (E8), JMP (E9) or Jcc (0F 80..8F)? A RIP-relative memory operand
+ * has a ModRM byte (mod 00, r/m 101) there instead, never these values. */
+static int is_branch(const mp_section *s, uint64_t off, const uint8_t *p)
+{
+    if (!(s->flags & SHF_EXECINSTR) || off < 1)
+        return 0;
+    if (p[-1] == 0xE8 || p[-1] == 0xE9)
+        return 1;
+    return off >= 2 && p[-2] == 0x0F && (p[-1] & 0xF0) == 0x80;
+}
+
+/* ---- one relocation --------------------------------------------------------- */
+
+static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
+    const rinfo *ri = lookup(c, r->type);
+    if (!ri)
+        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    if (ri->cls == K_NONE)
+        return 0;
+    if (ri->cls == K_REJECT)
+        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
+    int seg;
+    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
+    if (!p)
+        return -1;
+    mp_target t;
+    if (mp_resolve(c, rs, r, &t) != 0)
+        return -1;
+    const mp_section *sec = &c->m->sec[rs->target];
+    uint64_t soff = r->offset - sec->addr;
+    /* the addend: explicit with RELA (x86-64); REL (i386) keeps it in the
+     * field before the link only, and the GOT forms that need it use 0 */
+    int64_t a = r->addend;
+
+    switch (ri->cls) {
+    case K_ABS:
+        lower_abs(c, seg, r->offset, &t, ri->width);
+        return 0;
+    case K_ABS32_64:
+    case K_SMALLABS:
+        if (t.kind != MP_T_ABS)
+            return ri->cls == K_ABS32_64
+                       ? mp_reloc_error(c, rs, r, ABS32_WHY, ABS32_HINT)
+                       : mp_reloc_error(c, rs, r, "a field narrower than the address cannot hold a "
+                                        "relocatable address", "store the address in a pointer-sized word");
+        return 0;
+    case K_SMALLPC:
+        if (t.kind == MP_T_SEG && t.seg == seg)
+            return 0;
+        return mp_reloc_error(c, rs, r, "an 8/16-bit relative field can only refer within its segment",
+                              "use 32-bit branches and offsets (no .code16, no hand-written short jumps "
+                              "to other segments)");
+    case K_GOTPC: {
+        uint64_t org;
+        int gseg;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        relation(c, rs, r, seg, gseg, seg, ri->width);
+        return 0;
+    }
+    case K_GOTOFF: {
+        uint64_t org;
+        int gseg;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        if (t.kind != MP_T_SEG)
+            return mp_reloc_error(c, rs, r, "a GOT-relative offset cannot reach an import or "
+                                  "absolute symbol", PIC_HINT);
+        relation(c, rs, r, seg, t.seg, gseg, ri->width);
+        return 0;
+    }
+    case K_GOT: {
+        uint64_t org, slot;
+        int gseg;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        uint64_t f = rdw(p, ri->width);
+        /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
+         * the slot's absolute address; otherwise slot - GOT. */
+        int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
+        if (absolute) {
+            slot = f;
+            mp_target gt = {MP_T_SEG, gseg, 0, org};
+            if (lower_slot(c, rs, r, slot, &t) != 0)
+                return -1;
+            mp_lower_word(c, seg, r->offset, &gt);
+            return 0;
+        }
+        /* G + A: the slot's offset from the GOT (A is 0 with REL) */
+        slot = org + (uint64_t)((ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f) - a);
+        const mp_section *gs = section_at(c, slot, ri->width);
+        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
+            /* relaxed to LEA sym@GOTOFF with the GOT type kept */
+            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
+                relation(c, rs, r, seg, t.seg, gseg, ri->width);
+                return 0;
+            }
+            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+        }
+        return lower_slot(c, rs, r, slot, &t);
+    }
+    case K_GOTPCREL: {
+        /* field = slot + A - P */
+        uint64_t f = rdw(p, ri->width);
+        int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
+        uint64_t slot = r->offset + (uint64_t)(v - a);
+        const mp_section *gs = section_at(c, slot, 8);
+        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
+            /* lld relaxes the load to LEA sym(%rip) and keeps the GOT type */
+            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
+                relation(c, rs, r, seg, t.seg, seg, ri->width);
+                return 0;
+            }
+            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+        }
+        if (lower_slot(c, rs, r, slot, &t) != 0)
+            return -1;
+        relation(c, rs, r, seg, gs->seg, seg, ri->width);
+        return 0;
+    }
+    default:
+        break;
+    }
+
+    /* K_PC: S + A - P */
+    if (t.kind == MP_T_SEG) {
+        const mp_symbol *y = &c->m->sym[r->sym];
+        const char *sn = c->m->sec[y->shndx].name;
+        if (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0)
+            return mp_reloc_error(c, rs, r, "the reference goes through a PLT entry", DYN_HINT);
+        relation(c, rs, r, seg, t.seg, seg, ri->width);
+        return 0;
+    }
+    if (ri->width == 4 && is_branch(sec, soff, p)) {
+        if (seg != MODP_SEG_CODE)
+            return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
+        x86_state *st = state(c);
+        size_t v;
+        for (v = 0; v < st->nv; v++)
+            if (st->v[v].t.kind == t.kind &&
+                (t.kind == MP_T_IMPORT ? st->v[v].t.imp == t.imp : st->v[v].t.value == t.value))
+                break;
+        if (v == st->nv) {
+            st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
+            st->v[st->nv++] = (veneer){t, 0};
+        }
+        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
+        st->b[st->nb++] = (branch){r->offset, v, rs, *r};
+        return 0;
+    }
+    const char *why = t.kind == MP_T_IMPORT
+                          ? "a PC-relative data reference cannot reach an import (its address is known only at load time)"
+                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    return mp_reloc_error(c, rs, r, why, is64(c) ? "compile with -fPIC so that the reference goes through the GOT"
+                                                 : "compile with -fPIC or -fno-pic");
+}
+
+static int x86_lower(mp_ctx *c, const mp_relsec *rs)
+{
+    if (is64(c) && !rs->rela && rs->n)
+        return mp_error("%s: %s: REL relocations are not used on x86-64", c->m->path,
+                        c->m->sec[rs->index].name);
+    if (!is64(c) && rs->rela && rs->n)
+        return mp_error("%s: %s: RELA relocations are not used on i386", c->m->path,
+                        c->m->sec[rs->index].name);
+    for (size_t i = 0; i < rs->n; i++)
+        if (lower_rel(c, rs, &rs->r[i]) != 0)
+            return -1;
+    return 0;
+}
+
+/* ---- veneers ------------------------------------------------------------------ */
+
+/* i386: push imm32; ret. x86-64: jmp *0(%rip); .quad target. Both leave
+ * every register and the stack as the branch found them. */
+static const uint8_t i386_veneer[6] = {0x68, 0, 0, 0, 0, 0xC3};
+static const uint8_t x86_64_veneer[14] = {0xFF, 0x25, 0, 0, 0, 0};
+
+static int x86_finish(mp_ctx *c)
+{
+    x86_state *st = c->arch_state;
+    if (!st)
+        return 0;
+    mp_module *mod = c->mod;
+    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
+    int w64 = is64(c);
+    for (size_t i = 0; i < st->nv; i++) {
+        veneer *v = &st->v[i];
+        uint8_t buf[14];
+        uint32_t n = w64 ? 14 : 6, lit = w64 ? 6 : 1;
+        memcpy(buf, w64 ? x86_64_veneer : i386_veneer, n);
+        wrw(buf + lit, w64 ? 8 : 4, v->t.kind == MP_T_ABS ? v->t.value : 0);
+        v->off = mp_code_append(&mod->L, buf, n, w64 ? 3 : 2);
+        if (v->t.kind == MP_T_IMPORT) {
+            uint64_t at = code->base + v->off + lit;
+            mp_add_fixup(c, w64 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, at, at, &v->t);
+        }
+    }
+    for (size_t i = 0; i < st->nb; i++) {
+        const branch *b = &st->b[i];
+        int64_t rel = (int64_t)(code->base + st->v[b->ven].off) - (int64_t)(b->addr + 4);
+        if (rel < INT32_MIN || rel > INT32_MAX)
+            return mp_reloc_error(c, b->rs, &b->r, "the veneer is out of rel32 range", NULL);
+        wr32(mp_seg_at(&mod->L, MODP_SEG_CODE, b->addr, 4), (uint32_t)(int32_t)rel);
+    }
+    if (code->size <= mod->L.data_offset)
+        return 0;
+    /* The veneers overlap the data: move the data up and adjust every
+     * relative word between the segments. */
+    uint32_t al = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
+    uint32_t moved = ((code->size + al) & ~al) - mod->L.data_offset;
+    for (size_t i = 0; i < st->nx; i++) {
+        const xword *x = &st->x[i];
+        uint8_t *p = mp_seg_at(&mod->L, x->seg, x->addr, x->width);
+        uint64_t v = rdw(p, x->width) + (uint64_t)((int64_t)x->coeff * moved);
+        if (x->width == 4) {
+            int64_t sv = sext32(rd32(p)) + (int64_t)x->coeff * moved;
+            if (sv < INT32_MIN || sv > INT32_MAX)
+                return mp_reloc_error(c, x->rs, &x->r, "moving the data up for the veneers overflows "
+                                      "this 32-bit relative field", NULL);
+            v = (uint32_t)(int32_t)sv;
+        }
+        wrw(p, x->width, v);
+    }
+    mod->L.data_offset += moved;
+    return 0;
+}
+
+static uint32_t x86_flags(mp_ctx *c)
+{
+    (void)c;
+    return 0;
+}
+
+const mp_arch mp_arch_i386 = {
+    .machine = EM_386,
+    .elfclass = ELFCLASS32,
+    .name = "i386",
+    .lower = x86_lower,
+    .finish = x86_finish,
+    .cleanup = x86_cleanup,
+    .arch_flags = x86_flags,
+    .reloc_name = i386_reloc_name,
+};
+
+const mp_arch mp_arch_x86_64 = {
+    .machine = EM_X86_64,
+    .elfclass = ELFCLASS64,
+    .name = "x86-64",
+    .lower = x86_lower,
+    .finish = x86_finish,
+    .cleanup = x86_cleanup,
+    .arch_flags = x86_flags,
+    .reloc_name = x86_64_reloc_name,
+};
