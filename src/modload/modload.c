@@ -83,7 +83,7 @@ static const uint8_t *find_nul(const uint8_t *p, const uint8_t *end)
 static int arch_ok(uint32_t arch)
 {
 #ifdef MODLOAD_HOST
-    return arch == MODP_ARCH_ARM;
+    return arch == MODP_ARCH_ARM || arch == MODP_ARCH_386 || arch == MODP_ARCH_X86_64;
 #else
     return arch == MODLOAD_ARCH;
 #endif
@@ -157,11 +157,12 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         sum > 0x7FFFFFFFu)
         return MODLOAD_ERR_HEADER;
 
-    /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb). */
+    /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb), other
+     * ISAs' functions may start at any byte (x86 -Os). */
     thumb = img->arch == MODP_ARCH_ARM;
     for (i = 0; i < 2; i++) {
         uint32_t fn = i ? img->exit : img->entry;
-        if (fn != MODP_NONE && ((fn & ~thumb) >= img->code_size || (fn & 1u & ~thumb)))
+        if (fn != MODP_NONE && (fn & ~thumb) >= img->code_size)
             return MODLOAD_ERR_HEADER;
     }
 
