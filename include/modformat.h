@@ -60,6 +60,12 @@
 #define MODP_ARM_THUMB        0x0001u /* code contains Thumb instructions */
 #define MODP_ARM_HARD_FLOAT   0x0002u /* VFP argument passing (EF_ARM_ABI_FLOAT_HARD) */
 
+/* RISC-V arch_flags: ELF e_flags bits 0..4. */
+#define MODP_RV_RVC           0x0001u /* compressed instructions (EF_RISCV_RVC) */
+#define MODP_RV_FLOAT_ABI     0x0006u /* 0 soft, 2 single, 4 double, 6 quad */
+#define MODP_RV_RVE           0x0008u /* RV32E register set */
+#define MODP_RV_TSO           0x0010u /* total store ordering */
+
 /* ---- fixup stream ------------------------------------------------------ */
 
 /* A block starts with a ULEB128 target. */
@@ -83,7 +89,10 @@
 #define MODP_FIX_WORD64       1u   /* 64-bit word += value               width 8 */
 #define MODP_FIX_THM_MOVW_MOVT 2u  /* Thumb-2 MOVW at site, MOVT at site+delta width 4 */
 #define MODP_FIX_ARM_MOVW_MOVT 3u  /* ARM MOVW at site, MOVT at site+delta     width 4 */
-#define MODP_FIX_KINDS        4u   /* kinds 1.0 defines */
+#define MODP_FIX_RV_HI20      4u   /* RISC-V LUI; op carries lo12 of the addend width 4 */
+#define MODP_FIX_RV_LO12_I    5u   /* RISC-V I-type imm12 += value (mod 4096)  width 4 */
+#define MODP_FIX_RV_LO12_S    6u   /* RISC-V S-type imm12 += value (mod 4096)  width 4 */
+#define MODP_FIX_KINDS        7u   /* kinds 1.0 defines */
 
 /* ---- export table ------------------------------------------------------ */
 

@@ -173,6 +173,7 @@ typedef struct modload_fixup {
     uint8_t seg;              /* segment of the site, MODP_SEG_* */
     uint32_t offset;          /* site offset in its segment */
     uint32_t offset2;         /* second site of pair kinds */
+    uint32_t operand;         /* RV_HI20: low 12 bits of the addend; else 0 */
     uint32_t target;          /* MODP_TGT_CODE, MODP_TGT_DATA or MODP_TGT_IMPORT + index */
 } modload_fixup;
 

@@ -83,14 +83,16 @@ static const uint8_t *find_nul(const uint8_t *p, const uint8_t *end)
 static int arch_ok(uint32_t arch)
 {
 #ifdef MODLOAD_HOST
-    return arch == MODP_ARCH_ARM || arch == MODP_ARCH_386 || arch == MODP_ARCH_X86_64;
+    return arch == MODP_ARCH_ARM || arch == MODP_ARCH_RISCV || arch == MODP_ARCH_386 ||
+           arch == MODP_ARCH_X86_64;
 #else
     return arch == MODLOAD_ARCH;
 #endif
 }
 
-static int kind_ok(unsigned kind)
+static int kind_ok(unsigned kind, uint32_t arch)
 {
+    (void)arch;
     switch (kind) {
     case MODP_FIX_WORD32:
         return 1;
@@ -102,6 +104,12 @@ static int kind_ok(unsigned kind)
     case MODP_FIX_THM_MOVW_MOVT:
     case MODP_FIX_ARM_MOVW_MOVT:
         return 1;
+#endif
+#if MODLOAD_KINDS_RISCV
+    case MODP_FIX_RV_HI20:
+    case MODP_FIX_RV_LO12_I:
+    case MODP_FIX_RV_LO12_S:
+        return arch == MODP_ARCH_RISCV;
 #endif
     default:
         return 0;
@@ -222,7 +230,7 @@ int modload_walk(const modload_image *img, modload_walker *w)
         while (ngroups--) {
             modload_fixup fx;
             uint32_t nops, head, unit, limit, width, cursor = 0;
-            int pair, fits;
+            int pair, arg, fits;
 
             if (p >= end)
                 return MODLOAD_ERR_FIXUP;
@@ -233,9 +241,16 @@ int modload_walk(const modload_image *img, modload_walker *w)
             fx.seg = (uint8_t)MODP_G_SEG(head);
             fx.target = target;
             unit = MODP_G_UNIT(head);
-            if (!kind_ok(fx.kind))
+            if (!kind_ok(fx.kind, img->arch))
                 return MODLOAD_ERR_FIXUP_KIND;
             pair = fx.kind == MODP_FIX_THM_MOVW_MOVT || fx.kind == MODP_FIX_ARM_MOVW_MOVT;
+            /* RV_HI20: one site per op, with the low 12 bits of its addend */
+#if MODLOAD_KINDS_RISCV
+            arg = fx.kind == MODP_FIX_RV_HI20;
+#else
+            arg = 0;
+#endif
+            fx.operand = 0;
             width = fx.kind == MODP_FIX_WORD64 ? 8u : 4u;
             /* limit: the highest offset a site may have, if any fits. */
             limit = fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
@@ -247,12 +262,13 @@ int modload_walk(const modload_image *img, modload_walker *w)
             while (nops--) {
                 uint32_t v, count = 1, delta = 0;
 
-                if (!read_leb(&p, end, &v, 0) || (pair && !read_leb(&p, end, &delta, 1)))
+                if (!read_leb(&p, end, &v, 0) || (pair && !read_leb(&p, end, &delta, 1)) ||
+                    (arg && (!read_leb(&p, end, &fx.operand, 0) || fx.operand > 0xFFFu)))
                     return MODLOAD_ERR_FIXUP;
-                if (!pair && (v & 1u)) {
+                if (!pair && !arg && (v & 1u)) {
                     count = (v >> 1) + 1u;
                     v = 0;
-                } else if (!pair) {
+                } else if (!pair && !arg) {
                     v >>= 1;
                 }
                 /* Segments are below 2^31 and limit below that: no sum
@@ -513,6 +529,12 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     case MODP_FIX_THM_MOVW_MOVT:
     case MODP_FIX_ARM_MOVW_MOVT:
         return modload_apply_arm(fx->kind, site, seg + fx->offset2, (uint32_t)value);
+#endif
+#if MODLOAD_KINDS_RISCV
+    case MODP_FIX_RV_HI20:
+    case MODP_FIX_RV_LO12_I:
+    case MODP_FIX_RV_LO12_S:
+        return modload_apply_riscv(fx->kind, site, (uint32_t)value, fx->operand);
 #endif
     default:
         return MODLOAD_ERR_FIXUP_KIND;

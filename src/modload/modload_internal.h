@@ -14,6 +14,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #if defined(MODLOAD_HOST)
 #  define MODLOAD_KINDS_ARM 1
 #  define MODLOAD_KINDS_64 1
+#  define MODLOAD_KINDS_RISCV 1
 #elif defined(__arm__) || defined(__thumb__)
 #  define MODLOAD_ARCH MODP_ARCH_ARM
 #  define MODLOAD_KINDS_ARM 1
@@ -21,6 +22,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #  define MODLOAD_ARCH MODP_ARCH_XTENSA
 #elif defined(__riscv)
 #  define MODLOAD_ARCH MODP_ARCH_RISCV
+#  define MODLOAD_KINDS_RISCV 1
 #  if __riscv_xlen == 64
 #    define MODLOAD_KINDS_64 1
 #  endif
@@ -47,6 +49,12 @@ void modload_wr32(uint8_t *p, uint32_t v);
 #if MODLOAD_KINDS_ARM
 /* Apply an ARM pair kind: MOVW at movw, MOVT at movt. */
 int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t value);
+#endif
+
+#if MODLOAD_KINDS_RISCV
+/* Apply a RISC-V kind (RV_HI20, RV_LO12_I, RV_LO12_S) at site; lo12 is the
+ * RV_HI20 operand. */
+int modload_apply_riscv(unsigned kind, uint8_t *site, uint32_t value, uint32_t lo12);
 #endif
 
 #endif

@@ -54,7 +54,12 @@ static void encode_group(mp_buf *out, const mp_fixup *f, size_t n)
     size_t nops = 0;
     for (size_t i = 0; i < n;) {
         uint32_t gap = f[i].off - cursor;
-        if (is_pair(kind)) {
+        if (kind == MODP_FIX_RV_HI20) {
+            buf_uleb(&ops, gap >> u);           /* gap, then the operand */
+            buf_uleb(&ops, f[i].arg);
+            cursor = f[i].off + w;
+            i++;
+        } else if (is_pair(kind)) {
             int32_t delta = (int32_t)(f[i].off2 - f[i].off);
             buf_uleb(&ops, gap >> u);
             buf_sleb(&ops, delta / (1 << u));   /* exact: the unit divides it */

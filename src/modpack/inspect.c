@@ -41,8 +41,9 @@ static int on_fixup(modload_walker *w, const modload_fixup *fx)
 
 static const char *kind_name(unsigned k)
 {
-    static const char *const names[] = {"WORD32", "WORD64", "THM_MOVW_MOVT", "ARM_MOVW_MOVT"};
-    return k < 4 ? names[k] : "?";
+    static const char *const names[] = {"WORD32", "WORD64", "THM_MOVW_MOVT", "ARM_MOVW_MOVT",
+                                        "RV_HI20", "RV_LO12_I", "RV_LO12_S"};
+    return k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
 static const char *seg_name(unsigned s) { return s == MODP_SEG_CODE ? "code" : "data"; }
@@ -112,6 +113,9 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
     if (img->arch == MODP_ARCH_ARM)
         printf("%s%s", img->arch_flags & MODP_ARM_THUMB ? " thumb" : "",
                img->arch_flags & MODP_ARM_HARD_FLOAT ? " hard-float" : "");
+    if (img->arch == MODP_ARCH_RISCV)
+        printf("%s %s-float", img->arch_flags & MODP_RV_RVC ? " rvc" : "",
+               (const char *const[]){"soft", "single", "double", "quad"}[(img->arch_flags & MODP_RV_FLOAT_ABI) >> 1]);
     printf("\nFlags:        0x%04x", img->flags);
     for (int i = 0; i < 3; i++)
         if (img->flags & (1u << i))
@@ -175,6 +179,8 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
             printf("  %-14s %s+0x%08x", kind_name(f->kind), seg_name(f->seg), f->offset);
             if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
                 printf(",0x%08x", f->offset2);
+            else if (f->kind == MODP_FIX_RV_HI20)
+                printf(" lo12=0x%03x", (unsigned)f->operand);
             else
                 printf("           ");
             printf("  -> ");
@@ -275,6 +281,8 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
                    kind_name(f->kind), seg_name(f->seg), f->offset);
             if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
                 printf(", \"offset2\": %u", f->offset2);
+            if (f->kind == MODP_FIX_RV_HI20)
+                printf(", \"lo12\": %u", (unsigned)f->operand);
             if (f->target < MODP_TGT_IMPORT)
                 printf(", \"target\": \"%s\"}", seg_name(f->target));
             else

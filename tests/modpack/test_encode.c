@@ -210,7 +210,7 @@ static void pointer_table_bytes(void **state)
     (void)state;
     mp_fixup fx[4];
     for (int i = 0; i < 4; i++)
-        fx[i] = (mp_fixup){MODP_FIX_WORD32, MODP_SEG_DATA, 16u + 4u * i, 16u + 4u * i, MODP_TGT_CODE};
+        fx[i] = (mp_fixup){MODP_FIX_WORD32, MODP_SEG_DATA, 16u + 4u * i, 16u + 4u * i, MODP_TGT_CODE, 0};
     mp_buf s = {0};
     mp_encode_fixups(&s, fx, 4, NULL, 0, 0);
     /* 1 group << 2 | target 0, head WORD32/data/unit 8 (the only gap is
@@ -230,8 +230,8 @@ static void pair_negative_delta(void **state)
     mp_import imp = {"fw_x", 0};
     imp.hash = mp_hash(imp.name);
     mp_fixup fx[2] = {
-        {MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 0x102, 0x0FA, MODP_TGT_IMPORT},
-        {MODP_FIX_ARM_MOVW_MOVT, MODP_SEG_CODE, 0x200, 0x208, MODP_TGT_DATA},
+        {MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 0x102, 0x0FA, MODP_TGT_IMPORT, 0},
+        {MODP_FIX_ARM_MOVW_MOVT, MODP_SEG_CODE, 0x200, 0x208, MODP_TGT_DATA, 0},
     };
     mp_buf s = {0};
     mp_encode_fixups(&s, fx, 2, &imp, 1, 0);

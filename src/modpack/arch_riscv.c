@@ -1,0 +1,652 @@
+/* arch_riscv.c - RISC-V rv32 relocation allow-list (ELF32, RELA).
+ *
+ * Every R_RISCV_* type is listed in the table below with the class that
+ * decides how it is lowered; anything not in the table, or listed as
+ * REJECT, stops the build with a message naming the site and the flag that
+ * avoids it.
+ *
+ * - Absolute addresses: R_RISCV_32 words become WORD32; the LUI / I-type /
+ *   S-type halves of -mcmodel=medlow addresses become RV_HI20, RV_LO12_I
+ *   and RV_LO12_S (format section 6.1). RELA gives the addend exactly, so
+ *   the RV_HI20 operand (the low 12 bits of the segment-relative value)
+ *   comes from the relocation, not from the paired instruction.
+ * - PC-relative references (AUIPC pairs of -mcmodel=medany, branches, JAL,
+ *   CALL inside the module, label differences) need nothing within a
+ *   segment; across segments they clear SPLIT.
+ * - Calls to imports (CALL, CALL_PLT, JAL, RVC_JUMP) go through a veneer
+ *   modpack appends to the code: auipc t1,0; lw t1,12(t1); jr t1; .word
+ *   target (t1 is a scratch register a call may clobber, as in a PLT).
+ * - Relaxation (-mrelax, the default): calls shortened to JAL are fine;
+ *   addresses that ld turned into x0- or gp-relative immediates
+ *   (GPREL_I/S, an LO12 with rs1 = x0) or into C.LUI cannot be relocated
+ *   and are refused with -mno-relax. Each HI20/LO12 site must still hold
+ *   the value its relocation describes, which catches relocations left
+ *   describing code from before relaxation.
+ */
+#include "lower.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+enum cls {
+    K_NONE,       /* no effect on the image */
+    K_ABS32,      /* 32-bit absolute word */
+    K_HI20, K_LO12_I, K_LO12_S,  /* medlow absolute address halves */
+    K_PCREL_HI20, /* AUIPC: fine within a segment */
+    K_PCREL_LO12, /* paired with its PCREL_HI20 by the HI20's address */
+    K_CALL,       /* AUIPC+JALR call: import -> veneer */
+    K_JAL,        /* JAL: import -> veneer */
+    K_CJUMP,      /* C.J / C.JAL: import -> veneer */
+    K_BRANCH,     /* conditional branch: import -> error */
+    K_PREL32,     /* 32-bit PC-relative word */
+    K_DIFF_PLUS,  /* ADDn / SETn: label difference with a SUBn at the same place */
+    K_DIFF_MINUS, /* SUBn */
+    K_REJECT,
+};
+
+typedef struct rinfo {
+    uint16_t type;
+    uint8_t cls, width;
+    const char *name;
+    const char *why, *hint;   /* K_REJECT */
+} rinfo;
+
+#define TLS_WHY   "thread-local storage is not supported by modload"
+#define TLS_HINT  "remove __thread/_Thread_local variables"
+#define DYN_WHY   "dynamic relocation in a static module"
+#define DYN_HINT  "link without -shared/-pie and without shared libraries"
+#define GOT_WHY   "GOT-relative addressing (position-independent code) is not supported on RISC-V"
+#define PIC_HINT  "compile with -fno-pic"
+#define RELAX_WHY "ld relaxed the address into an x0- or gp-relative immediate, which cannot be relocated"
+#define RELAX_HINT "compile and link with -mno-relax, or link the module above 0x20000 " \
+                   "(-Wl,--defsym=__module_base=0x10000000) and without __global_pointer$"
+#define IMP_HINT  "compile with -mcmodel=medlow (absolute LUI/ADDI addresses), or reach the " \
+                  "firmware symbol through a pointer"
+
+static const rinfo table[] = {
+    {0, K_NONE, 4, "R_RISCV_NONE", 0, 0},
+    {1, K_ABS32, 4, "R_RISCV_32", 0, 0},
+    {2, K_REJECT, 8, "R_RISCV_64", "64-bit address word in an rv32 module", "build for rv32 (-march=rv32...)"},
+    {3, K_REJECT, 4, "R_RISCV_RELATIVE", DYN_WHY, DYN_HINT},
+    {4, K_REJECT, 4, "R_RISCV_COPY", DYN_WHY, DYN_HINT},
+    {5, K_REJECT, 4, "R_RISCV_JUMP_SLOT", DYN_WHY, DYN_HINT},
+    {6, K_REJECT, 4, "R_RISCV_TLS_DTPMOD32", TLS_WHY, TLS_HINT},
+    {7, K_REJECT, 8, "R_RISCV_TLS_DTPMOD64", TLS_WHY, TLS_HINT},
+    {8, K_REJECT, 4, "R_RISCV_TLS_DTPREL32", TLS_WHY, TLS_HINT},
+    {9, K_REJECT, 8, "R_RISCV_TLS_DTPREL64", TLS_WHY, TLS_HINT},
+    {10, K_REJECT, 4, "R_RISCV_TLS_TPREL32", TLS_WHY, TLS_HINT},
+    {11, K_REJECT, 8, "R_RISCV_TLS_TPREL64", TLS_WHY, TLS_HINT},
+    {12, K_REJECT, 4, "R_RISCV_TLSDESC", TLS_WHY, TLS_HINT},
+    {16, K_BRANCH, 4, "R_RISCV_BRANCH", 0, 0},
+    {17, K_JAL, 4, "R_RISCV_JAL", 0, 0},
+    {18, K_CALL, 8, "R_RISCV_CALL", 0, 0},
+    {19, K_CALL, 8, "R_RISCV_CALL_PLT", 0, 0},
+    {20, K_REJECT, 4, "R_RISCV_GOT_HI20", GOT_WHY, PIC_HINT},
+    {21, K_REJECT, 4, "R_RISCV_TLS_GOT_HI20", TLS_WHY, TLS_HINT},
+    {22, K_REJECT, 4, "R_RISCV_TLS_GD_HI20", TLS_WHY, TLS_HINT},
+    {23, K_PCREL_HI20, 4, "R_RISCV_PCREL_HI20", 0, 0},
+    {24, K_PCREL_LO12, 4, "R_RISCV_PCREL_LO12_I", 0, 0},
+    {25, K_PCREL_LO12, 4, "R_RISCV_PCREL_LO12_S", 0, 0},
+    {26, K_HI20, 4, "R_RISCV_HI20", 0, 0},
+    {27, K_LO12_I, 4, "R_RISCV_LO12_I", 0, 0},
+    {28, K_LO12_S, 4, "R_RISCV_LO12_S", 0, 0},
+    {29, K_REJECT, 4, "R_RISCV_TPREL_HI20", TLS_WHY, TLS_HINT},
+    {30, K_REJECT, 4, "R_RISCV_TPREL_LO12_I", TLS_WHY, TLS_HINT},
+    {31, K_REJECT, 4, "R_RISCV_TPREL_LO12_S", TLS_WHY, TLS_HINT},
+    {32, K_REJECT, 4, "R_RISCV_TPREL_ADD", TLS_WHY, TLS_HINT},
+    {33, K_DIFF_PLUS, 1, "R_RISCV_ADD8", 0, 0},
+    {34, K_DIFF_PLUS, 2, "R_RISCV_ADD16", 0, 0},
+    {35, K_DIFF_PLUS, 4, "R_RISCV_ADD32", 0, 0},
+    {36, K_DIFF_PLUS, 8, "R_RISCV_ADD64", 0, 0},
+    {37, K_DIFF_MINUS, 1, "R_RISCV_SUB8", 0, 0},
+    {38, K_DIFF_MINUS, 2, "R_RISCV_SUB16", 0, 0},
+    {39, K_DIFF_MINUS, 4, "R_RISCV_SUB32", 0, 0},
+    {40, K_DIFF_MINUS, 8, "R_RISCV_SUB64", 0, 0},
+    {41, K_NONE, 4, "R_RISCV_GNU_VTINHERIT", 0, 0},
+    {42, K_NONE, 4, "R_RISCV_GNU_VTENTRY", 0, 0},
+    {43, K_NONE, 4, "R_RISCV_ALIGN", 0, 0},
+    {44, K_BRANCH, 2, "R_RISCV_RVC_BRANCH", 0, 0},
+    {45, K_CJUMP, 2, "R_RISCV_RVC_JUMP", 0, 0},
+    {46, K_REJECT, 2, "R_RISCV_RVC_LUI", "ld relaxed a LUI into a C.LUI, whose 6-bit immediate "
+     "cannot hold a relocated address", RELAX_HINT},
+    {47, K_REJECT, 4, "R_RISCV_GPREL_I", RELAX_WHY, RELAX_HINT},
+    {48, K_REJECT, 4, "R_RISCV_GPREL_S", RELAX_WHY, RELAX_HINT},
+    {49, K_REJECT, 4, "R_RISCV_TPREL_I", TLS_WHY, TLS_HINT},
+    {50, K_REJECT, 4, "R_RISCV_TPREL_S", TLS_WHY, TLS_HINT},
+    {51, K_NONE, 4, "R_RISCV_RELAX", 0, 0},
+    {52, K_DIFF_MINUS, 1, "R_RISCV_SUB6", 0, 0},
+    {53, K_DIFF_PLUS, 1, "R_RISCV_SET6", 0, 0},
+    {54, K_DIFF_PLUS, 1, "R_RISCV_SET8", 0, 0},
+    {55, K_DIFF_PLUS, 2, "R_RISCV_SET16", 0, 0},
+    {56, K_DIFF_PLUS, 4, "R_RISCV_SET32", 0, 0},
+    {57, K_PREL32, 4, "R_RISCV_32_PCREL", 0, 0},
+    {58, K_REJECT, 4, "R_RISCV_IRELATIVE", DYN_WHY, "do not use ifunc"},
+    {59, K_PREL32, 4, "R_RISCV_PLT32", 0, 0},
+    {60, K_DIFF_PLUS, 1, "R_RISCV_SET_ULEB128", 0, 0},
+    {61, K_DIFF_MINUS, 1, "R_RISCV_SUB_ULEB128", 0, 0},
+    {62, K_REJECT, 4, "R_RISCV_TLSDESC_HI20", TLS_WHY, TLS_HINT},
+    {63, K_REJECT, 4, "R_RISCV_TLSDESC_LOAD_LO12", TLS_WHY, TLS_HINT},
+    {64, K_REJECT, 4, "R_RISCV_TLSDESC_ADD_LO12", TLS_WHY, TLS_HINT},
+    {65, K_REJECT, 4, "R_RISCV_TLSDESC_CALL", TLS_WHY, TLS_HINT},
+};
+
+static const rinfo *lookup(uint32_t type)
+{
+    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
+        if (table[i].type == type)
+            return &table[i];
+    return NULL;
+}
+
+static const char *rv_reloc_name(uint32_t type)
+{
+    static char buf[40];
+    const rinfo *ri = lookup(type);
+    if (ri)
+        return ri->name;
+    snprintf(buf, sizeof buf, "R_RISCV_<%u>", (unsigned)type);
+    return buf;
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+typedef struct veneer {
+    mp_target t;              /* import or absolute symbol */
+    uint32_t off;             /* code offset, once placed */
+} veneer;
+
+typedef struct branch {
+    int seg;
+    uint64_t addr;
+    int cls;                  /* K_CALL, K_JAL, K_CJUMP */
+    size_t ven;
+    const mp_relsec *rs;
+    mp_reloc r;
+} branch;
+
+/* An AUIPC (PCREL_HI20) and where it points; cross-segment ones are
+ * re-patched, with their low parts, when the data moves. */
+typedef struct hi20 {
+    uint64_t addr, dest;
+    int seg, cross;
+} hi20;
+
+typedef struct lo12 {
+    uint64_t addr;
+    size_t hi;
+    int store;                /* S-type */
+} lo12;
+
+/* A 32-bit word holding (address in one segment - address in the other). */
+typedef struct xword {
+    int seg;
+    uint64_t addr;
+    int sign;                 /* +1: grows when the data moves up */
+} xword;
+
+typedef struct rv_state {
+    veneer *v;
+    size_t nv;
+    branch *b;
+    size_t nb;
+    hi20 *h;
+    size_t nh;
+    lo12 *l;
+    size_t nl;
+    xword *x;
+    size_t nx;
+    char pinned[400];         /* why data cannot move */
+} rv_state;
+
+static rv_state *state(mp_ctx *c)
+{
+    if (!c->arch_state)
+        c->arch_state = mp_calloc(1, sizeof(rv_state));
+    return c->arch_state;
+}
+
+static void rv_cleanup(mp_ctx *c)
+{
+    rv_state *st = c->arch_state;
+    if (st) {
+        free(st->v);
+        free(st->b);
+        free(st->h);
+        free(st->l);
+        free(st->x);
+        free(st);
+    }
+    c->arch_state = NULL;
+}
+
+static void pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
+    rv_state *st = state(c);
+    if (st->pinned[0])
+        return;
+    const mp_section *t = &c->m->sec[rs->target];
+    snprintf(st->pinned, sizeof st->pinned, "%s+0x%llx: %s against '%s'", t->name,
+             (unsigned long long)(r->offset - t->addr), rv_reloc_name(r->type),
+             mp_sym_name(c->m, r->sym));
+}
+
+/* ---- instruction fields --------------------------------------------------- */
+
+#define OP(w) ((w) & 0x7Fu)
+#define MAJOR(w) ((w) >> 2 & 0x1Fu)
+
+static int is_itype(uint32_t w)
+{
+    uint32_t m = MAJOR(w);
+    if ((w & 3u) != 3u || !((1u << 0 | 1u << 1 | 1u << 4 | 1u << 6 | 1u << 25) >> m & 1u))
+        return 0;
+    return !((m == 4 || m == 6) && (w >> 12 & 3u) == 1u);   /* not a shift */
+}
+
+static int is_stype(uint32_t w)
+{
+    return (w & 3u) == 3u && (MAJOR(w) == 8 || MAJOR(w) == 9);
+}
+
+static uint32_t hi20_of(uint32_t v) { return (v + 0x800u) >> 12; }
+
+static uint32_t get_imm_i(uint32_t w) { return w >> 20; }
+static uint32_t set_imm_i(uint32_t w, uint32_t imm) { return (w & 0x000FFFFFu) | (imm & 0xFFFu) << 20; }
+static uint32_t get_imm_s(uint32_t w) { return (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu); }
+static uint32_t set_imm_s(uint32_t w, uint32_t imm)
+{
+    return (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
+}
+static uint32_t set_imm_u(uint32_t w, uint32_t hi) { return (w & 0xFFFu) | hi << 12; }
+
+/* ---- absolute address halves -------------------------------------------- */
+
+static int stale(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *what)
+{
+    char why[160];
+    snprintf(why, sizeof why, "the linked instruction is not the %s the relocation describes "
+             "(relocations left from before relaxation?)", what);
+    return mp_reloc_error(c, rs, r, why, "link with -mno-relax");
+}
+
+static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int cls)
+{
+    int seg;
+    uint8_t *p = mp_site(c, rs, r, 4, &seg);
+    if (!p)
+        return -1;
+    mp_target t;
+    if (mp_resolve(c, rs, r, &t) != 0)
+        return -1;
+    uint32_t w = rd32(p);
+    uint32_t s = t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value;
+    uint32_t linked = s + (uint32_t)r->addend;     /* what ld computed, S + A */
+    if (cls == K_HI20) {
+        if (OP(w) != 0x37u)
+            return stale(c, rs, r, "LUI");
+        if (w >> 12 != (hi20_of(linked) & 0xFFFFFu))
+            return stale(c, rs, r, "LUI value");
+    } else {
+        if (cls == K_LO12_I ? !is_itype(w) : !is_stype(w))
+            return stale(c, rs, r, cls == K_LO12_I ? "I-type instruction" : "S-type instruction");
+        if (t.kind != MP_T_ABS && (w >> 15 & 0x1Fu) == 0)
+            return mp_reloc_error(c, rs, r, "the low part is added to x0: " RELAX_WHY, RELAX_HINT);
+        if (((cls == K_LO12_I ? get_imm_i(w) : get_imm_s(w)) ^ linked) & 0xFFFu)
+            return stale(c, rs, r, "low-part value");
+    }
+    if (t.kind == MP_T_ABS)
+        return 0;
+    /* The segment-relative (or import-relative) value the loader adds to. */
+    uint32_t x = t.kind == MP_T_SEG ? linked - (uint32_t)c->mod->L.seg[t.seg].base : (uint32_t)r->addend;
+    unsigned kind;
+    if (cls == K_HI20) {
+        w = set_imm_u(w, hi20_of(x) & 0xFFFFFu);
+        kind = MODP_FIX_RV_HI20;
+    } else if (cls == K_LO12_I) {
+        w = set_imm_i(w, x);
+        kind = MODP_FIX_RV_LO12_I;
+    } else {
+        w = set_imm_s(w, x);
+        kind = MODP_FIX_RV_LO12_S;
+    }
+    wr32(p, w);
+    mp_add_fixup(c, kind, seg, r->offset, r->offset, &t);
+    if (cls == K_HI20)
+        c->mod->fx[c->mod->nfx - 1].arg = x & 0xFFFu;
+    return 0;
+}
+
+/* ---- calls and branches ----------------------------------------------------- */
+
+static size_t veneer_for(rv_state *st, const mp_target *t)
+{
+    for (size_t i = 0; i < st->nv; i++) {
+        const veneer *v = &st->v[i];
+        if (v->t.kind == t->kind && (t->kind == MP_T_IMPORT ? v->t.imp == t->imp : v->t.value == t->value))
+            return i;
+    }
+    st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
+    st->v[st->nv] = (veneer){*t, 0};
+    return st->nv++;
+}
+
+static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int cls, const uint8_t *p)
+{
+    uint32_t w = rd32(p), h = rd16(p);
+    switch (cls) {
+    case K_CALL:
+        if (OP(w) != 0x17u || OP(rd32(p + 4)) != 0x67u)
+            return stale(c, rs, r, "AUIPC+JALR pair");
+        return 0;
+    case K_JAL:
+        return OP(w) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
+    case K_CJUMP:  /* C.J (funct3 5) or rv32 C.JAL (funct3 1), quadrant 1 */
+        return (h & 3u) == 1u && ((h >> 13) == 5u || (h >> 13) == 1u) ? 0 : stale(c, rs, r, "C.J/C.JAL");
+    default:
+        return 0;
+    }
+}
+
+static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
+{
+    uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, b->cls == K_CJUMP ? 2 : b->cls == K_CALL ? 8 : 4);
+    int64_t off = (int64_t)dest - (int64_t)b->addr;
+    uint32_t u = (uint32_t)off;
+    if (!p)
+        return mp_error("%s: internal error: branch site outside its segment", c->m->path);
+    switch (b->cls) {
+    case K_CALL:
+        wr32(p, set_imm_u(rd32(p), hi20_of(u) & 0xFFFFFu));
+        wr32(p + 4, set_imm_i(rd32(p + 4), u));
+        return 0;
+    case K_JAL:
+        if (off < -(1 << 20) || off >= (1 << 20))
+            return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of JAL range",
+                                  "compile with -mno-relax");
+        wr32(p, (rd32(p) & 0xFFFu) | (u >> 20 & 1u) << 31 | (u >> 1 & 0x3FFu) << 21 |
+                    (u >> 11 & 1u) << 20 | (u >> 12 & 0xFFu) << 12);
+        return 0;
+    default:
+        if (off < -2048 || off >= 2048)
+            return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of C.J/C.JAL range",
+                                  "compile with -mno-relax");
+        wr16(p, (rd16(p) & 0xE003u) | (u >> 11 & 1u) << 12 | (u >> 4 & 1u) << 11 | (u >> 8 & 3u) << 9 |
+                    (u >> 10 & 1u) << 8 | (u >> 6 & 1u) << 7 | (u >> 7 & 1u) << 6 |
+                    (u >> 1 & 7u) << 3 | (u >> 5 & 1u) << 2);
+        return 0;
+    }
+}
+
+/* ---- label differences ----------------------------------------------------- */
+
+/* ADDn/SETn at i and the SUBn at the same place: nothing when both labels
+ * lie in one segment. */
+static int lower_diff(mp_ctx *c, const mp_relsec *rs, size_t i)
+{
+    const mp_reloc *r = &rs->r[i];
+    const rinfo *ri = lookup(r->type);
+    int minus = ri->cls == K_DIFF_MINUS;
+    long j = -1;
+    for (size_t k = i >= 4 ? i - 4 : 0; k < rs->n && k <= i + 4; k++) {
+        const rinfo *rk = lookup(rs->r[k].type);
+        if (k != i && rs->r[k].offset == r->offset && rk &&
+            rk->cls == (minus ? K_DIFF_PLUS : K_DIFF_MINUS)) {
+            j = (long)k;
+            break;
+        }
+    }
+    mp_target a, b;
+    if (mp_resolve(c, rs, r, &a) != 0)
+        return -1;
+    if (j < 0) {
+        if (a.kind == MP_T_ABS)
+            return 0;
+        return mp_reloc_error(c, rs, r, minus ? "a subtracted label without the label it is subtracted from"
+                                              : "an address in a field narrower than 32 bits (not a "
+                                                "difference of two labels) cannot be relocated",
+                              "store addresses in 32-bit words");
+    }
+    if (minus)
+        return 0;   /* judged from the ADD/SET side */
+    if (mp_resolve(c, rs, &rs->r[j], &b) != 0)
+        return -1;
+    if (a.kind == MP_T_IMPORT || b.kind == MP_T_IMPORT)
+        return mp_reloc_error(c, rs, r, "a difference involving an import changes when the module moves",
+                              "store the import's address in a 32-bit word (R_RISCV_32)");
+    if (a.kind != b.kind)
+        return mp_reloc_error(c, rs, r, "a difference between a module label and an absolute "
+                              "symbol changes when the module moves", NULL);
+    if (a.kind == MP_T_SEG && a.seg != b.seg) {
+        int seg;
+        mp_no_split(c, rs, r, "a label difference between code and data");
+        if (ri->width == 4 && mp_site(c, rs, r, 4, &seg)) {
+            rv_state *st = state(c);
+            st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
+            st->x[st->nx++] = (xword){seg, r->offset, a.seg == MODP_SEG_DATA ? 1 : -1};
+        } else {
+            pin(c, rs, r);
+        }
+    }
+    return 0;
+}
+
+/* ---- one relocation --------------------------------------------------------- */
+
+static const char *cross_why(int seg)
+{
+    return seg == MODP_SEG_CODE ? "code refers to data PC-relatively" : "data refers to code PC-relatively";
+}
+
+static int lower_rel(mp_ctx *c, const mp_relsec *rs, size_t i)
+{
+    const mp_reloc *r = &rs->r[i];
+    const rinfo *ri = lookup(r->type);
+    if (!ri)
+        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    switch (ri->cls) {
+    case K_NONE:
+    case K_PCREL_LO12:    /* second pass */
+        return 0;
+    case K_REJECT:
+        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
+    case K_HI20: case K_LO12_I: case K_LO12_S:
+        return lower_abs_half(c, rs, r, ri->cls);
+    case K_DIFF_PLUS: case K_DIFF_MINUS:
+        return lower_diff(c, rs, i);
+    default:
+        break;
+    }
+    int seg;
+    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
+    if (!p)
+        return -1;
+    mp_target t;
+    if (mp_resolve(c, rs, r, &t) != 0)
+        return -1;
+    rv_state *st = state(c);
+
+    if (ri->cls == K_ABS32) {
+        uint32_t want = (t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value) + (uint32_t)r->addend;
+        if (rd32(p) != want)
+            return stale(c, rs, r, "word");
+        mp_lower_word(c, seg, r->offset, &t);
+        return 0;
+    }
+    if (check_branch_insn(c, rs, r, ri->cls, p) != 0)
+        return -1;
+    if (ri->cls == K_PCREL_HI20) {
+        if (OP(rd32(p)) != 0x17u)
+            return stale(c, rs, r, "AUIPC");
+        st->h = mp_realloc(st->h, (st->nh + 1) * sizeof *st->h);
+        st->h[st->nh++] = (hi20){r->offset, t.value + (uint64_t)r->addend, seg,
+                                 t.kind == MP_T_SEG && t.seg != seg};
+    }
+
+    if (t.kind == MP_T_SEG) {
+        if (t.seg != seg) {
+            mp_no_split(c, rs, r, cross_why(seg));
+            if (ri->cls == K_PREL32) {
+                st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
+                st->x[st->nx++] = (xword){seg, r->offset, t.seg == MODP_SEG_DATA ? 1 : -1};
+            } else if (ri->cls != K_PCREL_HI20 || seg != MODP_SEG_CODE) {
+                pin(c, rs, r);   /* AUIPC pairs from code are re-patched instead */
+            }
+        }
+        return 0;
+    }
+    if (ri->cls == K_CALL || ri->cls == K_JAL || ri->cls == K_CJUMP) {
+        if (seg != MODP_SEG_CODE)
+            return mp_reloc_error(c, rs, r, "a call to an import outside the code segment", NULL);
+        size_t v = veneer_for(st, &t);
+        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
+        st->b[st->nb++] = (branch){seg, r->offset, ri->cls, v, rs, *r};
+        return 0;
+    }
+    const char *why = t.kind == MP_T_IMPORT
+                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
+                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    if (ri->cls == K_BRANCH)
+        return mp_reloc_error(c, rs, r, why, "compile with -fno-optimize-sibling-calls so that "
+                              "firmware is reached by a call");
+    if (ri->cls == K_PREL32)
+        return mp_reloc_error(c, rs, r, why, "store the address in a 32-bit word (R_RISCV_32)");
+    return mp_reloc_error(c, rs, r, why, IMP_HINT);
+}
+
+/* PCREL_LO12_I/S: its symbol is the label on the AUIPC. */
+static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
+    int seg;
+    uint8_t *p = mp_site(c, rs, r, 4, &seg);
+    if (!p)
+        return -1;
+    int store = r->type == R_RISCV_PCREL_LO12_S;
+    if (store ? !is_stype(rd32(p)) : !is_itype(rd32(p)))
+        return stale(c, rs, r, store ? "S-type instruction" : "I-type instruction");
+    const mp_symbol *y = &c->m->sym[r->sym];
+    rv_state *st = state(c);
+    uint64_t at = y->value + (uint64_t)r->addend;
+    for (size_t k = 0; k < st->nh; k++) {
+        if (st->h[k].addr != at || st->h[k].seg != seg)
+            continue;
+        if (st->h[k].cross) {
+            st->l = mp_realloc(st->l, (st->nl + 1) * sizeof *st->l);
+            st->l[st->nl++] = (lo12){r->offset, k, store};
+        }
+        return 0;
+    }
+    return mp_reloc_error(c, rs, r, "no R_RISCV_PCREL_HI20 at the address this low part refers to",
+                          "link with -mno-relax");
+}
+
+static int rv_lower(mp_ctx *c, const mp_relsec *rs)
+{
+    if (!rs->rela && rs->n)
+        return mp_error("%s: %s: RISC-V relocations must be RELA", c->m->path, c->m->sec[rs->index].name);
+    for (size_t i = 0; i < rs->n; i++)
+        if (lower_rel(c, rs, i) != 0)
+            return -1;
+    for (size_t i = 0; i < rs->n; i++) {
+        const rinfo *ri = lookup(rs->r[i].type);
+        if (ri && ri->cls == K_PCREL_LO12 && lower_pcrel_lo(c, rs, &rs->r[i]) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- veneers and moving the data ------------------------------------------ */
+
+/* auipc t1,0; lw t1,12(t1); jr t1; .word target */
+static const uint8_t rv_veneer[12] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x23, 0xC3, 0x00,
+                                      0x67, 0x00, 0x03, 0x00};
+
+/* Re-point the AUIPC pairs from code to data after the data moved up. */
+static int repatch_pcrel(mp_ctx *c, uint32_t moved)
+{
+    rv_state *st = c->arch_state;
+    mp_layout *L = &c->mod->L;
+    for (size_t k = 0; k < st->nh; k++) {
+        hi20 *h = &st->h[k];
+        if (!h->cross)
+            continue;
+        uint32_t off = (uint32_t)(h->dest + moved - h->addr);
+        uint8_t *p = mp_seg_at(L, h->seg, h->addr, 4);
+        if (!p)
+            return mp_error("%s: internal error: AUIPC outside its segment", c->m->path);
+        wr32(p, set_imm_u(rd32(p), hi20_of(off) & 0xFFFFFu));
+        for (size_t i = 0; i < st->nl; i++) {
+            if (st->l[i].hi != k)
+                continue;
+            uint8_t *q = mp_seg_at(L, h->seg, st->l[i].addr, 4);
+            if (!q)
+                return mp_error("%s: internal error: low part outside its segment", c->m->path);
+            wr32(q, st->l[i].store ? set_imm_s(rd32(q), off) : set_imm_i(rd32(q), off));
+        }
+    }
+    return 0;
+}
+
+static int rv_finish(mp_ctx *c)
+{
+    rv_state *st = c->arch_state;
+    if (!st || st->nv == 0)
+        return 0;
+    mp_module *mod = c->mod;
+    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
+    uint32_t before = code->size;
+    for (size_t i = 0; i < st->nv; i++) {
+        veneer *v = &st->v[i];
+        uint8_t buf[16];
+        memcpy(buf, rv_veneer, 12);
+        wr32(buf + 12, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
+        v->off = mp_code_append(&mod->L, buf, 16, 2);
+        if (v->t.kind == MP_T_IMPORT) {
+            uint64_t a = code->base + v->off + 12;
+            mp_add_fixup(c, MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
+        }
+    }
+    for (size_t i = 0; i < st->nb; i++)
+        if (patch_branch(c, &st->b[i], code->base + st->v[st->b[i].ven].off) != 0)
+            return -1;
+    if (code->size > mod->L.data_offset) {
+        /* Move the data up. Fixups are segment-relative and need nothing;
+         * PC-relative references between the segments follow. */
+        if (st->pinned[0])
+            return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
+                            "code and data, and the data cannot move (%s refers across segments); "
+                            "compile with -mcmodel=medlow", c->m->path,
+                            (unsigned)(code->size - before), st->pinned);
+        uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
+        uint32_t moved = ((code->size + a) & ~a) - mod->L.data_offset;
+        for (size_t i = 0; i < st->nx; i++) {
+            uint8_t *p = mp_seg_at(&mod->L, st->x[i].seg, st->x[i].addr, 4);
+            if (p)
+                wr32(p, rd32(p) + (uint32_t)st->x[i].sign * moved);
+        }
+        if (repatch_pcrel(c, moved) != 0)
+            return -1;
+        mod->L.data_offset += moved;
+    }
+    return 0;
+}
+
+static uint32_t rv_flags(mp_ctx *c)
+{
+    return c->m->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO);
+}
+
+const mp_arch mp_arch_riscv = {
+    .machine = EM_RISCV,
+    .elfclass = ELFCLASS32,
+    .name = "riscv",
+    .lower = rv_lower,
+    .finish = rv_finish,
+    .cleanup = rv_cleanup,
+    .arch_flags = rv_flags,
+    .reloc_name = rv_reloc_name,
+};
