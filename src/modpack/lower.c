@@ -13,11 +13,13 @@
 #include "modformat.h"
 
 extern const mp_arch mp_arch_arm;
+extern const mp_arch mp_arch_riscv;
 extern const mp_arch mp_arch_i386, mp_arch_x86_64;
 
 /* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
 static const mp_arch *const arches[] = {
     &mp_arch_arm,
+    &mp_arch_riscv,
     &mp_arch_i386,
     &mp_arch_x86_64,
 };
@@ -138,6 +140,7 @@ void mp_add_fixup(mp_ctx *c, unsigned kind, int seg, uint64_t addr, uint64_t add
     f->seg = (uint8_t)seg;
     f->off = (uint32_t)(addr - base);
     f->off2 = (uint32_t)(addr2 - base);
+    f->arg = 0;
     f->target = t->kind == MP_T_SEG ? (uint32_t)t->seg : MODP_TGT_IMPORT + t->imp;
 }
 
@@ -304,7 +307,7 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     memset(mod, 0, sizeof *mod);
     const mp_arch *arch = mp_arch_find(m->machine);
     if (!arch)
-        return mp_error("%s: ELF machine %u is not supported (supported: arm, i386, x86-64)", m->path,
+        return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64)", m->path,
                         (unsigned)m->machine);
     if (m->cls != arch->elfclass)
         return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,
