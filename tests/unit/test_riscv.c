@@ -1,0 +1,245 @@
+/* test_riscv.c - modload's RISC-V fixup kinds (RV_HI20, RV_LO12_I,
+ * RV_LO12_S) on hand-assembled images.
+ *
+ * Instruction words are GNU as 2.40 output (riscv64-unknown-elf-as
+ * -march=rv32imac), written down here; the expected words after relocation
+ * were assembled the same way from the relocated instruction (for example
+ * "lui a5,0x92347" = 0x923477B7), not computed by the code under test.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "modload.h"
+
+static uint8_t image[1024];
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+    p[2] = (uint8_t)(v >> 16);
+    p[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+/* header, code, fixups, CRC (no data, exports, names or metadata) */
+static uint32_t build(uint16_t arch, const uint8_t *code, uint32_t code_size, const uint8_t *fx,
+                      uint32_t fx_size, uint32_t nfixups, uint32_t nimports)
+{
+    uint32_t n = 72 + code_size + fx_size + 4;
+    memset(image, 0, sizeof image);
+    memcpy(image, "MODP", 4);
+    image[4] = 1;
+    image[6] = 72;
+    image[8] = (uint8_t)arch;
+    image[9] = (uint8_t)(arch >> 8);
+    put32(image + 16, n);
+    put32(image + 20, code_size);
+    put32(image + 32, code_size);
+    put32(image + 40, 0xFFFFFFFFu);
+    put32(image + 44, 0xFFFFFFFFu);
+    put32(image + 48, fx_size);
+    put32(image + 52, nfixups);
+    put32(image + 56, nimports);
+    memcpy(image + 72, code, code_size);
+    memcpy(image + 72 + code_size, fx, fx_size);
+    put32(image + n - 4, modload_crc32(0, image, n - 4));
+    return n;
+}
+
+#define HEAD(kind, unit) MODP_G_HEAD(kind, MODP_SEG_CODE, unit)
+
+/* The spec's example (format section 6.1), plus a LUI whose low part is
+ * negative, all at 2-byte aligned offsets (a C.NOP first). */
+static const uint8_t code_a[] = {
+    0x01, 0x00,                 /* 0:  c.nop */
+    0xB7, 0x57, 0x34, 0x12,     /* 2:  lui a5,0x12345       RV_HI20 lo12 0x678 (code) */
+    0x13, 0x85, 0x87, 0x67,     /* 6:  addi a0,a5,1656      RV_LO12_I (code) */
+    0x23, 0xAE, 0xA7, 0xFE,     /* 10: sw a0,-4(a5)         RV_LO12_S (code) */
+    0xB7, 0x57, 0x34, 0x12,     /* 14: lui a5,0x12345       RV_HI20 lo12 0x800 (import) */
+    0x13, 0x85, 0x07, 0x80,     /* 18: addi a0,a5,-2048     RV_LO12_I (import) */
+};
+
+static const uint8_t fx_a[] = {
+    /* code block: 3 groups, unit 2 bytes */
+    3 << 2 | MODP_TGT_CODE,
+    HEAD(MODP_FIX_RV_HI20, 1), 1, 1, 0xF8, 0x0C,   /* gap 1 unit -> 2; lo12 0x678 */
+    HEAD(MODP_FIX_RV_LO12_I, 1), 1, 3 << 1,       /* gap 3 units -> 6 */
+    HEAD(MODP_FIX_RV_LO12_S, 1), 1, 5 << 1,       /* gap 5 units -> 10 */
+    /* import block "fw": 2 groups */
+    2 << 2 | MODP_TGT_IMPORT, 2, 'f', 'w', 0,
+    HEAD(MODP_FIX_RV_HI20, 1), 1, 7, 0x80, 0x10,   /* -> 14; lo12 0x800 */
+    HEAD(MODP_FIX_RV_LO12_I, 1), 1, 9 << 1,       /* -> 18 */
+};
+
+static int resolve_fw(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
+{
+    (void)ctx;
+    (void)hash;
+    if (strcmp(name, "fw") != 0)
+        return -1;
+    *addr = 0x800017F0u;
+    return 0;
+}
+
+static int load_at(uint32_t len, modload_addr run, uint8_t *mem, uint32_t room)
+{
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_env env = {0, 0, resolve_fw, 0, 0};
+    int rc = modload_check(image, len, &img);
+    if (rc != MODLOAD_OK)
+        return rc;
+    rc = modload_place_region(&img, mem, room, run, &pl);
+    if (rc != MODLOAD_OK)
+        return rc;
+    return modload_load(&img, &pl, &env, &mod);
+}
+
+static void spec_example(void **state)
+{
+    (void)state;
+    uint8_t mem[sizeof code_a];
+    uint32_t len = build(MODP_ARCH_RISCV, code_a, sizeof code_a, fx_a, sizeof fx_a, 5, 1);
+    assert_int_equal(load_at(len, 0x80001990u, mem, sizeof mem), MODLOAD_OK);
+    assert_int_equal(get32(mem + 2), 0x923477B7u);   /* lui a5,0x92347 */
+    assert_int_equal(get32(mem + 6), 0x00878513u);   /* addi a0,a5,8 */
+    assert_int_equal(get32(mem + 10), 0x98A7A623u);  /* sw a0,-1652(a5) */
+    assert_int_equal(get32(mem + 14), 0x923467B7u);  /* lui a5,0x92346 */
+    assert_int_equal(get32(mem + 18), 0xFF078513u);  /* addi a0,a5,-16 */
+    assert_int_equal(mem[0], 0x01);
+}
+
+/* Run address 0: every instruction is unchanged (A + 0 = A). */
+static void zero_base(void **state)
+{
+    (void)state;
+    uint8_t mem[sizeof code_a];
+    uint32_t len = build(MODP_ARCH_RISCV, code_a, sizeof code_a, fx_a, sizeof fx_a, 5, 1);
+    assert_int_equal(load_at(len, 0, mem, sizeof mem), MODLOAD_OK);
+    assert_memory_equal(mem, code_a, 14);
+}
+
+/* modload_walk hands the operand to the walker. */
+static uint32_t seen_operand[8], seen_offset[8], nseen;
+
+static int on_fixup(modload_walker *w, const modload_fixup *fx)
+{
+    (void)w;
+    if (nseen < 8) {
+        seen_operand[nseen] = fx->operand;
+        seen_offset[nseen] = fx->offset;
+    }
+    nseen++;
+    return 0;
+}
+
+static void walk_operand(void **state)
+{
+    (void)state;
+    modload_image img;
+    uint32_t len = build(MODP_ARCH_RISCV, code_a, sizeof code_a, fx_a, sizeof fx_a, 5, 1);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
+    modload_walker w = {0, on_fixup};
+    nseen = 0;
+    assert_int_equal(modload_walk(&img, &w), MODLOAD_OK);
+    assert_int_equal(nseen, 5);
+    assert_int_equal(seen_offset[0], 2);
+    assert_int_equal(seen_operand[0], 0x678);
+    assert_int_equal(seen_operand[1], 0);
+    assert_int_equal(seen_offset[3], 14);
+    assert_int_equal(seen_operand[3], 0x800);
+}
+
+/* One site of one kind on a given instruction word. */
+static int patch_one(unsigned kind, uint32_t insn, uint32_t *out)
+{
+    uint8_t code[4], mem[4];
+    uint8_t fx[] = {1 << 2 | MODP_TGT_CODE, HEAD(kind, 2), 1, 0, 0, 0};
+    uint32_t fxlen = kind == MODP_FIX_RV_HI20 ? 5 : 4;   /* gap 0 [, lo12 0] */
+    put32(code, insn);
+    uint32_t len = build(MODP_ARCH_RISCV, code, 4, fx, fxlen, 1, 0);
+    int rc = load_at(len, 0x12345000u, mem, sizeof mem);
+    *out = get32(mem);
+    return rc;
+}
+
+static void opcodes_checked(void **state)
+{
+    (void)state;
+    uint32_t w;
+    /* accepted: LUI, ADDI, LW, JALR, FLW, SW, SH */
+    assert_int_equal(patch_one(MODP_FIX_RV_HI20, 0x000007B7u, &w), MODLOAD_OK);    /* lui a5,0 */
+    assert_int_equal(w, 0x123457B7u);
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x7F07A583u, &w), MODLOAD_OK);  /* lw a1,2032(a5) */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x010300E7u, &w), MODLOAD_OK);  /* jalr 16(t1) */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x0087A507u, &w), MODLOAD_OK);  /* flw fa0,8(a5) */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x12A791A3u, &w), MODLOAD_OK);  /* sh a0,291(a5) */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x00A78023u, &w), MODLOAD_OK);  /* sb a0,0(a5) */
+    /* refused: the wrong instruction for the kind */
+    assert_int_equal(patch_one(MODP_FIX_RV_HI20, 0x00000317u, &w), MODLOAD_ERR_FIXUP);   /* auipc t1,0 */
+    assert_int_equal(patch_one(MODP_FIX_RV_HI20, 0x67878513u, &w), MODLOAD_ERR_FIXUP);   /* addi */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0xFEA7AE23u, &w), MODLOAD_ERR_FIXUP); /* sw */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x00379513u, &w), MODLOAD_ERR_FIXUP); /* slli */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x123457B7u, &w), MODLOAD_ERR_FIXUP); /* lui */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x7F07A583u, &w), MODLOAD_ERR_FIXUP); /* lw */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x00000001u, &w), MODLOAD_ERR_FIXUP); /* c.nop */
+}
+
+/* Low-part carries: imm12 wraps within its 12 bits and nothing else of
+ * the instruction changes. */
+static void lo12_wraps(void **state)
+{
+    (void)state;
+    uint32_t w;
+    /* addi a0,a5,-2048 + 0x...000: unchanged (value's low 12 bits are 0) */
+    assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x80078513u, &w), MODLOAD_OK);
+    assert_int_equal(w, 0x80078513u);
+}
+
+static void bad_streams(void **state)
+{
+    (void)state;
+    modload_image img;
+    uint8_t code[4] = {0xB7, 0x07, 0x00, 0x00};
+    /* operand above 0xFFF: 0x1000 as uleb = 0x80 0x20 */
+    uint8_t fx[] = {1 << 2 | MODP_TGT_CODE, HEAD(MODP_FIX_RV_HI20, 2), 1, 0, 0x80, 0x20};
+    uint32_t len = build(MODP_ARCH_RISCV, code, 4, fx, sizeof fx, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP);
+    /* operand missing (the stream ends) */
+    len = build(MODP_ARCH_RISCV, code, 4, fx, 4, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP);
+    /* RISC-V kinds in an ARM image */
+    fx[5] = 0x0F;  /* lo12 = 0x780: uleb 0x80 0x0F */
+    len = build(MODP_ARCH_ARM, code, 4, fx, sizeof fx, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP_KIND);
+    len = build(MODP_ARCH_RISCV, code, 4, fx, sizeof fx, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
+    /* a site past the code: gap 1 unit of 4 with 4 bytes of code */
+    fx[3] = 1;
+    len = build(MODP_ARCH_RISCV, code, 4, fx, sizeof fx, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP_RANGE);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(spec_example),
+        cmocka_unit_test(zero_base),
+        cmocka_unit_test(walk_operand),
+        cmocka_unit_test(opcodes_checked),
+        cmocka_unit_test(lo12_wraps),
+        cmocka_unit_test(bad_streams),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
