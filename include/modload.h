@@ -54,6 +54,7 @@ typedef enum modload_err {
     MODLOAD_ERR_ALIGN,        /* caller's memory not aligned as the image needs */
     MODLOAD_ERR_PLACEMENT,    /* placement the image's capabilities forbid */
     MODLOAD_ERR_NOT_FOUND,    /* symbol lookup found nothing */
+    MODLOAD_ERR_READ,         /* the stream's read callback failed */
     MODLOAD_ERR_COUNT
 } modload_err;
 
@@ -68,6 +69,7 @@ typedef struct modload_image {
     uint16_t arch, flags;
     uint32_t arch_flags;
     uint8_t major, minor;
+    uint16_t header_size;     /* bytes before the code segment */
     /* These two runs of fields mirror header bytes 16..35 and 40..71 in
      * order, so that a little-endian loader reads each run with one copy. */
     uint32_t size;            /* image_size, CRC included */
@@ -165,6 +167,45 @@ modload_addr modload_exit(const modload_module *mod);
 
 /* Run address of an exported symbol. */
 int modload_find(const modload_module *mod, const char *name, modload_addr *addr);
+
+/* ---- streaming ------------------------------------------------------------ */
+
+/* Read up to len bytes into buf. Return how many (1..len), 0 at the end of
+ * the input, or a negative number on an error. Any chunk size works. */
+typedef int (*modload_read_fn)(void *ctx, uint8_t *buf, uint32_t len);
+
+/* Where the next byte comes from: the image in memory, or a stream. */
+typedef struct modload_cursor {
+    const uint8_t *p, *end;   /* bytes at hand in the current part */
+    uint32_t rest;            /* bytes of the part still to be read (stream) */
+    int err;                  /* MODLOAD_ERR_TRUNCATED or _READ once the stream failed */
+    struct modload_stream *st; /* NULL: the image is in memory */
+} modload_cursor;
+
+#define MODLOAD_STREAM_CHUNK 32
+
+/* A streaming load's whole state: this, and nothing else, is the extra RAM
+ * (about 330 bytes on a 32-bit target). Fields are private. */
+typedef struct modload_stream {
+    modload_cursor cur;
+    modload_read_fn read;
+    void *ctx;
+    uint32_t crc;             /* CRC-32 of every byte read so far */
+    uint8_t chunk[MODLOAD_STREAM_CHUNK];
+    char name[256];           /* the header, then the import being bound */
+} modload_stream;
+
+/* Read and check the header. img then holds the sizes, alignments and
+ * capabilities (its pointers are NULL): allocate, fill a modload_place,
+ * and call modload_stream_load. */
+int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img);
+
+/* Read the rest, writing code and data straight to their places and
+ * applying fixups as they pass; the exports are kept only when
+ * pl->symtab_write is given. The CRC is compared at the end: on any error
+ * only the memory in pl was written and nothing from the image may run. */
+int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
+                        const modload_env *env, modload_module *mod);
 
 /* ---- decoding, shared by modload_load and modpack inspect ----------- */
 

@@ -27,18 +27,99 @@ void modload_wr32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
-static int read_leb(const uint8_t **pp, const uint8_t *end, uint32_t *out, int is_signed)
+/* ---- byte source: the image in memory, or a stream ------------------- */
+
+/* Start the next part of the image, n bytes long. The previous part has
+ * been used up. */
+static void cur_part(modload_cursor *c, uint32_t n)
 {
-    const uint8_t *p = *pp;
+    if (c->st)
+        c->rest = n;
+    else
+        c->end = c->p + n;
+}
+
+/* Read up to max bytes of the current part from the stream into dst;
+ * the count, or 0 when there is nothing more. */
+static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
+{
+    modload_stream *st = c->st;
+    uint32_t want = c->rest < max ? c->rest : max;
+    int got;
+
+    if (!st || !want || c->err)
+        return 0;
+    got = st->read(st->ctx, dst, want);
+    if (got <= 0 || (uint32_t)got > want) {
+        c->err = got == 0 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_READ;
+        return 0;
+    }
+    st->crc = modload_crc32(st->crc, dst, (uint32_t)got);
+    c->rest -= (uint32_t)got;
+    return (uint32_t)got;
+}
+
+/* Refill the window from the stream; 0 when there is nothing more. */
+static int cur_fill(modload_cursor *c)
+{
+    uint32_t got = cur_read(c, c->st ? c->st->chunk : 0, MODLOAD_STREAM_CHUNK);
+
+    if (got) {
+        c->p = c->st->chunk;
+        c->end = c->p + got;
+    }
+    return got != 0;
+}
+
+static int cur_byte(modload_cursor *c, uint8_t *b)
+{
+    if (c->p == c->end && !cur_fill(c))
+        return 0;
+    *b = *c->p++;
+    return 1;
+}
+
+/* Copy n bytes of the current part to dst, or skip them when dst is NULL. */
+static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
+{
+    while (n) {
+        uint32_t k;
+        /* Segment bytes go straight to their place, not through the window. */
+        if (c->p == c->end && dst && c->st) {
+            if (!(k = cur_read(c, dst, n)))
+                return 0;
+            dst += k;
+            n -= k;
+            continue;
+        }
+        if (c->p == c->end && !cur_fill(c))
+            return 0;
+        k = (uint32_t)(c->end - c->p) < n ? (uint32_t)(c->end - c->p) : n;
+        if (dst) {
+            memcpy(dst, c->p, k);
+            dst += k;
+        }
+        c->p += k;
+        n -= k;
+    }
+    return 1;
+}
+
+static int cur_more(const modload_cursor *c)
+{
+    return c->p < c->end || c->rest;
+}
+
+/* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
+static int read_leb(modload_cursor *c, uint32_t *out, int is_signed)
+{
     uint32_t v = 0;
     unsigned shift = 0;
     uint8_t b;
 
     do {
-        if (p >= end || shift > 28)
+        if (shift > 28 || !cur_byte(c, &b))
             return 0;
-        b = *p++;
         if (shift == 28) {
             /* Bits above 31 must be zero (unsigned) or copies of bit 31. */
             unsigned high = b & 0x78u;
@@ -50,7 +131,6 @@ static int read_leb(const uint8_t **pp, const uint8_t *end, uint32_t *out, int i
     } while (b & 0x80u);
     if (is_signed && shift < 32 && (b & 0x40u))
         v |= ~0u << shift;
-    *pp = p;
     *out = v;
     return 1;
 }
@@ -140,6 +220,7 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         return MODLOAD_ERR_ARCH;
 
     hsize = modload_rd16(b + MODP_H_HEADER_SIZE);
+    img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
     img->arch_flags = modload_rd32(b + MODP_H_ARCH_FLAGS);
     memcpy(&img->size, b + MODP_H_IMAGE_SIZE, 20);
@@ -187,41 +268,55 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 
 /* ---- fixup stream -------------------------------------------------------- */
 
-int modload_walk(const modload_image *img, modload_walker *w)
+/* An import descriptor: a name (n bytes, then NUL) or, stripped, only its
+ * hash. A name in memory is used where it lies; a streamed one is kept in
+ * the stream's name buffer while its block is applied. */
+static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
 {
-    const uint8_t *p = img->fixups, *end = p + img->fixup_size;
+    uint8_t h[4];
+
+    if (!n) {
+        if (!cur_copy(c, h, 4))
+            return 0;
+        imp->name = "";
+        imp->hash = modload_rd32(h);
+        return 1;
+    }
+    if (c->st) {
+        if (!cur_copy(c, (uint8_t *)c->st->name, n + 1))
+            return 0;
+        imp->name = c->st->name;
+    } else {
+        if ((uint32_t)(c->end - c->p) <= n)
+            return 0;
+        imp->name = (const char *)c->p;
+        c->p += n + 1;
+    }
+    imp->hash = modload_hash(imp->name);
+    return find_nul((const uint8_t *)imp->name, (const uint8_t *)imp->name + n + 1) ==
+           (const uint8_t *)imp->name + n;
+}
+
+static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
+{
     uint32_t nimports = 0, nfixups = 0;
     int rc;
 
-    while (p < end) {
+    while (cur_more(c)) {
         uint32_t target, ngroups;
 
         /* One uleb: the group count above the target. */
-        if (!read_leb(&p, end, &ngroups, 0) || (target = ngroups & 3u) > MODP_TGT_IMPORT)
+        if (!read_leb(c, &ngroups, 0) || (target = ngroups & 3u) > MODP_TGT_IMPORT)
             return MODLOAD_ERR_FIXUP;
         ngroups >>= 2;
         if (target == MODP_TGT_IMPORT) {
             modload_import imp;
-            uint32_t n;
+            uint8_t n;
 
-            /* A name (n bytes, then NUL) or, stripped, only its hash. */
-            if (p >= end)
-                return MODLOAD_ERR_IMPORT;
-            n = *p++;
-            if (n ? find_nul(p, end) != p + n : end - p < 4)
-                return MODLOAD_ERR_IMPORT;
             imp.index = nimports++;
-            if (((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) || imp.index >= img->nimports)
+            if (!cur_byte(c, &n) || ((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) ||
+                imp.index >= img->nimports || !read_import(c, n, &imp))
                 return MODLOAD_ERR_IMPORT;
-            if (n) {
-                imp.name = (const char *)p;
-                imp.hash = modload_hash(imp.name);
-                p += n + 1;
-            } else {
-                imp.name = "";
-                imp.hash = modload_rd32(p);
-                p += 4;
-            }
             if (w && w->import && (rc = w->import(w, &imp)) != 0)
                 return rc;
             target += imp.index;
@@ -230,13 +325,12 @@ int modload_walk(const modload_image *img, modload_walker *w)
         while (ngroups--) {
             modload_fixup fx;
             uint32_t nops, head, unit, limit, width, cursor = 0;
+            uint8_t hb;
             int pair, arg, fits;
 
-            if (p >= end)
+            if (!cur_byte(c, &hb) || (hb & 0x80u))
                 return MODLOAD_ERR_FIXUP;
-            head = *p++;
-            if (head & 0x80u)
-                return MODLOAD_ERR_FIXUP;
+            head = hb;
             fx.kind = (uint8_t)MODP_G_KIND(head);
             fx.seg = (uint8_t)MODP_G_SEG(head);
             fx.target = target;
@@ -256,14 +350,14 @@ int modload_walk(const modload_image *img, modload_walker *w)
             limit = fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
             fits = limit >= width;
             limit = fits ? limit - width : 0;
-            if (!read_leb(&p, end, &nops, 0))
+            if (!read_leb(c, &nops, 0))
                 return MODLOAD_ERR_FIXUP;
 
             while (nops--) {
                 uint32_t v, count = 1, delta = 0;
 
-                if (!read_leb(&p, end, &v, 0) || (pair && !read_leb(&p, end, &delta, 1)) ||
-                    (arg && (!read_leb(&p, end, &fx.operand, 0) || fx.operand > 0xFFFu)))
+                if (!read_leb(c, &v, 0) || (pair && !read_leb(c, &delta, 1)) ||
+                    (arg && (!read_leb(c, &fx.operand, 0) || fx.operand > 0xFFFu)))
                     return MODLOAD_ERR_FIXUP;
                 if (!pair && !arg && (v & 1u)) {
                     count = (v >> 1) + 1u;
@@ -301,6 +395,16 @@ int modload_walk(const modload_image *img, modload_walker *w)
     if (nimports != img->nimports || nfixups != img->nfixups)
         return MODLOAD_ERR_FIXUP;
     return MODLOAD_OK;
+}
+
+int modload_walk(const modload_image *img, modload_walker *w)
+{
+    modload_cursor c;
+
+    memset(&c, 0, sizeof c);
+    c.p = img->fixups;
+    c.end = img->fixups + img->fixup_size;
+    return walk(img, &c, w);
 }
 
 /* ---- exports and metadata ------------------------------------------------ */
@@ -541,35 +645,42 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     }
 }
 
-int modload_load(const modload_image *img, const modload_place *pl,
-                 const modload_env *env, modload_module *mod)
+/* Place, bind and fix up from a cursor at the start of the code segment:
+ * the part the buffer and the streaming loads share. */
+static int load(const modload_image *img, modload_cursor *c, const modload_place *pl,
+                const modload_env *env, modload_module *mod)
 {
     static const modload_env no_env;
     load_state s;
-    uint32_t data_total = img ? img->data_size + img->bss_size : 0;
+    uint32_t symtab = modload_symtab_size(img);
     int rc;
 
-    if (!img || !pl || !mod || !pl->data_write)
+    if (!pl || !mod || !pl->data_write)
         return MODLOAD_ERR_ARG;
     if (!env)
         env = &no_env;
 
     /* Check every room and alignment before the first write. */
-    if ((pl->code_write && pl->code_room < img->code_size) || pl->data_room < data_total ||
-        (pl->symtab_write && pl->symtab_room < modload_symtab_size(img)))
+    if ((pl->code_write && pl->code_room < img->code_size) ||
+        pl->data_room < img->data_size + img->bss_size ||
+        (pl->symtab_write && pl->symtab_room < symtab))
         return MODLOAD_ERR_SPACE;
     if ((pl->code_run & (img->code_align - 1u)) || (pl->data_run & (img->data_align - 1u)))
         return MODLOAD_ERR_ALIGN;
-    if ((!pl->code_write && !(img->flags & MODP_F_XIP)) ||
+    if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || c->st)) ||
         (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
         return MODLOAD_ERR_PLACEMENT;
 
+    cur_part(c, img->code_size);
+    if (!cur_copy(c, (uint8_t *)pl->code_write, img->code_size))
+        return MODLOAD_ERR_TRUNCATED;
     if (pl->code_write) {
         uint32_t pad = (pl->code_room < img->data_offset ? pl->code_room : img->data_offset) - img->code_size;
-        memcpy(pl->code_write, img->code, img->code_size);
         memset((uint8_t *)pl->code_write + img->code_size, 0, pad);
     }
-    memcpy(pl->data_write, img->data, img->data_size);
+    cur_part(c, img->data_size);
+    if (!cur_copy(c, (uint8_t *)pl->data_write, img->data_size))
+        return MODLOAD_ERR_TRUNCATED;
     memset((uint8_t *)pl->data_write + img->data_size, 0, img->bss_size);
 
     s.w.import = bind_import;
@@ -577,26 +688,112 @@ int modload_load(const modload_image *img, const modload_place *pl,
     s.pl = pl;
     s.env = env;
     s.import_addr = 0;
-    if ((rc = modload_walk(img, &s.w)) != MODLOAD_OK)
+    cur_part(c, img->fixup_size);
+    if ((rc = walk(img, c, &s.w)) != MODLOAD_OK)
         return rc;
-    if (pl->code_write && env->sync_code)
-        env->sync_code(env->ctx, pl->code_run, img->code_size);
 
-    mod->code_run = pl->code_run;
-    mod->data_run = pl->data_run;
-    mod->entry = img->entry;
-    mod->exit = img->exit;
+    /* Exports and names are adjacent: one copy keeps both. */
     mod->nexports = img->nexports;
     mod->exports = img->exports;
     mod->strtab = img->strtab;
     mod->strtab_size = img->strtab_size;
+    cur_part(c, symtab);
+    if (!cur_copy(c, (uint8_t *)pl->symtab_write, symtab))
+        return MODLOAD_ERR_TRUNCATED;
     if (pl->symtab_write) {
-        /* Exports and names are adjacent in the image: one copy keeps both. */
-        memcpy(pl->symtab_write, img->exports, modload_symtab_size(img));
         mod->exports = (const uint8_t *)pl->symtab_write;
         mod->strtab = mod->exports + img->nexports * MODP_EXPORT_SIZE;
     }
+    mod->code_run = pl->code_run;
+    mod->data_run = pl->data_run;
+    mod->entry = img->entry;
+    mod->exit = img->exit;
     return MODLOAD_OK;
+}
+
+int modload_load(const modload_image *img, const modload_place *pl,
+                 const modload_env *env, modload_module *mod)
+{
+    modload_cursor c;
+    int rc;
+
+    if (!img)
+        return MODLOAD_ERR_ARG;
+    memset(&c, 0, sizeof c);
+    c.p = c.end = img->code;
+    if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
+        env->sync_code(env->ctx, pl->code_run, img->code_size);
+    return rc;
+}
+
+/* ---- streaming ------------------------------------------------------------ */
+
+int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img)
+{
+    modload_cursor *c;
+    uint8_t *hdr;
+    int rc;
+
+    if (!st || !read || !img)
+        return MODLOAD_ERR_ARG;
+    c = &st->cur;
+    hdr = (uint8_t *)st->name;
+    memset(st, 0, sizeof *st);
+    st->read = read;
+    st->ctx = ctx;
+    c->st = st;
+    c->p = c->end = st->chunk;
+    cur_part(c, MODP_HEADER_MIN);
+    if (!cur_copy(c, hdr, MODP_HEADER_MIN))
+        return c->err;
+    /* The length is not known yet: a short stream shows at its end. */
+    if ((rc = parse_header(hdr, (size_t)-1, img)) != MODLOAD_OK)
+        return rc;
+    img->base = img->code = img->data = img->fixups = img->exports = img->strtab = img->meta = 0;
+    /* Header bytes past the 1.0 fields (alignment padding, newer minors). */
+    cur_part(c, img->header_size - MODP_HEADER_MIN);
+    return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;
+}
+
+int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
+                        const modload_env *env, modload_module *mod)
+{
+    modload_cursor *c;
+    uint8_t tail[4];
+    uint32_t crc;
+    int rc;
+
+    if (!st || !img || !st->read)
+        return MODLOAD_ERR_ARG;
+    c = &st->cur;
+    rc = load(img, c, pl, env, mod);
+    if (rc == MODLOAD_OK && pl->symtab_write) {
+        /* The copied exports are checked as the image's would be. */
+        modload_image t = *img;
+        t.exports = mod->exports;
+        t.strtab = mod->strtab;
+        rc = check_exports(&t);
+    }
+    if (rc == MODLOAD_OK && !pl->symtab_write)
+        mod->nexports = 0; /* nothing kept to look symbols up in */
+    if (rc == MODLOAD_OK) {
+        cur_part(c, img->meta_size);
+        rc = cur_copy(c, 0, img->meta_size) ? MODLOAD_OK : MODLOAD_ERR_TRUNCATED;
+    }
+    if (rc == MODLOAD_OK) {
+        crc = st->crc; /* everything before the CRC field */
+        cur_part(c, 4);
+        if (!cur_copy(c, tail, 4))
+            rc = MODLOAD_ERR_TRUNCATED;
+        else if (modload_rd32(tail) != crc)
+            rc = MODLOAD_ERR_CRC;
+    }
+    /* A failed read explains more than what it made the parser see. */
+    if (c->err)
+        rc = c->err;
+    if (rc == MODLOAD_OK && env && env->sync_code)
+        env->sync_code(env->ctx, pl->code_run, img->code_size);
+    return rc;
 }
 
 modload_addr modload_entry(const modload_module *mod)

@@ -22,6 +22,7 @@ static const char *const messages[MODLOAD_ERR_COUNT] = {
     [MODLOAD_ERR_ALIGN] = "memory given misaligned",
     [MODLOAD_ERR_PLACEMENT] = "placement not allowed for this image",
     [MODLOAD_ERR_NOT_FOUND] = "symbol not found",
+    [MODLOAD_ERR_READ] = "read callback failed",
 };
 
 const char *modload_strerror(int err)

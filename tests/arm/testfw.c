@@ -462,6 +462,93 @@ static int mode_run(const char *path)
     return 0;
 }
 
+/* ---- stream mode ------------------------------------------------------------------------- */
+
+/* A read callback over a semihosting file, or over the image in RAM when
+ * fd < 0, handing out at most chunk bytes a call. */
+typedef struct stream_src {
+    int fd;
+    uint32_t chunk, pos, len;
+    uint32_t calls;
+} stream_src;
+
+static int stream_read(void *ctx, uint8_t *buf, uint32_t len)
+{
+    stream_src *s = ctx;
+    uint32_t n = len < s->chunk ? len : s->chunk;
+
+    s->calls++;
+    if (s->fd < 0) {
+        if (n > s->len - s->pos)
+            n = s->len - s->pos;
+        for (uint32_t i = 0; i < n; i++)
+            buf[i] = image[s->pos + i];
+        s->pos += n;
+        return (int)n;
+    }
+    int left = sh_read(s->fd, buf, n);
+    if (left < 0)
+        return -1;
+    return (int)(n - (uint32_t)left);
+}
+
+/* Stream the module into the pool: nothing but the modload_stream state and
+ * the module's own memory; exports kept after the region. */
+static int stream_once(stream_src *src, fw_module *m)
+{
+    static modload_stream st;
+    reset_state();
+    pool_fill();
+    int err = modload_stream_begin(&st, stream_read, src, &m->img);
+    if (err != MODLOAD_OK)
+        return err;
+    uint32_t align = modload_region_align(&m->img);
+    m->mem = pool + ((align - ((uintptr_t)pool & (align - 1))) & (align - 1));
+    m->size = modload_region_size(&m->img);
+    err = modload_place_region(&m->img, m->mem, POOL_SIZE - (uint32_t)(m->mem - pool),
+                               (modload_addr)(uintptr_t)m->mem, &m->pl);
+    if (err != MODLOAD_OK)
+        return err;
+    m->pl.symtab_write = m->mem + ((m->size + 3u) & ~3u);
+    m->pl.symtab_room = modload_symtab_size(&m->img);
+    return modload_stream_load(&st, &m->img, &m->pl, &env, &m->mod);
+}
+
+static int mode_stream(const char *path)
+{
+    static const uint32_t chunks[] = {1, 7, 512};
+    for (unsigned i = 0; i < 3; i++) {
+        stream_src src = {sh_open(path, 1 /* "rb" */), chunks[i], 0, 0, 0};
+        fw_module m;
+        if (!fw_check(src.fd >= 0, "cannot open %s", path))
+            return 1;
+        int err = stream_once(&src, &m);
+        sh_close(src.fd);
+        fw_printf("stream in chunks of %u: %u reads: %s\n", (unsigned)chunks[i], (unsigned)src.calls,
+                  modload_strerror(err));
+        if (!fw_check(err == MODLOAD_OK, "streaming load failed: %s", modload_strerror(err)))
+            continue;
+        uint32_t lo = (uint32_t)(m.mem - pool);
+        uint32_t hi = (uint32_t)((uint8_t *)m.pl.symtab_write - pool) + m.pl.symtab_room;
+        fw_check(pool_dirty(lo, hi) == 0, "stream: pool bytes written outside the region");
+        run_checks(&m);
+    }
+
+    /* The image with its last byte (part of the CRC) corrupted, streamed
+     * from RAM: refused at the end, and nothing ran. */
+    int32_t len = fw_read_file(path, image, sizeof image);
+    if (len < 0)
+        return 1;
+    image[len - 1] ^= 0x01;
+    stream_src ram = {-1, 7, 0, (uint32_t)len, 0};
+    fw_module m;
+    int err = stream_once(&ram, &m);
+    fw_check(err == MODLOAD_ERR_CRC, "corrupted last byte: got '%s', want the CRC error",
+             modload_strerror(err));
+    fw_check(record_calls == 0, "the module ran");
+    return 0;
+}
+
 /* ---- corrupt mode ---------------------------------------------------------------------- */
 
 static int mode_corrupt(const char *path)
@@ -575,8 +662,10 @@ int main(void)
         rc = mode_run(argv[2]);
     else if (argc == 3 && argv[1][0] == 'c')
         rc = mode_corrupt(argv[2]);
+    else if (argc == 3 && argv[1][0] == 's')
+        rc = mode_stream(argv[2]);
     else {
-        fw_printf("usage: fw run|corrupt MODULE.mod\n");
+        fw_printf("usage: fw run|corrupt|stream MODULE.mod\n");
         return 2;
     }
     if (rc)

@@ -698,6 +698,144 @@ static void test_truncate_and_flip(void **state)
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
 }
 
+/* ---- streaming ---------------------------------------------------------- */
+
+typedef struct feed {
+    const uint8_t *p;
+    uint32_t left, chunk;
+    uint32_t fail_after; /* bytes served before the read fails; 0: never */
+    uint32_t served;
+} feed;
+
+static int feed_read(void *ctx, uint8_t *buf, uint32_t len)
+{
+    feed *f = ctx;
+    uint32_t n = len < f->chunk ? len : f->chunk;
+
+    if (n > f->left)
+        n = f->left;
+    if (f->fail_after && f->served + n > f->fail_after)
+        return -5;
+    memcpy(buf, f->p, n);
+    f->p += n;
+    f->left -= n;
+    f->served += n;
+    return (int)n;
+}
+
+/* Stream an image into the guarded arena: code and data at arena+GUARD,
+ * exports kept after them. */
+static int stream_into_arena(const uint8_t *img_bytes, uint32_t len, feed *f, modload_module *mod)
+{
+    modload_stream st;
+    modload_image img;
+    modload_place pl;
+    int rc;
+
+    f->p = img_bytes;
+    f->left = len;
+    f->served = 0;
+    memset(arena, 0xEE, sizeof arena);
+    if ((rc = modload_stream_begin(&st, feed_read, f, &img)) != MODLOAD_OK)
+        return rc;
+    if ((rc = modload_place_region(&img, arena + GUARD, 36, 0x20000100u, &pl)) != MODLOAD_OK)
+        return rc;
+    pl.symtab_write = arena + GUARD + 40;
+    pl.symtab_room = modload_symtab_size(&img);
+    rc = modload_stream_load(&st, &img, &pl, &env1, mod);
+    guards_intact(40 + modload_symtab_size(&img));
+    return rc;
+}
+
+static void test_stream_chunks(void **state)
+{
+    static const uint32_t chunks[] = {1, 7, 512};
+    spec s = spec1();
+    uint32_t n = build(&s), i;
+    uint8_t copy[sizeof image], want[36];
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_addr a;
+    (void)state;
+
+    /* What a load from the buffer gives. */
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, want, 36, 0x20000100u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    memcpy(copy, image, n);
+
+    for (i = 0; i < 3; i++) {
+        feed f = {0};
+        f.chunk = chunks[i];
+        assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
+        assert_memory_equal(arena + GUARD, want, 36);
+        assert_int_equal(f.left, 0);
+        assert_int_equal(modload_entry(&mod), 0x20000101u);
+        assert_int_equal(modload_find(&mod, "counter", &a), MODLOAD_OK);
+        assert_int_equal(a, 0x20000100u + 16 + 16);
+    }
+}
+
+static void test_stream_refusals(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s), len, i;
+    uint8_t copy[sizeof image];
+    modload_module mod;
+    feed f = {0};
+    (void)state;
+
+    memcpy(copy, image, n);
+    f.chunk = 7;
+    /* The last byte (the CRC's) corrupted: refused at the end. */
+    copy[n - 1] ^= 0x40;
+    assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_ERR_CRC);
+    copy[n - 1] ^= 0x40;
+    /* Every truncation. */
+    for (len = 0; len < n; len++)
+        assert_int_not_equal(stream_into_arena(copy, len, &f, &mod), MODLOAD_OK);
+    assert_int_equal(stream_into_arena(copy, n - 1, &f, &mod), MODLOAD_ERR_TRUNCATED);
+    /* Every byte flipped. */
+    for (i = 0; i < n; i++) {
+        copy[i] ^= 0xFF;
+        assert_int_not_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
+        copy[i] ^= 0xFF;
+    }
+    /* A failing read callback. */
+    f.fail_after = 80;
+    assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_ERR_READ);
+    f.fail_after = 0;
+    assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
+}
+
+/* A stream cannot run code in place: there is no image to run it from. */
+static void test_stream_no_xip(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_stream st;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t data[20];
+    feed f = {0};
+    (void)state;
+
+    put16(image + 10, MODP_F_XIP | MODP_F_SPLIT);
+    recrc(n);
+    f.p = image;
+    f.left = n;
+    f.chunk = 512;
+    assert_int_equal(modload_stream_begin(&st, feed_read, &f, &img), MODLOAD_OK);
+    memset(&pl, 0, sizeof pl);
+    pl.code_run = 0x08000000u;
+    pl.data_write = data;
+    pl.data_run = 0x20000000u;
+    pl.data_room = sizeof data;
+    assert_int_equal(modload_stream_load(&st, &img, &pl, &env1, &mod), MODLOAD_ERR_PLACEMENT);
+}
+
 static void test_strerror(void **state)
 {
     int e;
@@ -745,6 +883,9 @@ int main(void)
         cmocka_unit_test(test_metadata_and_exports),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncate_and_flip),
+        cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_stream_refusals),
+        cmocka_unit_test(test_stream_no_xip),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
