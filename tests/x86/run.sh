@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# run.sh CASE - one x86 test case (see CMakeLists.txt).
+#   run.sh exec PROGRAM ARGS...   run a harness; an i386 one under qemu-i386
+#                                 when the kernel cannot execute it
+# Otherwise the environment gives MODPACK, SRC (tests/x86), ARMTESTS
+# (tests/arm), LDS (module.ld), WORK (scratch), GCC, CLANG, HAVE32.
+set -u
+case_name=$1
+if [ "$case_name" = exec ]; then
+    shift
+    "$1" >/dev/null 2>&1
+    if [ $? = 126 ] && [ -n "${QEMU_I386:-}" ]; then
+        exec "$QEMU_I386" "$@"
+    fi
+    exec "$@"
+fi
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+LINK="-no-pie -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,--no-warn-rwx-segments -T $LDS"
+# mod BITS OUT.elf SRC CFLAGS... : compile and link one module with gcc
+mod() {
+    local bits=$1 out=$2 src=$3; shift 3
+    "$GCC" -m"$bits" "$@" -ffreestanding -fno-common -fno-stack-protector -I"$ARMTESTS" \
+        -c "$src" -o "$out.o" || fail "compile $src"
+    "$GCC" -m"$bits" "$@" $LINK ${EXTRA_LD:-} "$out.o" -o "$out" || fail "link $src"
+}
+# expect CODE SUBSTRING cmd...: exit status, a stderr substring, and the
+# form "modpack: IN: SECTION+0xOFF: R_TYPE against 'SYM': why; hint"
+expect() {
+    local code=$1 want=$2; shift 2
+    "$@" >out.txt 2>err.txt
+    local rc=$?
+    [ "$rc" = "$code" ] || { cat err.txt >&2; fail "'$*' exited $rc, expected $code"; }
+    grep -qF -- "$want" err.txt || { cat err.txt >&2; fail "'$*': stderr lacks: $want"; }
+    cat err.txt
+}
+reloc_form() {
+    grep -qE "^modpack: [^:]+\.elf: \.[a-z_.]+\+0x[0-9a-f]+: R_(386|X86_64)_[A-Z0-9_]+ against '[^']+': [^;]+; .+" err.txt ||
+        { cat err.txt >&2; fail "message not in the form 'modpack: IN: sec+off: R_X against 'sym': why; hint'"; }
+}
+need32() { [ "$HAVE32" = ON ] || { echo "gcc -m32 not usable"; exit 77; }; }
+needclang() { [ -n "$CLANG" ] && command -v ld.lld >/dev/null || { echo "clang/ld.lld not installed"; exit 77; }; }
+
+case $case_name in
+reject_abs32)
+    # -fno-pic -mcmodel=small: 32-bit absolute addresses (mov $sym, %eax)
+    mod 64 small.elf "$ARMTESTS/testmod.c" -O2 -fno-pic -mcmodel=small
+    expect 1 "R_X86_64_32" "$MODPACK" build small.elf -o small.mod
+    grep -qF "a 32-bit absolute field cannot hold the module's 64-bit run address; compile with -fPIE or -fPIC" err.txt ||
+        fail "hint missing"
+    reloc_form
+    [ ! -e small.mod ] || fail "an image was written"
+    # -fPIC relaxed by GNU ld into mov $sym (R_X86_64_32S): the hint names --no-relax
+    mod 64 relaxed.elf "$ARMTESTS/testmod.c" -O2 -fPIC
+    expect 1 "R_X86_64_32S against 'mod_ops'" "$MODPACK" build relaxed.elf -o relaxed.mod
+    grep -qF -- "-Wl,--no-relax" err.txt || fail "hint lacks -Wl,--no-relax"
+    reloc_form
+    ;;
+reject_pc32_data)
+    # -fPIE assumes firmware variables are near: a RIP-relative load from an import
+    mod 64 pie.elf "$ARMTESTS/testmod.c" -O2 -fPIE
+    expect 1 "R_X86_64_PC32 against 'fw_shared': a PC-relative data reference cannot reach an import" \
+        "$MODPACK" build pie.elf -o pie.mod
+    grep -qF "compile with -fPIC so that the reference goes through the GOT" err.txt || fail "hint"
+    reloc_form
+    ;;
+reject_pltoff)
+    mod 64 lp.elf "$ARMTESTS/testmod.c" -O2 -fPIC -mcmodel=large
+    expect 1 "R_X86_64_PLTOFF64 against 'fw_record': PLT-relative addressing" "$MODPACK" build lp.elf -o lp.mod
+    grep -qF -- "-fno-plt" err.txt || fail "hint lacks -fno-plt"
+    reloc_form
+    ;;
+reject_tls)
+    printf '__thread int tv;\nint module_init(void) { return tv; }\n' >tls.c
+    mod 64 tls.elf tls.c -O2 -fPIC
+    expect 1 "thread-local variables" "$MODPACK" build tls.elf -o tls.mod
+    # the relocation itself, in a section laid out like data
+    printf '.text\n.globl module_init\nmodule_init: movl %%fs:tv@tpoff, %%eax\n ret\n' >tls2.s
+    "$GCC" -m64 -c tls2.s -o tls2.o && "$GCC" -m64 $LINK tls2.o -o tls2.elf || fail "tls2 link"
+    expect 1 "R_X86_64_TPOFF32 against 'tv': thread-local storage is not supported" \
+        "$MODPACK" build tls2.elf -o tls2.mod
+    reloc_form
+    ;;
+reject_stale_lld)
+    needclang
+    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$ARMTESTS" \
+        -c "$ARMTESTS/testmod.c" -o c.o || fail clang
+    ld.lld --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c.elf || fail lld
+    expect 1 "R_X86_64_REX_GOTPCRELX against 'fw_shared': the linker rewrote this GOT load" \
+        "$MODPACK" build c.elf -o c.mod
+    grep -qF -- "-Wl,--no-relax" err.txt || fail "hint lacks --no-relax"
+    reloc_form
+    # with --no-relax the same object packs
+    ld.lld --no-relax --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c2.elf || fail lld
+    "$MODPACK" build c2.elf -o c2.mod || fail "--no-relax link refused"
+    ;;
+reject_small)
+    printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.word fw_shared\n' >s16.s
+    "$GCC" -m64 -c s16.s -o s16.o && "$GCC" -m64 $LINK s16.o -o s16.elf || fail link
+    expect 1 "R_X86_64_16 against 'fw_shared': a field narrower than the address" \
+        "$MODPACK" build s16.elf -o s16.mod
+    reloc_form
+    printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.byte module_init - .\n' >p8.s
+    "$GCC" -m64 -c p8.s -o p8.o && "$GCC" -m64 $LINK p8.o -o p8.elf || fail link
+    expect 1 "R_X86_64_PC8 against 'module_init': an 8/16-bit relative field can only refer within its segment" \
+        "$MODPACK" build p8.elf -o p8.mod
+    reloc_form
+    ;;
+reject_i386_pc_data)
+    need32
+    printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.long fw_shared - .\n' >pd.s
+    "$GCC" -m32 -c pd.s -o pd.o && "$GCC" -m32 $LINK pd.o -o pd.elf || fail link
+    expect 1 "R_386_PC32 against 'fw_shared': a PC-relative data reference cannot reach an import" \
+        "$MODPACK" build pd.elf -o pd.mod
+    reloc_form
+    printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.word module_init\n' >a16.s
+    "$GCC" -m32 -c a16.s -o a16.o && "$GCC" -m32 $LINK a16.o -o a16.elf || fail link
+    expect 1 "R_386_16 against 'module_init'" "$MODPACK" build a16.elf -o a16.mod
+    reloc_form
+    ;;
+accept_abs_symbol)
+    # a call to a firmware function at a fixed address (--defsym, as with
+    # --just-symbols) gets a veneer with that address and no import
+    printf 'int fw_f(int);\nint module_init(void) { return fw_f(1) + 1; }\n' >abs.c
+    mod 64 abs.elf abs.c -O2 -fPIC -Wl,--defsym=fw_f=0x12345678
+    "$MODPACK" build abs.elf -o abs.mod || fail build
+    "$MODPACK" inspect --json abs.mod >j.json || fail inspect
+    python3 - abs.mod <<'PY' || fail "veneer with the absolute address, no import"
+import json, struct, sys
+j = json.load(open('j.json'))
+d = open(sys.argv[1], 'rb').read()
+hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
+code = d[hs:hs + cs]
+ok = j["nimports"] == 0 if "nimports" in j else len(j["imports"]) == 0
+sys.exit(0 if ok and bytes.fromhex('ff2500000000') + struct.pack('<Q', 0x12345678) in code else 1)
+PY
+    ;;
+veneers)
+    # x86-64: jmp *0(%rip); .quad 0 with a WORD64 import fixup on the literal;
+    # the data moved up past the veneers (RIP-relative words adjusted, which
+    # the x86.run tests check by running such modules)
+    mod 64 v64.elf "$ARMTESTS/testmod.c" -O2 -fPIC -Wl,--no-relax
+    "$MODPACK" build v64.elf -o v64.mod || fail build
+    "$MODPACK" verify v64.mod >/dev/null || fail verify
+    python3 - v64.mod <<'PY' || fail "x86-64 veneers"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
+# fw_record, fw_register, fw_mix
+sys.exit(0 if d[hs:hs + cs].count(bytes.fromhex('ff2500000000') + bytes(8)) == 3 else 1)
+PY
+    need32
+    mod 32 v32.elf "$ARMTESTS/testmod.c" -O2 -fno-pic
+    "$MODPACK" build v32.elf -o v32.mod || fail build
+    python3 - v32.mod <<'PY' || fail "i386 veneers"
+import struct, sys
+d = open(sys.argv[1], 'rb').read()
+hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
+sys.exit(0 if d[hs:hs + cs].count(bytes.fromhex('6800000000c3')) == 3 else 1)
+PY
+    ;;
+*)
+    echo "unknown case $case_name" >&2
+    exit 2
+    ;;
+esac
+echo "PASS: $case_name"
