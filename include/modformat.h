@@ -114,6 +114,7 @@
 #define MODP_META_VERSION     3u   /* string */
 #define MODP_META_BUILD_ID    4u   /* bytes */
 #define MODP_META_TOOL        5u   /* string: the modpack that wrote the image */
+#define MODP_META_NOSPLIT     6u   /* string: why code and data cannot be placed apart */
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -190,6 +190,9 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     }
     if (meta_string(&meta, MODP_META_TOOL, MODPACK_TOOL))
         goto fail;
+    if (!(mod->flags & MODP_F_SPLIT) && mod->split_reason[0] &&
+        meta_string(&meta, MODP_META_NOSPLIT, mod->split_reason))
+        goto fail;
 
     uint32_t calign = 1u << code->align;
     uint32_t hstep = calign > 8 ? calign : 8;

@@ -70,6 +70,7 @@ static const char *meta_key(unsigned t)
     case MODP_META_VERSION: return "version";
     case MODP_META_BUILD_ID: return "build_id";
     case MODP_META_TOOL: return "tool";
+    case MODP_META_NOSPLIT: return "nosplit";
     default: return NULL;
     }
 }
@@ -134,14 +135,44 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
 
     printf("\nPlacement:\n");
     printf("  one region   yes (%u bytes, align %u)\n", modload_region_size(img), modload_region_align(img));
-    printf("  split        %s\n", img->flags & MODP_F_SPLIT ? "yes" : "no (code and data refer to each other PC-relatively)");
+    if (img->flags & MODP_F_SPLIT) {
+        printf("  split        yes\n");
+    } else {
+        /* modpack records the first reference that ties the segments. */
+        uint32_t pos = 0;
+        modload_meta m;
+        const char *why = "code and data refer to each other relatively";
+        int len = (int)strlen(why);
+        while (modload_meta_next(img, &pos, &m) == 1)
+            if (m.type == MODP_META_NOSPLIT)
+                why = (const char *)m.bytes, len = (int)m.len - 1;
+        printf("  split        no: %.*s\n", len, why);
+    }
     size_t incode = 0;
     for (size_t i = 0; i < c->nfx; i++)
         incode += c->fx[i].seg == MODP_SEG_CODE;
-    if (img->flags & MODP_F_XIP)
+    if (img->flags & MODP_F_XIP) {
         printf("  xip          yes\n");
-    else
-        printf("  xip          no (%zu fixup sites in code)\n", incode);
+    } else {
+        printf("  xip          no: %zu fixup sites in code", incode);
+        /* The three lowest sites (the stream is ordered by target). */
+        const modload_fixup *prev = NULL;
+        for (int shown = 0; shown < 3; shown++) {
+            const modload_fixup *low = NULL;
+            for (size_t i = 0; i < c->nfx; i++) {
+                const modload_fixup *f = &c->fx[i];
+                if (f->seg == MODP_SEG_CODE && (!prev || f->offset > prev->offset) &&
+                    (!low || f->offset < low->offset))
+                    low = f;
+            }
+            if (!low)
+                break;
+            printf("%s code+0x%x %s -> ", shown ? "," : ", first", low->offset, kind_name(low->kind));
+            target_text(c, low->target);
+            prev = low;
+        }
+        printf("\n");
+    }
 
     /* Bytes per fixup counts the site encoding; the import names are the
      * import table that happens to live in the stream. */
@@ -311,18 +342,20 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
                seg_name(e.seg), e.value, e.type == MODP_SYM_FUNC ? "func" : "object");
     }
     printf("%s],\n", img->nexports ? "\n  " : "");
-    const char *keys[] = {"name", "description", "version", "build_id", "tool"};
-    modload_meta found[5];
-    int have[5] = {0};
+    /* One key per record type 1..MODP_META_NOSPLIT, in type order. */
+    enum { NKEYS = MODP_META_NOSPLIT };
+    const char *keys[NKEYS] = {"name", "description", "version", "build_id", "tool", "nosplit"};
+    modload_meta found[NKEYS];
+    int have[NKEYS] = {0};
     uint32_t pos = 0;
     modload_meta m;
     while (modload_meta_next(img, &pos, &m) == 1)
-        if (m.type >= 1 && m.type <= 5 && !have[m.type - 1]) {
+        if (m.type >= 1 && m.type <= NKEYS && !have[m.type - 1]) {
             have[m.type - 1] = 1;
             found[m.type - 1] = m;
         }
     printf("  \"meta\": {");
-    for (int i = 0; i < 5; i++) {
+    for (int i = 0; i < NKEYS; i++) {
         printf("%s\"%s\": ", i ? ", " : "", keys[i]);
         if (!have[i]) {
             printf("null");

@@ -22,6 +22,8 @@ static const char usage_build[] =
     "  --entry SYM           entry function (default: module_init, else e_entry)\n"
     "  --exit SYM            exit function (default: module_exit if defined)\n"
     "  --strip-names         drop import and export names; bind by hash only\n"
+    "  --require CAP         fail unless the image can be placed that way: split\n"
+    "                        (code and data apart) or xip (code runs in place)\n"
     "  -v, --verbose         print a summary, and why the module cannot be split\n";
 static const char usage_inspect[] =
     "usage: modpack inspect IMG [--fixups] [--json]\n"
@@ -83,16 +85,58 @@ static char *default_name(const char *out)
     return s;
 }
 
+/* The section holding offset off of segment seg, for messages. */
+static const char *section_at(const mp_elf *m, const mp_module *mod, int seg, uint32_t off,
+                              uint64_t *sec_off)
+{
+    uint64_t a = mod->L.seg[seg].base + off;
+    for (size_t i = 0; i < m->nsec; i++) {
+        const mp_section *s = &m->sec[i];
+        if (s->seg == seg && a >= s->addr && a - s->addr < s->size) {
+            *sec_off = a - s->addr;
+            return s->name;
+        }
+    }
+    *sec_off = off;
+    return "(veneers)";
+}
+
+/* --require: the capabilities the image must have, explained when absent. */
+static int check_required(const mp_elf *m, const mp_module *mod, unsigned want)
+{
+    if ((want & MODP_F_SPLIT) && !(mod->flags & MODP_F_SPLIT))
+        return mp_error("%s: --require split: code and data cannot be placed apart: %s; "
+                        "such references come from position-independent code (-fPIC, -fpie): "
+                        "build without it, or load the module as one region",
+                        m->path, mod->split_reason);
+    if ((want & MODP_F_XIP) && !(mod->flags & MODP_F_XIP)) {
+        size_t n = 0, first = 0;
+        for (size_t i = 0; i < mod->nfx; i++)
+            if (mod->fx[i].seg == MODP_SEG_CODE && (!n++ || mod->fx[i].off < mod->fx[first].off))
+                first = i;
+        uint64_t so;
+        const char *sec = section_at(m, mod, MODP_SEG_CODE, mod->fx[first].off, &so);
+        return mp_error("%s: --require xip: %zu fixups patch the code segment, the first at "
+                        "%s+0x%llx (code+0x%x); code holding addresses (literal pools, "
+                        "MOVW/MOVT, pointer tables in .rodata, veneers to the firmware) must be "
+                        "patched at load, so it cannot run from flash: keep pointer tables in "
+                        ".data, call the firmware through pointers in .data, or load it into RAM",
+                        m->path, n, sec, (unsigned long long)so, mod->fx[first].off);
+    }
+    return 0;
+}
+
 static int cmd_build(int argc, char **argv)
 {
     mp_options opt = {0};
-    const char *in = NULL, *out = NULL;
+    const char *in = NULL, *out = NULL, *req = NULL;
+    unsigned required = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         struct { const char *name; const char **dst; } vals[] = {
             {"--output", &out}, {"-o", &out}, {"--name", &opt.name},
             {"--description", &opt.description}, {"--version", &opt.version},
-            {"--entry", &opt.entry}, {"--exit", &opt.exit},
+            {"--entry", &opt.entry}, {"--exit", &opt.exit}, {"--require", &req},
         };
         int matched = 0;
         for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
@@ -100,6 +144,15 @@ static int cmd_build(int argc, char **argv)
             if (r < 0)
                 return usage_error("option needs a value:", a);
             matched = r;
+        }
+        if (matched && req) {
+            if (strcmp(req, "split") == 0)
+                required |= MODP_F_SPLIT;
+            else if (strcmp(req, "xip") == 0)
+                required |= MODP_F_XIP;
+            else
+                return usage_error("build: --require takes split or xip, not", req);
+            req = NULL;
         }
         if (matched)
             continue;
@@ -129,7 +182,7 @@ static int cmd_build(int argc, char **argv)
     int rc = 1;
     memset(&mod, 0, sizeof mod);
     if (mp_elf_open(&m, in) != 0 || mp_lower(&m, &opt, &mod) != 0 ||
-        mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
+        check_required(&m, &mod, required) != 0 || mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
         goto done;
     /* The same checks the target makes: never write an image modload refuses. */
     modload_image chk;

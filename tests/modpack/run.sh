@@ -284,6 +284,27 @@ sys.exit(0 if per_wo <= 2.5 else 1)
 PY
     done
     ;;
+require)
+    # --require split / xip: refused with the reason and no output file, or
+    # granted; inspect explains the missing capabilities the same way.
+    mod basic.c b.elf $M4
+    expect 1 "--require xip: 7 fixups patch the code segment, the first at .text+0x" \
+        "$MODPACK" build b.elf -o x.mod --require xip
+    [ ! -e x.mod ] && [ -z "$(ls -A . | grep -v '^b\.elf' | grep -v '^b\.elf\.o' | grep -v '^out.txt' | grep -v '^err.txt')" ] ||
+        fail "--require xip left files: $(ls)"
+    ok_build b.elf -o b.mod --require split
+    "$MODPACK" inspect b.mod | grep -q "^  xip          no: 7 fixup sites in code, first code+0x" ||
+        fail "inspect does not explain xip"
+    mod basic.c p.elf $M4 -fPIC -mlong-calls
+    expect 1 "--require split: code and data cannot be placed apart: .text+0x" \
+        "$MODPACK" build p.elf -o p.mod --require split
+    [ ! -e p.mod ] || fail "--require split left p.mod"
+    ok_build p.elf -o p.mod --require xip
+    "$MODPACK" inspect p.mod | grep -q "^  split        no: .text+0x.*_GLOBAL_OFFSET_TABLE_" ||
+        fail "inspect does not explain split"
+    json p.mod '"xip" in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
+    expect 2 "--require takes split or xip" "$MODPACK" build b.elf -o y.mod --require both
+    ;;
 *)
     fail "unknown case $case_name"
     ;;
