@@ -9,6 +9,7 @@
 #include "lower.h"
 #include "modload.h"
 #include "output.h"
+#include "relocate.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -29,6 +30,14 @@ static const char usage_inspect[] =
     "usage: modpack inspect IMG [--fixups] [--json]\n"
     "  --fixups              list every fixup\n"
     "  --json                one JSON object instead of text\n";
+static const char usage_relocate[] =
+    "usage: modpack relocate IMG --base ADDR -o OUT.bin [symbols]\n"
+    "       modpack relocate IMG --code-base ADDR --data-base ADDR -o CODE.bin\n"
+    "                        --data-output DATA.bin [symbols]\n"
+    "  place the image as modload would for those run addresses and write the\n"
+    "  stored bytes (one region: code, zero gap, data; bss is not written)\n"
+    "  --defsym NAME=ADDR    address of an import (repeatable)\n"
+    "  --symbols FILE        addresses of imports, as nm prints them\n";
 static const char usage_verify[] =
     "usage: modpack verify IMG\n"
     "  check the whole image (header, tables, fixups, CRC) as modload does\n";
@@ -39,9 +48,10 @@ static void usage(FILE *f)
                "usage: modpack build IN.elf -o OUT.mod [options]\n"
                "       modpack inspect IMG [--fixups] [--json]\n"
                "       modpack verify IMG\n"
-               "       modpack help [build|inspect|verify]\n"
-               "       modpack --help | --version\n\n%s\n%s\n%s",
-            MODPACK_VERSION, usage_build, usage_inspect, usage_verify);
+               "       modpack relocate IMG --base ADDR -o OUT.bin [options]\n"
+               "       modpack help [build|inspect|verify|relocate]\n"
+               "       modpack --help | --version\n\n%s\n%s\n%s\n%s",
+            MODPACK_VERSION, usage_build, usage_inspect, usage_verify, usage_relocate);
 }
 
 static int usage_error(const char *msg, const char *arg)
@@ -244,6 +254,78 @@ static int cmd_verify(int argc, char **argv)
     return mp_verify(argv[0]);
 }
 
+static int parse_base(const char *opt, const char *s, modload_addr *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (!*s || *end)
+        return usage_error(opt, s);
+    *out = (modload_addr)v;
+    return 0;
+}
+
+static int cmd_relocate(int argc, char **argv)
+{
+    const char *img = NULL, *base = NULL, *cbase = NULL, *dbase = NULL, *defsym = NULL, *symfile = NULL;
+    mp_relocate_opts o = {0};
+    mp_symbols syms = {0};
+    int rc = EXIT_USAGE;
+
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        struct { const char *name; const char **dst; } vals[] = {
+            {"--base", &base}, {"--code-base", &cbase}, {"--data-base", &dbase},
+            {"--output", &o.out}, {"-o", &o.out}, {"--data-output", &o.data_out},
+            {"--defsym", &defsym}, {"--symbols", &symfile},
+        };
+        int matched = 0;
+        for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
+            int r = opt_value(argc, argv, &i, vals[k].name, vals[k].dst);
+            if (r < 0) {
+                rc = usage_error("option needs a value:", a);
+                goto done;
+            }
+            matched = r;
+        }
+        if (matched) {
+            /* Symbols accumulate in command-line order. */
+            if (defsym && mp_symbols_defsym(&syms, defsym) != 0)
+                goto fail;
+            if (symfile && mp_symbols_read_nm(&syms, symfile) != 0)
+                goto fail;
+            defsym = symfile = NULL;
+            continue;
+        }
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            fputs(usage_relocate, stdout);
+            rc = 0;
+            goto done;
+        }
+        if ((a[0] == '-' && a[1]) || img) {
+            rc = usage_error(img ? "relocate: more than one image:" : "relocate: unknown option", a);
+            goto done;
+        }
+        img = a;
+    }
+    if (!img || !o.out || (!base == !cbase) || (!cbase != !dbase) || (!dbase != !o.data_out)) {
+        rc = usage_error("relocate: give IMG, -o OUT and either --base ADDR, or --code-base, "
+                         "--data-base and --data-output", NULL);
+        goto done;
+    }
+    if ((rc = parse_base("relocate: bad address", base ? base : cbase, &o.code_base)) != 0 ||
+        (dbase && (rc = parse_base("relocate: bad address", dbase, &o.data_base)) != 0))
+        goto done;
+    o.split = dbase != NULL;
+    o.syms = &syms;
+    rc = mp_relocate(img, &o);
+    goto done;
+fail:
+    rc = 1;
+done:
+    mp_symbols_free(&syms);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -262,6 +344,7 @@ int main(int argc, char **argv)
         if (strcmp(t, "build") == 0) fputs(usage_build, stdout);
         else if (strcmp(t, "inspect") == 0) fputs(usage_inspect, stdout);
         else if (strcmp(t, "verify") == 0) fputs(usage_verify, stdout);
+        else if (strcmp(t, "relocate") == 0) fputs(usage_relocate, stdout);
         else if (!*t) usage(stdout);
         else return usage_error("help: unknown command", t);
         return 0;
@@ -272,5 +355,7 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 2, argv + 2);
     if (strcmp(cmd, "verify") == 0)
         return cmd_verify(argc - 2, argv + 2);
+    if (strcmp(cmd, "relocate") == 0)
+        return cmd_relocate(argc - 2, argv + 2);
     return usage_error("unknown command", cmd);
 }

@@ -305,6 +305,42 @@ require)
     json p.mod '"xip" in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
     expect 2 "--require takes split or xip" "$MODPACK" build b.elf -o y.mod --require both
     ;;
+relocate)
+    # modpack relocate = the ELF linked at that address (the differential
+    # test through the CLI), for Thumb-1, Thumb-2 with MOVW/MOVT and ARM
+    # state; imports from --defsym and from nm output.
+    B=0x2001FF00
+    for v in "m0:-mcpu=cortex-m0 -mthumb" "m4:$M4 -mslow-flash-data" "a7:-marm -mcpu=cortex-a7"; do
+        n=${v%%:*}; f=${v#*:}
+        EXTRA_LD= mod basic.c "$n-0.elf" $f -mlong-calls
+        EXTRA_LD="-Wl,--defsym=__module_base=$B,--defsym=fw_printf=0x00012345,--defsym=fw_val=0x20000404" \
+            mod basic.c "$n-b.elf" $f -mlong-calls
+        ok_build "$n-0.elf" -o "$n.mod"
+        printf '00012345 T fw_printf\n20000404 D fw_val\n         U undefined_here\n' >fw.nm
+        "$MODPACK" relocate "$n.mod" --base $B --symbols fw.nm -o "$n.bin" || fail "relocate $n"
+        arm-none-eabi-objcopy -O binary "$n-b.elf" "$n-b.bin" || fail objcopy
+        cmp "$n.bin" "$n-b.bin" || fail "$n: relocate output differs from the ELF linked at $B"
+        cmp -s "$n.bin" <(arm-none-eabi-objcopy -O binary "$n-0.elf" /dev/stdout) &&
+            fail "$n: the two links do not differ; the test proves nothing"
+        "$MODPACK" relocate "$n.mod" --base $B --defsym fw_printf=0x12345 --defsym fw_val=0x20000404 \
+            -o "$n-d.bin" && cmp "$n.bin" "$n-d.bin" || fail "$n: --defsym differs from --symbols"
+    done
+    # split: code and data apart, each as modload would write it
+    "$MODPACK" relocate m4.mod --code-base 0x08004000 --data-base 0x20000000 --data-output d.bin \
+        -o c.bin --symbols fw.nm || fail "relocate split"
+    python3 - m4.mod c.bin d.bin <<'PY' || fail "split sizes"
+import struct, sys
+h = open(sys.argv[1], 'rb').read()
+cs, ds = struct.unpack_from('<II', h, 20)
+sys.exit(0 if len(open(sys.argv[2], 'rb').read()) == cs and len(open(sys.argv[3], 'rb').read()) == ds else 1)
+PY
+    expect 1 "import 'fw_val' has no address: give --defsym fw_val=ADDRESS" \
+        "$MODPACK" relocate m4.mod --base $B --defsym fw_printf=1 -o z.bin
+    expect 1 "cannot place it there: memory given misaligned" \
+        "$MODPACK" relocate m4.mod --base 0x20000002 --symbols fw.nm -o z.bin
+    expect 2 "relocate: give IMG, -o OUT and either --base" "$MODPACK" relocate m4.mod -o z.bin
+    [ ! -e z.bin ] || fail "a failed relocate left z.bin"
+    ;;
 *)
     fail "unknown case $case_name"
     ;;
