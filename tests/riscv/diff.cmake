@@ -1,0 +1,99 @@
+# diff.cmake - the differential test for rv32 (included by CMakeLists.txt).
+#
+# Each module variant is linked twice with riscv64-unknown-elf-gcc and
+# module.ld: at its pack base (0, or 0x10000000 for relaxed code; packed by
+# modpack) and at base B (--defsym=__module_base=B), with every import bound
+# to the same address: --defsym=NAME=ADDR in the base-B link, the same
+# addresses given to modload through the firmware table in diffplace
+# (tests/diff/diffplace.c, built here against the host modload). The
+# modules reach the firmware only by address (TEST_FW_CALLS_BY_POINTER:
+# pointers in .data; medlow LUI/ADDI pairs to firmware variables), never by
+# a call, whose veneer exists only in the packed image. Any differing byte
+# fails riscv.diff.
+
+add_executable(diffplace_riscv ${PROJECT_SOURCE_DIR}/tests/diff/diffplace.c)
+target_link_libraries(diffplace_riscv PRIVATE modload_host)
+
+set(MODULE_LD ${PROJECT_SOURCE_DIR}/samples/ld/module.ld)
+set(rvout ${CMAKE_CURRENT_BINARY_DIR}/diff)
+file(MAKE_DIRECTORY ${rvout})
+
+# Firmware addresses of the imports: low parts 0x234, 0xFFC (the RV_HI20
+# carry) and 0x800 (a negative low part).
+set(RV_DIFF_IMPORTS
+  fw_record=0x80001234
+  fw_register=0x80001300
+  fw_mix=0x80ABCDE0
+  fw_shared=0x80100FFC
+  fw_table=0x8001F800)
+
+# Run addresses B: low 12 bits 0xA28 and 0x800, so that most low parts carry.
+set(RV_DIFF_BASES 0x80012A28 0x0ABCF800)
+
+# name march packbase flags...
+set(RV_DIFF_VARIANTS
+  "imac-O0 rv32imac 0 -O0 -mcmodel=medlow -mno-relax"
+  "imac-Os rv32imac 0 -Os -mcmodel=medlow -mno-relax"
+  "imac-O2 rv32imac 0 -O2 -mcmodel=medlow -mno-relax"
+  "imc-Os rv32imc 0 -Os -mcmodel=medlow -mno-relax"
+  "imc-O2 rv32imc 0 -O2 -mcmodel=medlow -mno-relax"
+  "imac-O2-medany rv32imac 0 -O2 -mcmodel=medany -mno-relax"
+  "imc-Os-medany rv32imc 0 -Os -mcmodel=medany -mno-relax"
+  "imac-O2-relax rv32imac 0x10000000 -O2 -mcmodel=medlow -mrelax"
+  "imc-Os-medany-relax rv32imc 0x10000000 -Os -mcmodel=medany -mrelax"
+)
+
+set(defsyms "")
+set(manifest "")
+foreach(imp IN LISTS RV_DIFF_IMPORTS)
+  list(APPEND defsyms -Wl,--defsym=${imp})
+  string(REPLACE "=" " " imp_line "${imp}")
+  string(APPEND manifest "import ${imp_line}\n")
+endforeach()
+
+set(outputs "")
+foreach(entry IN LISTS RV_DIFF_VARIANTS)
+  separate_arguments(v UNIX_COMMAND "${entry}")
+  list(GET v 0 name)
+  list(GET v 1 march)
+  list(GET v 2 packbase)
+  list(SUBLIST v 3 -1 flags)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  string(REPLACE ";" "+" opts "${flags}")
+  set(cflags -march=${march} -mabi=ilp32 ${flags} -ffreestanding -fno-common -Wall -Wextra
+      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR})
+  set(lflags -march=${march} -mabi=ilp32 ${flags} -nostdlib -T ${MODULE_LD}
+      -Wl,--emit-relocs,--no-warn-rwx-segments)
+
+  add_custom_command(OUTPUT ${rvout}/${name}.o
+    COMMAND ${RISCV_GCC} ${cflags} -c ${src} -o ${rvout}/${name}.o
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/testapi.h
+    COMMENT "riscv64-unknown-elf-gcc ${name}" VERBATIM)
+  add_custom_command(OUTPUT ${rvout}/${name}-0.elf
+    COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all
+            -Wl,--defsym=__module_base=${packbase} ${rvout}/${name}.o -o ${rvout}/${name}-0.elf -lgcc
+    DEPENDS ${rvout}/${name}.o ${MODULE_LD} VERBATIM)
+  add_custom_command(OUTPUT ${rvout}/${name}.mod
+    COMMAND $<TARGET_FILE:modpack> build ${rvout}/${name}-0.elf -o ${rvout}/${name}.mod
+    DEPENDS ${rvout}/${name}-0.elf modpack
+    COMMENT "modpack build ${name}-0.elf" VERBATIM)
+  list(APPEND outputs ${rvout}/${name}.mod)
+  foreach(base IN LISTS RV_DIFF_BASES)
+    add_custom_command(OUTPUT ${rvout}/${name}-${base}.elf
+      COMMAND ${RISCV_GCC} ${lflags} -Wl,--defsym=__module_base=${base} ${defsyms}
+              ${rvout}/${name}.o -o ${rvout}/${name}-${base}.elf -lgcc
+      DEPENDS ${rvout}/${name}.o ${MODULE_LD} VERBATIM)
+    add_custom_command(OUTPUT ${rvout}/${name}-${base}.bin
+      COMMAND ${RISCV_OBJCOPY} -O binary ${rvout}/${name}-${base}.elf ${rvout}/${name}-${base}.bin
+      DEPENDS ${rvout}/${name}-${base}.elf VERBATIM)
+    list(APPEND outputs ${rvout}/${name}-${base}.bin)
+    string(APPEND manifest
+      "row ${name} ${march} ${opts} ${rvout}/${name}.mod ${rvout}/${name}-${base}.bin ${base}\n")
+  endforeach()
+endforeach()
+
+add_custom_target(riscv_diff_modules ALL DEPENDS ${outputs})
+file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt CONTENT "${manifest}")
+
+add_test(NAME riscv.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
+set_tests_properties(riscv.diff PROPERTIES LABELS "riscv" TIMEOUT 60)

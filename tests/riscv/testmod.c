@@ -1,0 +1,211 @@
+/* testmod.c - the end-to-end test module for rv32 (tests/riscv), the
+ * RISC-V version of tests/arm/testmod.c.
+ *
+ * It exercises every kind of address a module contains and reports what it
+ * computed through fw_record; the firmware (testfw.c) compares each value
+ * with one it computes itself. Built for rv32imac and rv32imc at
+ * -O0/-Os/-O2, -mcmodel=medlow and medany, with and without relaxation.
+ *
+ *   .text      code; calls to the firmware (CALL_PLT: host-made veneers);
+ *              medlow: LUI + ADDI/load/store pairs (RV_HI20, RV_LO12_I/S)
+ *              for every global address, including firmware variables;
+ *              medany: AUIPC pairs, which need nothing inside the module
+ *   .rodata    const tables of pointers to own functions, own data, an
+ *              import; strings
+ *   .data      writable tables of pointers (data -> code, data -> data,
+ *              data -> import), pointers at unaligned offsets
+ *   .bss       zeroed by the loader, written through pointers
+ *   exports    mod_compute (callback), mod_ops, mod_state, mod_version;
+ *              a static callback handed to the firmware with fw_register
+ *
+ * -mcmodel=medany reaches symbols PC-relatively, which cannot reach the
+ * firmware: there, firmware variables are read and written through
+ * pointers held in .data (WORD32 fixups to imports). TEST_FW_CALLS_BY_POINTER
+ * (the differential test) also calls the firmware through pointers, since
+ * a call's veneer exists only in the packed image.
+ */
+#include <stdint.h>
+
+#include "testapi.h"
+
+
+#ifdef TEST_FW_CALLS_BY_POINTER
+static void (*volatile fw_record_p)(uint32_t, uint32_t) = fw_record;
+static void (*volatile fw_register_p)(uint32_t (*)(uint32_t)) = fw_register;
+static uint32_t (*volatile fw_mix_p)(uint32_t, uint32_t) = fw_mix;
+#define fw_record(k, v) fw_record_p(k, v)
+#define fw_register(f) fw_register_p(f)
+#define fw_mix_call(a, b) fw_mix_p(a, b)
+#else
+#define fw_mix_call(a, b) fw_mix(a, b)
+#endif
+
+typedef uint32_t (*binop)(uint32_t, uint32_t);
+
+/* ---- .rodata ------------------------------------------------------------- */
+
+static const uint32_t primes[8] = { 2, 3, 5, 7, 11, 13, 17, 19 };
+static const char name_a[] = "testmod";
+
+/* ---- .data ------------------------------------------------------------------ */
+
+static uint32_t counter = 100;
+static int32_t svals[4] = { -7, 1000, -123456, 77 };
+static volatile int32_t sdivisor = 7;
+static volatile uint32_t udividend = 1000000007u;
+static volatile uint32_t udivisor = 13;
+static uint32_t bias = 3;
+
+/* ---- .bss ------------------------------------------------------------------- */
+
+static uint32_t accum;
+static uint32_t scratch[16];
+
+/* ---- functions the tables point to ----------------------------------------- */
+
+static uint32_t op_add(uint32_t a, uint32_t b) { return a + b; }
+static uint32_t op_sub(uint32_t a, uint32_t b) { return a - b; }
+static uint32_t op_mul(uint32_t a, uint32_t b) { return a * b; }
+static uint32_t op_xor(uint32_t a, uint32_t b) { return a ^ b; }
+static uint32_t op_udiv(uint32_t a, uint32_t b) { return b ? a / b : 0; }
+static uint32_t op_umod(uint32_t a, uint32_t b) { return b ? a % b : 0; }
+static uint32_t op_sdiv(uint32_t a, uint32_t b)
+{
+    int32_t x = (int32_t)a, y = (int32_t)b;
+    if (y == 0)
+        return 0;
+    if (y == -1)
+        return 0u - a;
+    return (uint32_t)(x / y);
+}
+
+/* ---- pointer tables ------------------------------------------------------------ */
+
+/* const: in .rodata, i.e. fixup sites in the code segment */
+static const binop const_ops[6] = { op_add, op_mul, op_xor, op_udiv, fw_mix, op_sdiv };
+static uint32_t *const data_ptrs[3] = { &counter, &accum, &scratch[15] };
+static const char *const strings[3] = { name_a, "abc", "" };
+
+/* writable: in .data, i.e. fixup sites in the data segment */
+binop mod_ops[4] = { op_sub, op_umod, fw_mix, op_add };       /* exported */
+static const uint32_t *rodata_ptrs[2] = { primes, &primes[7] };
+static uint32_t *self_ptr = &bias;
+static volatile uint32_t *volatile shared_ptr = &fw_shared;  /* volatile: medany must not fold it */
+
+/* pointers at odd offsets (1 and 7): fixup sites that are not word
+ * aligned; the loader must patch them byte by byte */
+struct __attribute__((packed)) unaligned_ptrs {
+    uint8_t tag;
+    const uint32_t *p;
+    uint8_t pad[2];
+    uint32_t *q;
+};
+static struct unaligned_ptrs unaligned = { 0x5A, &primes[3], { 0, 0 }, &counter };
+
+/* exported objects */
+uint32_t mod_state = 0xC0DE0001u;
+const uint32_t mod_version = 0x00010002u;
+
+/* From here on, medany code reaches firmware variables through pointers. */
+#if defined(__riscv_cmodel_medany)
+static volatile uint32_t *volatile fw_shared_p = &fw_shared;
+static const uint32_t *volatile fw_table_p = fw_table;
+#define fw_shared (*fw_shared_p)
+#define fw_table fw_table_p
+#endif
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static uint32_t fnv1a(const char *s)
+{
+    uint32_t h = 0x811C9DC5u;
+    while (*s) {
+        h ^= (uint8_t)*s++;
+        h *= 0x01000193u;
+    }
+    return h;
+}
+
+/* handed to the firmware through fw_register */
+static uint32_t square_plus_bias(uint32_t x)
+{
+    return x * x + *self_ptr;
+}
+
+/* ---- exported callback ----------------------------------------------------------- */
+
+uint32_t mod_compute(uint32_t sel, uint32_t a, uint32_t b)
+{
+    if (sel < 6)
+        return const_ops[sel](a, b);
+    if (sel < 10)
+        return mod_ops[sel - 6](a, b);
+    if (sel == 10)
+        return rodata_ptrs[a & 1][0] + b;
+    return 0xFFFFFFFFu;
+}
+
+/* ---- entry and exit ---------------------------------------------------------------- */
+
+int module_init(void)
+{
+    uint32_t v = accum;
+    for (int i = 0; i < 16; i++)
+        v |= scratch[i];
+    fw_record(K_BSS, v);
+
+    int32_t s = (int32_t)counter;
+    for (int i = 0; i < 4; i++)
+        s += svals[i];
+    fw_record(K_DATA, (uint32_t)s);
+
+    fw_record(K_SHARED_PTR, *shared_ptr);
+    fw_record(K_SHARED, fw_shared);
+    fw_shared = fw_shared ^ 0xFFFFFFFFu;
+
+    v = 0;
+    for (int i = 0; i < 4; i++)
+        v += fw_table[i];
+    fw_record(K_FWTABLE, v);
+
+    v = 0;
+    for (int i = 0; i < 8; i++)
+        v += rodata_ptrs[0][i];
+    v += rodata_ptrs[1][0];
+    fw_record(K_PRIMES, v);
+
+    fw_record(K_STRHASH, fnv1a(strings[0]) ^ (fnv1a(strings[1]) * 3u) ^ (fnv1a(strings[2]) * 5u));
+
+    fw_record(K_SDIV_Q, (uint32_t)(svals[2] / sdivisor));
+    fw_record(K_SDIV_R, (uint32_t)(svals[2] % sdivisor));
+    fw_record(K_UDIV_Q, udividend / udivisor);
+    fw_record(K_UDIV_R, udividend % udivisor);
+
+    fw_record(K_MIX, fw_mix_call(0x1234u, 0x5678u));
+
+    v = 0;
+    for (uint32_t i = 0; i < 6; i++)
+        v += const_ops[i](1000u + i, 7u);
+    fw_record(K_OPS, v);
+
+    v = (uint32_t)(data_ptrs[0] == &counter) | (uint32_t)(self_ptr == &bias) << 1 |
+        (uint32_t)(rodata_ptrs[1] == &primes[7]) << 2 | (uint32_t)(strings[0] == name_a) << 3 |
+        (uint32_t)(shared_ptr == &fw_shared) << 4;
+    fw_record(K_SELF, v);
+
+    *data_ptrs[1] = 0x1111u;       /* accum */
+    *data_ptrs[2] = 0x2222u;       /* scratch[15] */
+    fw_record(K_BSS_WRITE, accum + scratch[15]);
+
+    fw_record(K_UNALIGNED, unaligned.p[0] * 1000u + *unaligned.q + unaligned.tag);
+
+    counter += 5;
+    mod_state += 1;
+    fw_register(square_plus_bias);
+    return MOD_INIT_OK;
+}
+
+void module_exit(void)
+{
+    fw_shared = 0xE0000000u | counter;
+}

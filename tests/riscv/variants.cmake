@@ -1,0 +1,45 @@
+# variants.cmake - the rv32 end-to-end test matrix, read by the cross
+# project (target/CMakeLists.txt, which builds the modules) and by
+# CMakeLists.txt (which registers one CTest test per variant).
+#
+# Each entry: "<name> <march> <flags...>". Flags starting with "--" go to
+# modpack build, the others to the compiler and linker. Every module runs
+# on the one test firmware (rv32imac; QEMU's rv32 CPU runs rv32imc code).
+#
+# Relaxation: ld relaxes addresses below 2 KiB (x0-relative) and below
+# 128 KiB (C.LUI), which a module linked at 0 always has; modpack refuses
+# those (tests/riscv/reject.sh). The relaxed variants are linked at
+# 0x10000000, where only calls and alignment relax.
+set(RISCV_TEST_VARIANTS
+  "imac-O0 rv32imac -O0 -mcmodel=medlow -mno-relax"
+  "imac-Os rv32imac -Os -mcmodel=medlow -mno-relax"
+  "imac-O2 rv32imac -O2 -mcmodel=medlow -mno-relax"
+  "imc-O0 rv32imc -O0 -mcmodel=medlow -mno-relax"
+  "imc-Os rv32imc -Os -mcmodel=medlow -mno-relax"
+  "imc-O2 rv32imc -O2 -mcmodel=medlow -mno-relax"
+  "imac-O0-medany rv32imac -O0 -mcmodel=medany -mno-relax"
+  "imac-O2-medany rv32imac -O2 -mcmodel=medany -mno-relax"
+  "imc-Os-medany rv32imc -Os -mcmodel=medany -mno-relax"
+  "imac-O2-relax rv32imac -O2 -mcmodel=medlow -mrelax -Wl,--defsym=__module_base=0x10000000"
+  "imc-Os-relax rv32imc -Os -mcmodel=medlow -mrelax -Wl,--defsym=__module_base=0x10000000"
+  "imac-Os-medany-relax rv32imac -Os -mcmodel=medany -mrelax -Wl,--defsym=__module_base=0x10000000"
+  "imc-O2-medany-relax rv32imc -O2 -mcmodel=medany -mrelax -Wl,--defsym=__module_base=0x10000000"
+  "imc-Os-stripped rv32imc -Os -mcmodel=medlow -mno-relax --strip-names"
+  "imac-O2-sections rv32imac -O2 -mcmodel=medlow -mno-relax -ffunction-sections -fdata-sections"
+)
+
+# Variants whose image the firmware also corrupts byte by byte.
+set(RISCV_CORRUPT_VARIANTS imc-Os imac-O2-medany)
+
+# name -> list: name march flags...
+macro(riscv_variant_split entry out_name out_march out_flags)
+  separate_arguments(_v UNIX_COMMAND "${entry}")
+  list(GET _v 0 ${out_name})
+  list(GET _v 1 ${out_march})
+  list(LENGTH _v _n)
+  if(_n GREATER 2)
+    list(SUBLIST _v 2 -1 ${out_flags})
+  else()
+    set(${out_flags} "")
+  endif()
+endmacro()
