@@ -147,7 +147,9 @@ reject_no_relocs)
 reject_inputs)
     mod basic.c b.elf $M4
     expect 1 "b.elf.o: input is a relocatable object (ET_REL)" "$MODPACK" build b.elf.o -o x.mod
-    expect 1 "ELF machine 62 is not supported" "$MODPACK" build /bin/sh -o x.mod
+    python3 -c "
+import sys; d=bytearray(open('b.elf','rb').read()); d[18]=183; d[19]=0; open('a64.elf','wb').write(d)"
+    expect 1 "ELF machine 183 is not supported" "$MODPACK" build a64.elf -o x.mod
     python3 -c "
 import sys; d=bytearray(open('b.elf','rb').read()); d[5]=2; open('be.elf','wb').write(d)
 d=bytearray(open('b.elf','rb').read()); d[4]=2; open('c64.elf','wb').write(d)
