@@ -113,7 +113,15 @@ typedef struct modload_place {
     uint32_t data_room;       /* bytes writable at data_write */
     void *symtab_write;       /* optional: copy of exports and names */
     uint32_t symtab_room;
+    uint32_t flags;           /* MODLOAD_CODE_WORDS */
 } modload_place;
+
+/* Write and patch the code segment with aligned 32-bit loads and stores
+ * only, as ESP32/ESP8266 IRAM requires: code_write 4-aligned, code_room at
+ * least code_size rounded up to 4. Built into modload for Xtensa and host
+ * builds (define MODLOAD_CODE_WORD_STORES=1 for others); MOVW/MOVT pairs
+ * are refused in this mode. */
+#define MODLOAD_CODE_WORDS 0x1u
 
 /* Fill *pl for the one-region layout in mem (room bytes), which runs at
  * run (usually the address of mem itself). */

@@ -12,6 +12,8 @@
  */
 #include "modload_internal.h"
 
+#if MODLOAD_KINDS_ARM
+
 typedef struct imm_field {
     uint8_t pos, len;
 } imm_field;
@@ -64,3 +66,7 @@ int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t valu
     modload_wr32(movt, set_imm16(e, hi, v >> 16));
     return MODLOAD_OK;
 }
+
+#else
+typedef int modload_arm_not_built; /* ISO C wants a declaration */
+#endif

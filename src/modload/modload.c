@@ -605,6 +605,55 @@ static int bind_import(modload_walker *w, const modload_import *imp)
     return MODLOAD_ERR_UNRESOLVED;
 }
 
+static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value);
+
+#if MODLOAD_CODE_WORD_STORES
+/* Patch a code site through the aligned words around it: read them with
+ * 32-bit loads, patch a copy, store them back with 32-bit stores. */
+static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr value)
+{
+    uint32_t w[3], i, start = fx->offset & ~3u, width = fx->kind == MODP_FIX_WORD64 ? 8u : 4u;
+    uint32_t n = (fx->offset + width - start + 3u) / 4u; /* at most 3 */
+    volatile uint32_t *p = (volatile uint32_t *)(void *)(seg + start);
+    int rc;
+
+    if (fx->kind == MODP_FIX_THM_MOVW_MOVT || fx->kind == MODP_FIX_ARM_MOVW_MOVT)
+        return MODLOAD_ERR_PLACEMENT; /* two sites: not in this mode */
+    for (i = 0; i < n; i++)
+        w[i] = p[i];
+    rc = apply_at(fx, (uint8_t *)w + (fx->offset - start), 0, value);
+    for (i = 0; i < n; i++)
+        p[i] = w[i];
+    return rc;
+}
+
+#endif
+
+/* Copy the code segment (unless it runs in place) and zero the padding up
+ * to the data: with aligned 32-bit stores in MODLOAD_CODE_WORDS mode. */
+static int copy_code(modload_cursor *c, const modload_image *img, const modload_place *pl)
+{
+    uint32_t off, end = pl->code_room < img->data_offset ? pl->code_room : img->data_offset;
+
+#if MODLOAD_CODE_WORD_STORES
+    if (pl->flags & MODLOAD_CODE_WORDS) {
+        volatile uint32_t *dst = (volatile uint32_t *)pl->code_write;
+        for (off = 0; off < img->code_size || off < (end & ~3u); off += 4) {
+            uint32_t w = 0, k = off < img->code_size ? img->code_size - off : 0;
+            if (!cur_copy(c, (uint8_t *)&w, k < 4 ? k : 4))
+                return 0;
+            dst[off / 4] = w;
+        }
+        return 1;
+    }
+#endif
+    if (!cur_copy(c, (uint8_t *)pl->code_write, img->code_size))
+        return 0;
+    for (off = img->code_size; pl->code_write && off < end; off++)
+        ((uint8_t *)pl->code_write)[off] = 0;
+    return 1;
+}
+
 static int apply_fixup(modload_walker *w, const modload_fixup *fx)
 {
     load_state *s = (load_state *)w;
@@ -617,6 +666,17 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     if (!seg) /* code executed in place cannot be patched */
         return MODLOAD_ERR_PLACEMENT;
     site = seg + fx->offset;
+#if MODLOAD_CODE_WORD_STORES
+    if (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))
+        return apply_code_words(fx, seg, value);
+#endif
+    return apply_at(fx, site, seg + fx->offset2, value);
+}
+
+/* Patch one site (and the second site of a pair) in place. */
+static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value)
+{
+    (void)site2;
     switch (fx->kind) {
     case MODP_FIX_WORD32:
         modload_wr32(site, modload_rd32(site) + (uint32_t)value);
@@ -632,7 +692,7 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
 #if MODLOAD_KINDS_ARM
     case MODP_FIX_THM_MOVW_MOVT:
     case MODP_FIX_ARM_MOVW_MOVT:
-        return modload_apply_arm(fx->kind, site, seg + fx->offset2, (uint32_t)value);
+        return modload_apply_arm(fx->kind, site, site2, (uint32_t)value);
 #endif
 #if MODLOAD_KINDS_RISCV
     case MODP_FIX_RV_HI20:
@@ -670,14 +730,20 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || c->st)) ||
         (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
         return MODLOAD_ERR_PLACEMENT;
+    if (pl->flags & MODLOAD_CODE_WORDS) {
+#if MODLOAD_CODE_WORD_STORES
+        if (!pl->code_write || ((uintptr_t)pl->code_write & 3u))
+            return MODLOAD_ERR_ALIGN;
+        if (pl->code_room < ((img->code_size + 3u) & ~3u))
+            return MODLOAD_ERR_SPACE;
+#else
+        return MODLOAD_ERR_PLACEMENT;
+#endif
+    }
 
     cur_part(c, img->code_size);
-    if (!cur_copy(c, (uint8_t *)pl->code_write, img->code_size))
+    if (!copy_code(c, img, pl))
         return MODLOAD_ERR_TRUNCATED;
-    if (pl->code_write) {
-        uint32_t pad = (pl->code_room < img->data_offset ? pl->code_room : img->data_offset) - img->code_size;
-        memset((uint8_t *)pl->code_write + img->code_size, 0, pad);
-    }
     cur_part(c, img->data_size);
     if (!cur_copy(c, (uint8_t *)pl->data_write, img->data_size))
         return MODLOAD_ERR_TRUNCATED;

@@ -35,6 +35,15 @@ int memcmp(const void *a, const void *b, size_t n);
 #  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
 #endif
 
+/* Aligned 32-bit code access (MODLOAD_CODE_WORDS), for ESP IRAM. */
+#ifndef MODLOAD_CODE_WORD_STORES
+#  if defined(MODLOAD_HOST) || defined(__xtensa__)
+#    define MODLOAD_CODE_WORD_STORES 1
+#  else
+#    define MODLOAD_CODE_WORD_STORES 0
+#  endif
+#endif
+
 /* Header runs are copied straight into struct fields (modload.c). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
 #  error "modload needs a little-endian CPU (every supported ISA is)"

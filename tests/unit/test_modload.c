@@ -314,6 +314,37 @@ static void test_placement_errors(void **state)
     assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_ALIGN);
 }
 
+/* MODLOAD_CODE_WORDS: the same bytes as a byte-wise load, with the code
+ * area's room and alignment checked, and pairs refused. */
+static void test_code_words(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t want[36];
+    uint32_t words[10];
+    (void)state;
+
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, want, 36, 0x3FFE0000u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+
+    memset(words, 0xEE, sizeof words);
+    assert_int_equal(modload_place_region(&img, words, 36, 0x3FFE0000u, &pl), MODLOAD_OK);
+    pl.flags = MODLOAD_CODE_WORDS;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    assert_memory_equal(words, want, 36);
+    assert_int_equal(words[9], 0xEEEEEEEEu);
+
+    pl.code_write = (uint8_t *)words + 2;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_ALIGN);
+    pl.code_write = words;
+    pl.code_room = 15;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_SPACE);
+}
+
 /* XIP: an image whose code has no fixups runs from its own bytes; the XIP
  * flag alone is not trusted, a code fixup is still refused. */
 static void test_xip(void **state)
@@ -473,7 +504,8 @@ static void test_movw_movt(void **state)
     modload_image img;
     modload_place pl;
     modload_module mod;
-    uint8_t mem[16];
+    uint32_t memw[4]; /* word-aligned: the CODE_WORDS case must fail on the pair, not on alignment */
+    uint8_t *mem = (uint8_t *)memw;
     (void)state;
 
     memset(&s, 0, sizeof s);
@@ -488,6 +520,8 @@ static void test_movw_movt(void **state)
     assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
     assert_memory_equal(mem, thumb_done, 12);
+    pl.flags = MODLOAD_CODE_WORDS; /* two sites: not with word stores */
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_PLACEMENT);
 
     /* The pair kind refuses instructions that are not MOVW then MOVT. */
     fix[3] = 2; /* first site now at the nops, second still the MOVT */
@@ -876,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_load_split_and_symtab_copy),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_xip),
+        cmocka_unit_test(test_code_words),
         cmocka_unit_test(test_imports),
         cmocka_unit_test(test_stripped),
         cmocka_unit_test(test_movw_movt),
