@@ -60,6 +60,11 @@
 #define MODP_ARM_THUMB        0x0001u /* code contains Thumb instructions */
 #define MODP_ARM_HARD_FLOAT   0x0002u /* VFP argument passing (EF_ARM_ABI_FLOAT_HARD) */
 
+/* Xtensa arch_flags: the ABI GNU as records in .xtensa.info (neither bit
+ * when the input does not say). */
+#define MODP_XT_CALL0         0x0001u /* call0 ABI (ESP8266, lx106) */
+#define MODP_XT_WINDOWED      0x0002u /* windowed ABI (ESP32) */
+
 /* RISC-V arch_flags: ELF e_flags bits 0..4. */
 #define MODP_RV_RVC           0x0001u /* compressed instructions (EF_RISCV_RVC) */
 #define MODP_RV_FLOAT_ABI     0x0006u /* 0 soft, 2 single, 4 double, 6 quad */

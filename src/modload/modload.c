@@ -164,7 +164,7 @@ static int arch_ok(uint32_t arch)
 {
 #ifdef MODLOAD_HOST
     return arch == MODP_ARCH_ARM || arch == MODP_ARCH_RISCV || arch == MODP_ARCH_386 ||
-           arch == MODP_ARCH_X86_64;
+           arch == MODP_ARCH_X86_64 || arch == MODP_ARCH_XTENSA;
 #else
     return arch == MODLOAD_ARCH;
 #endif

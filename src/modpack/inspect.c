@@ -117,6 +117,9 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
     if (img->arch == MODP_ARCH_RISCV)
         printf("%s %s-float", img->arch_flags & MODP_RV_RVC ? " rvc" : "",
                (const char *const[]){"soft", "single", "double", "quad"}[(img->arch_flags & MODP_RV_FLOAT_ABI) >> 1]);
+    if (img->arch == MODP_ARCH_XTENSA)
+        printf("%s%s", img->arch_flags & MODP_XT_CALL0 ? " call0" : "",
+               img->arch_flags & MODP_XT_WINDOWED ? " windowed" : "");
     printf("\nFlags:        0x%04x", img->flags);
     for (int i = 0; i < 3; i++)
         if (img->flags & (1u << i))

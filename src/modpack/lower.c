@@ -15,6 +15,7 @@
 extern const mp_arch mp_arch_arm;
 extern const mp_arch mp_arch_riscv;
 extern const mp_arch mp_arch_i386, mp_arch_x86_64;
+extern const mp_arch mp_arch_xtensa;
 
 /* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
 static const mp_arch *const arches[] = {
@@ -22,6 +23,7 @@ static const mp_arch *const arches[] = {
     &mp_arch_riscv,
     &mp_arch_i386,
     &mp_arch_x86_64,
+    &mp_arch_xtensa,
 };
 
 const mp_arch *mp_arch_find(uint16_t machine)
@@ -307,7 +309,7 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     memset(mod, 0, sizeof *mod);
     const mp_arch *arch = mp_arch_find(m->machine);
     if (!arch)
-        return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64)", m->path,
+        return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64, xtensa)", m->path,
                         (unsigned)m->machine);
     if (m->cls != arch->elfclass)
         return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,
