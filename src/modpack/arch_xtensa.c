@@ -64,7 +64,7 @@ typedef struct rinfo {
 #define OLD_WHY   "obsolete operand relocation"
 #define OLD_HINT  "reassemble with a current GNU as"
 #define FLIX_WHY  "an operand in a FLIX bundle slot other than 0 is not supported"
-#define FLIX_HINT "build for a core without FLIX (e.g. -mcpu=lx106 toolchains)"
+#define FLIX_HINT "build for a core without FLIX (as the ESP8266 lx106 and ESP32 LX6 are)"
 #define CALL_HINT "compile with -mlongcalls"
 
 #define SLOT_OP(n) {20 + (n), K_REJECT, 3, "R_XTENSA_SLOT" #n "_OP", FLIX_WHY, FLIX_HINT}
