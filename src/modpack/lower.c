@@ -232,15 +232,32 @@ static int cmp_export(const void *a, const void *b)
     return strcmp(x->name, y->name);   /* unsigned bytes, shorter first */
 }
 
+static int code_has_fixups(const mp_module *mod)
+{
+    for (size_t i = 0; i < mod->nfx; i++)
+        if (mod->fx[i].seg == MODP_SEG_CODE)
+            return 1;
+    return 0;
+}
+
 static int collect_exports(mp_elf *m, mp_module *mod)
 {
+    /* Code that runs in place reaches its data through a PIC base register
+     * (ARM -msingle-pic-base: r9 holds the GOT address). The firmware finds
+     * that address as the export _GLOBAL_OFFSET_TABLE_. */
+    const mp_symbol *got = mp_find_symbol(m, "_GLOBAL_OFFSET_TABLE_");
+    int export_got = got && got->shndx < m->nsec && m->sec[got->shndx].seg == MODP_SEG_DATA &&
+                     !code_has_fixups(mod);
+
     mod->exp = mp_calloc(m->nsym, sizeof *mod->exp);
     for (size_t i = 1; i < m->nsym; i++) {
         const mp_symbol *y = &m->sym[i];
-        if ((y->bind != STB_GLOBAL && y->bind != STB_WEAK) ||
-            (y->type != STT_FUNC && y->type != STT_OBJECT) ||
-            (y->vis != STV_DEFAULT && y->vis != STV_PROTECTED) || !y->name[0] ||
-            y->shndx == SHN_UNDEF || y->shndx >= m->nsec || m->sec[y->shndx].seg == MP_SEG_NONE)
+        int is_got = y == got && export_got; /* a local symbol of the linker's */
+        if (!is_got && ((y->bind != STB_GLOBAL && y->bind != STB_WEAK) ||
+                        (y->type != STT_FUNC && y->type != STT_OBJECT) ||
+                        (y->vis != STV_DEFAULT && y->vis != STV_PROTECTED) || !y->name[0] ||
+                        y->shndx == SHN_UNDEF || y->shndx >= m->nsec ||
+                        m->sec[y->shndx].seg == MP_SEG_NONE))
             continue;
         int seg = m->sec[y->shndx].seg;
         const mp_seg *g = &mod->L.seg[seg];
@@ -353,10 +370,8 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
         code_symbol(m, mod, opt->exit, "module_exit", 0, code_size, &mod->exit) != 0)
         return -1;
 
-    mod->flags |= MODP_F_XIP;
-    for (size_t i = 0; i < mod->nfx; i++)
-        if (mod->fx[i].seg == MODP_SEG_CODE)
-            mod->flags &= (uint16_t)~MODP_F_XIP;
+    if (!code_has_fixups(mod))
+        mod->flags |= MODP_F_XIP;
     if (opt->strip)
         mod->flags |= MODP_F_STRIPPED;
     mod->build_id = m->build_id;

@@ -281,9 +281,19 @@ static void run_checks(fw_module *mp)
     modload_addr a;
     int err;
 
-    fw_check(sync_calls >= 1 && sync_run == m.mod.code_run && sync_len >= m.img.code_size,
-             "sync_code: %u calls, last run=0x%08x len=%u", sync_calls, (unsigned)sync_run,
-             (unsigned)sync_len);
+    /* Code built with -msingle-pic-base finds its data through r9, which
+     * holds its GOT (the firmware is built with -ffixed-r9 to keep it). */
+    if (modload_find(&m.mod, "_GLOBAL_OFFSET_TABLE_", &a) == MODLOAD_OK) {
+        fw_check(a >= m.mod.data_run && a < m.mod.data_run + m.img.data_size,
+                 "_GLOBAL_OFFSET_TABLE_ 0x%08x is not in the data", (unsigned)a);
+        __asm__ volatile("mov r9, %0" : : "r"(a));
+    }
+    if (m.pl.code_write) /* code written: the cache hook ran */
+        fw_check(sync_calls >= 1 && sync_run == m.mod.code_run && sync_len >= m.img.code_size,
+                 "sync_code: %u calls, last run=0x%08x len=%u", sync_calls, (unsigned)sync_run,
+                 (unsigned)sync_len);
+    else
+        fw_check(sync_calls == 0, "sync_code called for code that runs in place");
     fw_check(resolve_mix >= 1, "fw_mix was not bound through the resolve callback");
 
     /* exports readable before init */
@@ -549,6 +559,48 @@ static int mode_stream(const char *path)
     return 0;
 }
 
+/* ---- xip mode ------------------------------------------------------------------------------ */
+
+/* The image in the firmware's flash partition; its code runs from there. */
+static uint8_t flash_image[32 * 1024] __attribute__((section(".flash_images"), aligned(4096)));
+
+static int mode_xip(const char *path)
+{
+    fw_module m;
+    int32_t len = fw_read_file(path, flash_image, sizeof flash_image);
+    if (len < 0)
+        return 1;
+    reset_state();
+    pool_fill();
+    int err = modload_check(flash_image, (uint32_t)len, &m.img);
+    if (!fw_check(err == MODLOAD_OK, "modload_check: %s", modload_strerror(err)) ||
+        !fw_check(m.img.flags & MODP_F_XIP, "the image cannot run in place"))
+        return 1;
+    uint32_t crc_before = modload_crc32(0, flash_image, (uint32_t)len);
+    uint32_t data_off = 0x340u; /* far from where one region would put it */
+    data_off = (data_off + m.img.data_align - 1) & ~(m.img.data_align - 1);
+    modload_place pl = {
+        .code_write = 0, /* execute in place */
+        .code_run = (modload_addr)(uintptr_t)m.img.code,
+        .data_write = pool + data_off,
+        .data_run = (modload_addr)(uintptr_t)(pool + data_off),
+        .data_room = m.img.data_size + m.img.bss_size,
+    };
+    m.pl = pl;
+    m.mem = pool + data_off;
+    m.size = pl.data_room;
+    fw_printf("xip: code at %p in flash, data at pool+0x%x\n", (void *)m.img.code, (unsigned)data_off);
+    err = modload_load(&m.img, &m.pl, &env, &m.mod);
+    if (!fw_check(err == MODLOAD_OK, "xip load failed: %s", modload_strerror(err)))
+        return 1;
+    fw_check(modload_crc32(0, flash_image, (uint32_t)len) == crc_before, "the image in flash changed");
+    fw_check(pool_dirty(data_off, data_off + pl.data_room) == 0, "xip: pool bytes written outside the data");
+    fw_check(in_code(&m, modload_entry(&m.mod)), "module_init is not in the flash image");
+    run_checks(&m);
+    fw_check(modload_crc32(0, flash_image, (uint32_t)len) == crc_before, "running changed the image");
+    return 0;
+}
+
 /* ---- corrupt mode ---------------------------------------------------------------------- */
 
 static int mode_corrupt(const char *path)
@@ -664,8 +716,10 @@ int main(void)
         rc = mode_corrupt(argv[2]);
     else if (argc == 3 && argv[1][0] == 's')
         rc = mode_stream(argv[2]);
+    else if (argc == 3 && argv[1][0] == 'x')
+        rc = mode_xip(argv[2]);
     else {
-        fw_printf("usage: fw run|corrupt|stream MODULE.mod\n");
+        fw_printf("usage: fw run|corrupt|stream|xip MODULE.mod\n");
         return 2;
     }
     if (rc)

@@ -27,7 +27,13 @@ set(ARM_TEST_VARIANTS
   "m0-O2-stripped cortex-m0 an385 -O2 --strip-names"
   "m4-Os-stripped cortex-m4 an386 -Os --strip-names"
   "m4-Os-sections cortex-m4 an386 -Os -ffunction-sections -fdata-sections"
+  # Execute in place: no fixup in the code; data reached through r9 (the GOT).
+  "m4-Os-xip cortex-m4 an386 -Os -fPIC -msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative -mlong-calls --require=xip"
+  "m0-O2-xip cortex-m0 an385 -O2 -fPIC -msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative -mlong-calls --require=xip"
 )
+
+# Variants the firmware also runs in place from its flash partition.
+set(ARM_XIP_VARIANTS m4-Os-xip m0-O2-xip)
 
 # Variants whose image the firmware also corrupts byte by byte.
 set(ARM_CORRUPT_VARIANTS m0-Os m4-O2 m4-Os-stripped)
