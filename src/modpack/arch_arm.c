@@ -356,6 +356,96 @@ static int lower_pair(mp_ctx *c, const mp_relsec *rs, const mp_reloc *rw, const 
     return 0;
 }
 
+/* The MOVTs sorted by (class, symbol, register, offset, index), so that the
+ * candidates for a MOVW are one run and the nearest is found by a binary
+ * search; claimed entries are skipped through two path-compressed "next
+ * free" arrays. Linear-logarithmic, and the same pairs as trying every
+ * MOVT for every MOVW (nearest first, then the lower index). */
+typedef struct movt_key {
+    int cls, rd;
+    uint32_t sym;
+    uint64_t off;
+    size_t idx;
+} movt_key;
+
+static int cmp_movt(const void *a, const void *b)
+{
+    const movt_key *x = a, *y = b;
+    if (x->cls != y->cls) return x->cls < y->cls ? -1 : 1;
+    if (x->sym != y->sym) return x->sym < y->sym ? -1 : 1;
+    if (x->rd != y->rd) return x->rd < y->rd ? -1 : 1;
+    if (x->off != y->off) return x->off < y->off ? -1 : 1;
+    return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
+/* Next free position at or after p (right) or at or before p (left, +1 based). */
+static size_t free_right(size_t *nx, size_t p)
+{
+    size_t r = p;
+    while (nx[r] != r)
+        r = nx[r];
+    while (nx[p] != r) {
+        size_t t = nx[p];
+        nx[p] = r;
+        p = t;
+    }
+    return r;
+}
+
+static void pair_movts(const mp_relsec *rs, const int *cls, const int *rd, long *partner)
+{
+    size_t n = rs->n, m = 0;
+    movt_key *k = mp_malloc((n ? n : 1) * sizeof *k);
+    for (size_t j = 0; j < n; j++)
+        if (cls[j] == K_MOVT || cls[j] == K_TMOVT)
+            k[m++] = (movt_key){cls[j], rd[j], rs->r[j].sym, rs->r[j].offset, j};
+    qsort(k, m, sizeof *k, cmp_movt);
+    /* right[p]: next free at or after p (m = none); left[p]: next free at or
+     * before p - 1, positions shifted by one (0 = none). */
+    size_t *right = mp_malloc((m + 1) * sizeof *right), *left = mp_malloc((m + 1) * sizeof *left);
+    for (size_t p = 0; p <= m; p++)
+        right[p] = left[p] = p;
+    for (size_t i = 0; i < n; i++) {
+        if (cls[i] != K_MOVW && cls[i] != K_TMOVW)
+            continue;
+        movt_key want = {cls[i] == K_MOVW ? K_MOVT : K_TMOVT, rd[i], rs->r[i].sym, rs->r[i].offset, 0};
+        size_t lo = 0, hi = m;
+        while (lo < hi) {   /* first position not below (key, offset) */
+            size_t mid = lo + (hi - lo) / 2;
+            if (cmp_movt(&k[mid], &want) < 0)
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        size_t r = free_right(right, lo), l = free_right(left, lo);   /* l: 1-based */
+        int rok = r < m && k[r].cls == want.cls && k[r].sym == want.sym && k[r].rd == want.rd;
+        int lok = l > 0 && k[l - 1].cls == want.cls && k[l - 1].sym == want.sym && k[l - 1].rd == want.rd;
+        if (lok) {   /* the lowest index among free entries at that offset */
+            size_t q = l - 1;
+            while (q > 0 && k[q - 1].off == k[l - 1].off && k[q - 1].cls == want.cls &&
+                   k[q - 1].sym == want.sym && k[q - 1].rd == want.rd)
+                q--;
+            l = free_right(right, q) + 1;
+        }
+        size_t pick;
+        if (rok && lok) {
+            uint64_t dr = k[r].off - want.off, dl = want.off - k[l - 1].off;
+            pick = dr < dl || (dr == dl && k[r].idx < k[l - 1].idx) ? r : l - 1;
+        } else if (rok || lok) {
+            pick = rok ? r : l - 1;
+        } else {
+            continue;
+        }
+        partner[i] = (long)k[pick].idx;
+        partner[k[pick].idx] = (long)i;
+        right[pick] = pick + 1;   /* claimed: skip it both ways */
+        left[pick + 1] = pick;
+    }
+    free(left);
+    free(right);
+    free(k);
+}
+
 /* Pair each absolute MOVW with the nearest MOVT of the same symbol that
  * writes the same register, in either order. */
 static int lower_pairs(mp_ctx *c, const mp_relsec *rs)
@@ -387,27 +477,7 @@ static int lower_pairs(mp_ctx *c, const mp_relsec *rs)
             }
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        if (cls[i] != K_MOVW && cls[i] != K_TMOVW)
-            continue;
-        int want = cls[i] == K_MOVW ? K_MOVT : K_TMOVT;
-        long best = -1;
-        uint64_t bestd = UINT64_MAX;
-        for (size_t j = 0; j < n; j++) {
-            if (cls[j] != want || partner[j] >= 0 || rs->r[j].sym != rs->r[i].sym || rd[j] != rd[i])
-                continue;
-            uint64_t a = rs->r[i].offset, b = rs->r[j].offset;
-            uint64_t d = a > b ? a - b : b - a;
-            if (d < bestd) {
-                bestd = d;
-                best = (long)j;
-            }
-        }
-        if (best >= 0) {
-            partner[i] = best;
-            partner[best] = (long)i;
-        }
-    }
+    pair_movts(rs, cls, rd, partner);
     for (size_t i = 0; i < n; i++) {
         if ((cls[i] == K_MOVW || cls[i] == K_MOVT || cls[i] == K_TMOVW || cls[i] == K_TMOVT) &&
             partner[i] < 0) {
@@ -579,8 +649,8 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                                   "relocatable address", "store the address in a 32-bit word");
         return 0;
     case K_GOTOFF: {
-        uint64_t org;
-        int gseg;
+        uint64_t org = 0;
+        int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
         if (t.kind != MP_T_SEG)
@@ -591,8 +661,8 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return 0;
     }
     case K_GOT_BREL: {
-        uint64_t org;
-        int gseg;
+        uint64_t org = 0;
+        int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
         /* the site holds slot - GOT_ORG and stays; the slot gets the fixup */

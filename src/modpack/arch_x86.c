@@ -394,16 +394,16 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                               "use 32-bit branches and offsets (no .code16, no hand-written short jumps "
                               "to other segments)");
     case K_GOTPC: {
-        uint64_t org;
-        int gseg;
+        uint64_t org = 0;
+        int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
         relation(c, rs, r, seg, gseg, seg, ri->width);
         return 0;
     }
     case K_GOTOFF: {
-        uint64_t org;
-        int gseg;
+        uint64_t org = 0;
+        int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
         if (t.kind != MP_T_SEG)
@@ -413,8 +413,8 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return 0;
     }
     case K_GOT: {
-        uint64_t org, slot;
-        int gseg;
+        uint64_t org = 0, slot;
+        int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
         uint64_t f = rdw(p, ri->width);

@@ -240,6 +240,10 @@ int mp_elf_open(mp_elf *m, const char *path)
     m->machine = eh.e_machine;
     m->flags = eh.e_flags;
     m->entry = eh.e_entry;
+    /* libelf reports no sections for a table past the end: say what is wrong. */
+    if (eh.e_shoff >= m->file_size)
+        return eh.e_shoff ? bad(m, "the section headers lie outside the file")
+                          : mp_error("%s: ELF has no section headers", path);
     if (read_sections(m, e) || read_symbols(m) || read_relocs(m))
         return -1;
     find_build_id(m);

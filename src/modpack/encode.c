@@ -116,16 +116,30 @@ static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
 void mp_encode_fixups(mp_buf *out, const mp_fixup *fx, size_t nfx, const mp_import *imp,
                       size_t nimp, int stripped)
 {
+    /* Bucket the fixups by target (a stable counting sort): linear in
+     * fixups plus targets, however many imports there are. */
+    size_t ntgt = MODP_TGT_IMPORT + nimp;
+    size_t *start = mp_calloc(ntgt + 1, sizeof *start);
     mp_fixup *tmp = mp_malloc((nfx ? nfx : 1) * sizeof *tmp);
-    for (uint32_t t = 0; t < MODP_TGT_IMPORT + nimp; t++) {
-        size_t n = 0;
-        for (size_t i = 0; i < nfx; i++)
-            if (fx[i].target == t)
-                tmp[n++] = fx[i];
+    for (size_t i = 0; i < nfx; i++)
+        if (fx[i].target < ntgt)
+            start[fx[i].target + 1]++;
+    for (size_t t = 0; t < ntgt; t++)
+        start[t + 1] += start[t];
+    size_t *fill = mp_malloc((ntgt ? ntgt : 1) * sizeof *fill);
+    memcpy(fill, start, ntgt * sizeof *fill);
+    for (size_t i = 0; i < nfx; i++)
+        if (fx[i].target < ntgt)
+            tmp[fill[fx[i].target]++] = fx[i];
+    for (uint32_t t = 0; t < ntgt; t++) {
+        size_t n = start[t + 1] - start[t];
         if (n == 0 && t < MODP_TGT_IMPORT)
             continue;   /* segment blocks only when used; imports always */
-        encode_block(out, tmp, n, t, t >= MODP_TGT_IMPORT ? &imp[t - MODP_TGT_IMPORT] : NULL, stripped);
+        encode_block(out, tmp + start[t], n, t, t >= MODP_TGT_IMPORT ? &imp[t - MODP_TGT_IMPORT] : NULL,
+                     stripped);
     }
+    free(fill);
+    free(start);
     free(tmp);
 }
 

@@ -171,10 +171,11 @@ static void sort_imports(mp_module *mod)
     size_t n = mod->nimp;
     if (n == 0)
         return;
-    mp_import **order = mp_malloc(n * sizeof *order);
+    /* an array of pointers, sorted as such */
+    mp_import **order = mp_malloc(n * sizeof *order); // NOLINT(bugprone-sizeof-expression)
     for (size_t i = 0; i < n; i++)
         order[i] = &mod->imp[i];
-    qsort(order, n, sizeof *order, cmp_imp_name);
+    qsort(order, n, sizeof *order, cmp_imp_name); // NOLINT(bugprone-sizeof-expression)
     uint32_t *newidx = mp_malloc(n * sizeof *newidx);
     mp_import *sorted = mp_malloc(n * sizeof *sorted);
     for (size_t i = 0; i < n; i++) {

@@ -1,10 +1,12 @@
-/* output.c - atomic output: temp file + fsync + rename. */
+/* output.c - atomic output: temp file + fsync + rename. A signal that
+ * stops modpack while the temporary file exists removes it first. */
 #define _POSIX_C_SOURCE 200809L
 #include "output.h"
 #include "util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +45,42 @@ static int write_direct(const char *path, const void *data, size_t len)
     return 0;
 }
 
+/* The temporary file to remove if a signal ends the process. */
+static const char *volatile pending_tmp;
+static const int caught[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE, SIGXFSZ};
+#define NCAUGHT (sizeof caught / sizeof caught[0])
+static struct sigaction saved[NCAUGHT];
+
+static void on_signal(int sig)
+{
+    const char *t = pending_tmp;
+    if (t)
+        unlink(t);
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void guard_tmp(const char *tmp)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigfillset(&sa.sa_mask);
+    pending_tmp = tmp;
+    for (size_t i = 0; i < NCAUGHT; i++) {
+        sigaction(caught[i], NULL, &saved[i]);
+        if (saved[i].sa_handler != SIG_IGN)   /* keep what the caller ignores */
+            sigaction(caught[i], &sa, NULL);
+    }
+}
+
+static void unguard_tmp(void)
+{
+    for (size_t i = 0; i < NCAUGHT; i++)
+        sigaction(caught[i], &saved[i], NULL);
+    pending_tmp = NULL;
+}
+
 int mp_write_atomic(const char *path, const void *data, size_t len)
 {
     struct stat st;
@@ -59,7 +97,14 @@ int mp_write_atomic(const char *path, const void *data, size_t len)
     char *tmp = mp_malloc(n);
     snprintf(tmp, n, "%.*s.%s.XXXXXX", (int)dirlen, path, base);
 
+    /* Signals are held from creating the file until the handler knows it. */
+    sigset_t all, old;
+    sigfillset(&all);
+    sigprocmask(SIG_BLOCK, &all, &old);
     int fd = mkstemp(tmp);
+    if (fd >= 0)
+        guard_tmp(tmp);
+    sigprocmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
         int e = errno;
         free(tmp);
@@ -91,6 +136,7 @@ int mp_write_atomic(const char *path, const void *data, size_t len)
     what = "rename failed";
     if (rename(tmp, path) != 0)
         goto fail;
+    unguard_tmp();
     free(tmp);
     return 0;
 
@@ -99,6 +145,7 @@ fail: {
         if (fd >= 0)
             close(fd);
         unlink(tmp);
+        unguard_tmp();
         free(tmp);
         return mp_error("%s: %s: %s", path, what, strerror(e));
     }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# run.sh - the fuzz tests (see CMakeLists.txt) and the seed corpus.
+#   run.sh seeds HARNESS DIR           collect the seed corpus into DIR
+#   run.sh replay HARNESS BINARY       regression inputs + seeds, no fuzzing
+#   run.sh smoke HARNESS BINARY RUNS   short deterministic libFuzzer run
+# Environment: FUZZ_SRC (tests/fuzz), BUILD (the build tree, whose test
+# modules and catalogue images are the seeds), WORK (scratch).
+set -euo pipefail
+mode=$1 h=$2
+: "${FUZZ_SRC:?}" "${BUILD:?}" "${WORK:?}"
+
+# Seeds: images for modload/find/inspect, module ELFs for elf, from the
+# ARM tests, the differential test and the malformed-input catalogue.
+seeds() {
+    local out=$1 f
+    rm -rf "$out" && mkdir -p "$out"
+    shopt -s nullglob
+    if [ "$h" = elf ]; then
+        for f in "$BUILD"/tests/diff/mods/*-0.elf "$BUILD"/tests/arm/target/testmod-*.elf \
+                 "$BUILD"/tests/arm/target/hello-*/*.elf "$BUILD"/tests/catalogue/elf/*.elf; do
+            cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
+        done
+    else
+        for f in "$BUILD"/tests/arm/target/*.mod "$BUILD"/tests/arm/target/hello-*/*.mod \
+                 "$BUILD"/tests/diff/mods/*.mod "$BUILD"/tests/catalogue/images/*.mod; do
+            cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
+            # find: the same image followed by names to look up
+            [ "$h" = find ] && { cat "$f"; printf 'module_init\0module_exit\0fw_puts\0nope\0\0'; } \
+                >"$out/q-$(basename "$f")"
+        done
+    fi
+    shopt -u nullglob
+    echo "seeds: $(ls "$out" | wc -l) files for $h"
+}
+
+case $mode in
+seeds)
+    seeds "$3"
+    ;;
+replay)
+    bin=$3
+    seeds "$WORK/seeds-$h"
+    "$bin" "$FUZZ_SRC/regress/$h" "$WORK/seeds-$h"
+    ;;
+smoke)
+    bin=$3 runs=$4
+    dir="$WORK/smoke-$h"
+    rm -rf "$dir" && mkdir -p "$dir/corpus"
+    seeds "$dir/seeds"
+    # -close_fd_mask=3: the harness's own messages are noise; libFuzzer's
+    # report and sanitizer reports still reach stderr.
+    set +e
+    "$bin" -seed=1 -runs="$runs" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
+        -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$dir/" \
+        "$dir/corpus" "$dir/seeds" "$FUZZ_SRC/regress/$h" 2>"$dir/log.txt"
+    rc=$?
+    set -e
+    grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$dir/log.txt" || true
+    if [ $rc != 0 ]; then
+        tail -60 "$dir/log.txt"
+        echo "fuzz.smoke.$h: FAILED; the input is in $dir/ (crash-*, timeout-*, oom-*)."
+        echo "Fix it, then keep it: cp $dir/crash-XXX $FUZZ_SRC/regress/$h/<name>"
+        exit 1
+    fi
+    ;;
+*)
+    echo "usage: run.sh seeds|replay|smoke HARNESS ..." >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# run.sh CASE - modpack's output is never partial (tests/nothing-lost).
+# Every case starts with a previous output (keep.mod, from an earlier
+# build) in a directory and makes the next build fail in one way; the
+# previous output must stay byte for byte, no temporary file may remain,
+# and the message must say what went wrong. A build with no previous
+# output must leave no file at all.
+# Environment: MODPACK, ELF (a module ELF), SHIM (the LD_PRELOAD library),
+# WORK (scratch).
+set -u
+case_name=$1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+skip() { echo "SKIP: $*"; exit 77; }
+[ -f "$ELF" ] || skip "no module ELF ($ELF): needs arm-none-eabi-gcc"
+
+# prepare DIR: DIR/keep.mod from an earlier build, its copy in $WORK/orig.mod
+prepare() {
+    "$MODPACK" build "$ELF" -o "$WORK/orig.mod" --name previous || fail "first build"
+    cp "$WORK/orig.mod" "$1/keep.mod"
+}
+# after DIR STATUS WANT-STATUS MESSAGE: the previous output is intact and alone
+after() {
+    local dir=$1 rc=$2 want=$3 msg=$4
+    [ "$rc" = "$want" ] || { cat "$WORK/err.txt" >&2; fail "exit $rc, want $want"; }
+    [ -z "$msg" ] || grep -qF -- "$msg" "$WORK/err.txt" || { cat "$WORK/err.txt" >&2; fail "message lacks: $msg"; }
+    cmp -s "$dir/keep.mod" "$WORK/orig.mod" || fail "the previous output changed"
+    [ ! -e "$dir/new.mod" ] || fail "a failed build left new.mod"
+    local extra
+    extra=$(ls -A "$dir" | grep -v -e '^keep\.mod$' -e '^fill$' || true)
+    [ -z "$extra" ] || fail "left behind: $extra"
+    echo "ok: $case_name: $(head -1 "$WORK/err.txt")"
+}
+# build DIR [env...]: build over keep.mod, then to a new name; both must fail
+build_both() {
+    local dir=$1 want=$2 msg=$3; shift 3
+    env "$@" "$MODPACK" build "$ELF" -o "$dir/keep.mod" --name next >"$WORK/out.txt" 2>"$WORK/err.txt"
+    local rc=$?
+    after "$dir" "$rc" "$want" "$msg"
+    env "$@" "$MODPACK" build "$ELF" -o "$dir/new.mod" --name next >"$WORK/out.txt" 2>"$WORK/err.txt"
+    rc=$?
+    after "$dir" "$rc" "$want" "$msg"
+}
+# ASan wants to come first in the library list; the shim is preloaded.
+shim_env() { echo "LD_PRELOAD=$SHIM" "ASAN_OPTIONS=verify_asan_link_order=0:${ASAN_OPTIONS:-}"; }
+
+rm -rf "$WORK" && mkdir -p "$WORK/d" || exit 1
+D=$WORK/d
+case $case_name in
+readonly)
+    # root ignores permission bits: a read-only mount in a private mount
+    # namespace; else, as root, the same as user nobody in a 0555 directory.
+    if unshare -m true 2>/dev/null; then
+        exec unshare -m bash "$0" readonly-inner
+    elif [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+        prepare "$D"
+        chmod 0555 "$D"; chmod 0644 "$D/keep.mod"; chmod -R a+rX "$WORK"
+        build_both "$D" 1 "cannot create a temporary file next to it: Permission denied" \
+            setpriv --reuid=nobody --regid=nogroup --clear-groups
+    elif [ "$(id -u)" != 0 ]; then
+        prepare "$D"; chmod 0555 "$D"
+        build_both "$D" 1 "cannot create a temporary file next to it: Permission denied"
+        chmod 0755 "$D"
+    else
+        skip "root without unshare or setpriv: cannot make a read-only directory"
+    fi
+    ;;
+readonly-inner)
+    mount -t tmpfs -o size=1m tmpfs "$D" || skip "cannot mount a tmpfs"
+    prepare "$D"
+    mount -o remount,ro "$D" || skip "cannot remount read-only"
+    build_both "$D" 1 "cannot create a temporary file next to it: Read-only file system"
+    ;;
+full)
+    # a file system that is full: a small tmpfs filled up
+    if unshare -m true 2>/dev/null; then
+        exec unshare -m bash "$0" full-inner
+    fi
+    skip "no mount namespace (unshare -m): the full-disk case runs through the shim (shim-enospc)"
+    ;;
+full-inner)
+    mount -t tmpfs -o size=64k tmpfs "$D" || skip "cannot mount a tmpfs"
+    prepare "$D"
+    dd if=/dev/zero of="$D/fill" bs=1k 2>/dev/null
+    build_both "$D" 1 "write failed: No space left on device"
+    ;;
+devfull)
+    # a device is written in place, never replaced
+    "$MODPACK" build "$ELF" -o /dev/full >"$WORK/out.txt" 2>"$WORK/err.txt"
+    [ $? = 1 ] || fail "/dev/full: exit status"
+    grep -qF "/dev/full: write failed: No space left on device" "$WORK/err.txt" || fail "message"
+    [ -c /dev/full ] || fail "/dev/full replaced"
+    echo "ok: devfull: $(head -1 "$WORK/err.txt")"
+    ;;
+shim-enospc)
+    prepare "$D"
+    build_both "$D" 1 "write failed: No space left on device" $(shim_env) SHIM_MODE=enospc SHIM_AFTER=100
+    ;;
+shim-eio)
+    prepare "$D"
+    build_both "$D" 1 "write failed: Input/output error" $(shim_env) SHIM_MODE=eio SHIM_AFTER=0
+    ;;
+shim-fsync)
+    prepare "$D"
+    build_both "$D" 1 "fsync failed: Input/output error" $(shim_env) SHIM_MODE=fsync
+    ;;
+shim-rename)
+    prepare "$D"
+    build_both "$D" 1 "rename failed: Invalid cross-device link" $(shim_env) SHIM_MODE=rename
+    ;;
+sigint | sigterm | sighup)
+    # interrupted mid-write: the temporary file goes, the output stays
+    sig=$(kill -l "${case_name#sig}")
+    prepare "$D"
+    build_both "$D" $((128 + sig)) "" $(shim_env) SHIM_MODE=kill SHIM_AFTER=100 SHIM_SIGNAL="$sig"
+    ;;
+sigkill)
+    # SIGKILL cannot be caught: the output is intact, but the temporary
+    # file (.keep.mod.XXXXXX, never the output's name) stays behind.
+    prepare "$D"
+    env $(shim_env) SHIM_MODE=kill SHIM_AFTER=100 SHIM_SIGNAL=9 \
+        "$MODPACK" build "$ELF" -o "$D/keep.mod" --name next >"$WORK/out.txt" 2>"$WORK/err.txt"
+    rc=$?
+    [ $rc = 137 ] || fail "exit $rc, want 137"
+    cmp -s "$D/keep.mod" "$WORK/orig.mod" || fail "the previous output changed"
+    ls -A "$D" | grep -qv -e '^keep\.mod$' -e '^\.keep\.mod\.......$' && fail "unexpected files: $(ls -A "$D")"
+    env $(shim_env) SHIM_MODE=kill SHIM_AFTER=100 SHIM_SIGNAL=9 \
+        "$MODPACK" build "$ELF" -o "$D/new.mod" --name next >"$WORK/out.txt" 2>"$WORK/err.txt"
+    [ ! -e "$D/new.mod" ] || fail "a killed build left new.mod"
+    echo "ok: sigkill: previous output intact, temporary files: $(ls -A "$D" | grep -c '^\.')"
+    ;;
+*)
+    fail "unknown case $case_name"
+    ;;
+esac
+exit 0
