@@ -9,7 +9,7 @@
 #       modload compiled freestanding for -mcpu=<cpu> at -Os.
 #   cortexm_firmware(<target> <cpu> <board-name> SOURCES <src>...)
 #       a firmware ELF for the MPS2 memory map (mps2.ld) with startup code,
-#       semihosting and the helpers of fwutil.c, linked with modload for
+#       semihosting and the helpers of ../common/fwutil.c, linked with modload for
 #       <cpu> and libgcc only (no C library).
 
 include_guard(GLOBAL)
@@ -49,12 +49,12 @@ function(cortexm_firmware target cpu board)
   add_executable(${target}
     ${CORTEXM_HARNESS_DIR}/startup.c
     ${CORTEXM_HARNESS_DIR}/semihost.c
-    ${CORTEXM_HARNESS_DIR}/fwutil.c
-    ${CORTEXM_HARNESS_DIR}/libc.c
+    ${CORTEXM_HARNESS_DIR}/../common/fwutil.c
+    ${CORTEXM_HARNESS_DIR}/../common/libc.c
     ${FW_SOURCES})
-  set_source_files_properties(${CORTEXM_HARNESS_DIR}/libc.c PROPERTIES
+  set_source_files_properties(${CORTEXM_HARNESS_DIR}/../common/libc.c PROPERTIES
     COMPILE_OPTIONS -fno-tree-loop-distribute-patterns)
-  target_include_directories(${target} PRIVATE ${CORTEXM_HARNESS_DIR})
+  target_include_directories(${target} PRIVATE ${CORTEXM_HARNESS_DIR} ${CORTEXM_HARNESS_DIR}/../common)
   target_compile_definitions(${target} PRIVATE FW_BOARD="${board}")
   target_compile_options(${target} PRIVATE -mcpu=${cpu} -mthumb -Os ${CORTEXM_COMMON_FLAGS})
   target_link_options(${target} PRIVATE -mcpu=${cpu} -mthumb -nostdlib

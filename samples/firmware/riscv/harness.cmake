@@ -9,7 +9,7 @@
 #       modload compiled freestanding for -march=<march> -mabi=ilp32 at -Os.
 #   riscv_firmware(<target> <march> <board-name> SOURCES <src>...)
 #       a firmware ELF for QEMU's virt board (virt.ld) with startup code,
-#       semihosting and the helpers of fwutil.c, linked with modload for
+#       semihosting and the helpers of ../common/fwutil.c, linked with modload for
 #       <march> and libgcc only (no C library).
 
 include_guard(GLOBAL)
@@ -46,12 +46,12 @@ function(riscv_firmware target march board)
   add_executable(${target}
     ${RISCV_HARNESS_DIR}/startup.c
     ${RISCV_HARNESS_DIR}/semihost.c
-    ${RISCV_HARNESS_DIR}/fwutil.c
-    ${RISCV_HARNESS_DIR}/libc.c
+    ${RISCV_HARNESS_DIR}/../common/fwutil.c
+    ${RISCV_HARNESS_DIR}/../common/libc.c
     ${FW_SOURCES})
-  set_source_files_properties(${RISCV_HARNESS_DIR}/libc.c PROPERTIES
+  set_source_files_properties(${RISCV_HARNESS_DIR}/../common/libc.c PROPERTIES
     COMPILE_OPTIONS -fno-tree-loop-distribute-patterns)
-  target_include_directories(${target} PRIVATE ${RISCV_HARNESS_DIR})
+  target_include_directories(${target} PRIVATE ${RISCV_HARNESS_DIR} ${RISCV_HARNESS_DIR}/../common)
   target_compile_definitions(${target} PRIVATE FW_BOARD="${board}")
   target_compile_options(${target} PRIVATE -march=${march} -Os ${RISCV_COMMON_FLAGS})
   target_link_options(${target} PRIVATE -march=${march} -mabi=ilp32 -nostdlib -Wl,--no-warn-rwx-segments

@@ -1,4 +1,6 @@
-/* fwutil.c - console, command line, file and module helpers. */
+/* fwutil.c - console, command line, file and module helpers, shared by the
+ * harnesses of every ISA: each provides semihost.h (ARM and RISC-V
+ * semihosting, or Linux system calls under qemu-user for Xtensa). */
 #include "fwutil.h"
 
 #include "semihost.h"

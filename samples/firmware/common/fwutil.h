@@ -1,6 +1,7 @@
-/* fwutil.h - small helpers for the Cortex-M modload harness: console
- * output, command line, reading a file through semihosting, the firmware
- * export table and the check/place/load sequence. No heap, no newlib.
+/* fwutil.h - small helpers shared by the modload harnesses of every ISA:
+ * console output, command line, reading a file through the harness's
+ * semihost.h, the firmware export table and the check/place/load sequence.
+ * No heap, no newlib.
  */
 #ifndef FWUTIL_H
 #define FWUTIL_H
