@@ -1,4 +1,6 @@
-/* testfw.c - test firmware for the Cortex-M end-to-end tests (tests/arm).
+/* testfw.c - test firmware for the Cortex-M (tests/arm) and rv32
+ * (tests/riscv) end-to-end tests; testfw_arch.h, found on the include path
+ * of each, holds what differs.
  *
  *   fw run MODULE.mod       check that bad placements and an unbound import
  *                           are refused; then load testmod at three
@@ -9,11 +11,18 @@
  *                           patterns) and require that modload_check refuses
  *                           each copy, that nothing ran and nothing was
  *                           written; then load and run the intact image
+ *   fw stream MODULE.mod    stream it from the file in chunks of 1, 7 and
+ *                           512 bytes and run it; refuse a stream whose
+ *                           last byte is corrupted
+ *   fw xip MODULE.mod       (ARM) run it in place from the flash partition
  *
- * Runs on the MPS2 harness (samples/firmware/cortex-m). Exit status 0 only
- * when every check passed. The AN385 build is compiled for Cortex-M0
- * (modload included) and traps unaligned accesses (FW_TRAP_UNALIGNED), so
- * that it behaves as a Cortex-M0 would although QEMU models a Cortex-M3.
+ * Runs on the MPS2 harness (samples/firmware/cortex-m) or the RISC-V virt
+ * harness (samples/firmware/riscv). Exit status 0 only when every check
+ * passed. The AN385 build is compiled for Cortex-M0 (modload included) and
+ * traps unaligned accesses (FW_TRAP_UNALIGNED), so that it behaves as a
+ * Cortex-M0 would although QEMU models a Cortex-M3. On RISC-V the three run
+ * addresses put the code at offsets whose low 12 bits differ, so that
+ * RV_LO12 additions carry into RV_HI20.
  */
 #include <stdint.h>
 
@@ -21,6 +30,7 @@
 #include "modload.h"
 #include "semihost.h"
 #include "testapi.h"
+#include <testfw_arch.h> /* the ISA's, from the include path (not this directory) */
 
 /* ---- the firmware API the module imports ----------------------------------- */
 
@@ -97,7 +107,7 @@ static void sync_code(void *ctx, modload_addr run, uint32_t len)
     sync_calls++;
     sync_run = run;
     sync_len = len;
-    __asm__ volatile("dsb\n isb" ::: "memory");
+    fw_code_barrier();
 }
 
 static modload_env env = {
@@ -281,13 +291,13 @@ static void run_checks(fw_module *mp)
     modload_addr a;
     int err;
 
-    /* Code built with -msingle-pic-base finds its data through r9, which
-     * holds its GOT (the firmware is built with -ffixed-r9 to keep it). */
+#if FW_PIC_BASE
     if (modload_find(&m.mod, "_GLOBAL_OFFSET_TABLE_", &a) == MODLOAD_OK) {
         fw_check(a >= m.mod.data_run && a < m.mod.data_run + m.img.data_size,
                  "_GLOBAL_OFFSET_TABLE_ 0x%08x is not in the data", (unsigned)a);
-        __asm__ volatile("mov r9, %0" : : "r"(a));
+        fw_set_pic_base((uint32_t)a);
     }
+#endif
     if (m.pl.code_write) /* code written: the cache hook ran */
         fw_check(sync_calls >= 1 && sync_run == m.mod.code_run && sync_len >= m.img.code_size,
                  "sync_code: %u calls, last run=0x%08x len=%u", sync_calls, (unsigned)sync_run,
@@ -309,8 +319,8 @@ static void run_checks(fw_module *mp)
 
     /* module_init */
     modload_addr entry = modload_entry(&m.mod);
-    if (!fw_check(entry != 0 && in_code(&m, entry & ~(modload_addr)1) && (entry & 1),
-                  "entry 0x%08x is not a Thumb address in the code", (unsigned)entry))
+    if (!fw_check(entry != 0 && in_code(&m, entry & ~(modload_addr)1) && (entry & 1) == FW_FUNC_BIT,
+                  "entry 0x%08x is not %s address in the code", (unsigned)entry, FW_FUNC_KIND))
         return;
     int rc = FW_FUNC(int (*)(void), entry)();
     fw_check_u32("module_init return", (uint32_t)rc, MOD_INIT_OK);
@@ -367,9 +377,9 @@ static void run_checks(fw_module *mp)
                  (unsigned)ops_tab[2], (void *)&fw_mix);
         for (int i = 0; i < 4; i++)
             if (i != 2)
-                fw_check(in_code(&m, ops_tab[i] & ~1u) && (ops_tab[i] & 1),
-                         "mod_ops[%d] = 0x%08x is not a Thumb address in the code", i,
-                         (unsigned)ops_tab[i]);
+                fw_check(in_code(&m, ops_tab[i] & ~1u) && (ops_tab[i] & 1) == FW_FUNC_BIT,
+                         "mod_ops[%d] = 0x%08x is not %s address in the code", i,
+                         (unsigned)ops_tab[i], FW_FUNC_KIND);
     }
 
     /* callbacks */
@@ -384,7 +394,7 @@ static void run_checks(fw_module *mp)
     if (fw_check(err == MODLOAD_OK, "modload_find(mod_compute): %s", modload_strerror(err))) {
         uint32_t (*compute)(uint32_t, uint32_t, uint32_t) =
             FW_FUNC(uint32_t (*)(uint32_t, uint32_t, uint32_t), a);
-        fw_check(in_code(&m, a & ~(modload_addr)1) && (a & 1), "mod_compute at 0x%08x",
+        fw_check(in_code(&m, a & ~(modload_addr)1) && (a & 1) == FW_FUNC_BIT, "mod_compute at 0x%08x",
                  (unsigned)a);
         static const uint32_t pairs[][2] = {
             { 0, 0 }, { 1, 1 }, { 1000, 7 }, { 0xFFFFFFFFu, 2 }, { 0x80000000u, 0xFFFFFFFFu },
@@ -560,6 +570,7 @@ static int mode_stream(const char *path)
 }
 
 /* ---- xip mode ------------------------------------------------------------------------------ */
+#if FW_PIC_BASE
 
 /* The image in the firmware's flash partition; its code runs from there. */
 static uint8_t flash_image[32 * 1024] __attribute__((section(".flash_images"), aligned(4096)));
@@ -600,6 +611,7 @@ static int mode_xip(const char *path)
     fw_check(modload_crc32(0, flash_image, (uint32_t)len) == crc_before, "running changed the image");
     return 0;
 }
+#endif
 
 /* ---- corrupt mode ---------------------------------------------------------------------- */
 
@@ -716,8 +728,10 @@ int main(void)
         rc = mode_corrupt(argv[2]);
     else if (argc == 3 && argv[1][0] == 's')
         rc = mode_stream(argv[2]);
+#if FW_PIC_BASE
     else if (argc == 3 && argv[1][0] == 'x')
         rc = mode_xip(argv[2]);
+#endif
     else {
         fw_printf("usage: fw run|corrupt|stream|xip MODULE.mod\n");
         return 2;

@@ -61,13 +61,13 @@ foreach(entry IN LISTS RV_DIFF_VARIANTS)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
   string(REPLACE ";" "+" opts "${flags}")
   set(cflags -march=${march} -mabi=ilp32 ${flags} -ffreestanding -fno-common -Wall -Wextra
-      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR})
+      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm)
   set(lflags -march=${march} -mabi=ilp32 ${flags} -nostdlib -T ${MODULE_LD}
       -Wl,--emit-relocs,--no-warn-rwx-segments)
 
   add_custom_command(OUTPUT ${rvout}/${name}.o
     COMMAND ${RISCV_GCC} ${cflags} -c ${src} -o ${rvout}/${name}.o
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/testapi.h
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
     COMMENT "riscv64-unknown-elf-gcc ${name}" VERBATIM)
   add_custom_command(OUTPUT ${rvout}/${name}-0.elf
     COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all
