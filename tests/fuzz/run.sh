@@ -33,6 +33,10 @@ seeds() {
     echo "seeds: $(ls "$out" | wc -l) files for $h"
 }
 
+# Kept findings (none so far: the directory may not exist in a checkout).
+regress=()
+[ -d "$FUZZ_SRC/regress/$h" ] && regress=("$FUZZ_SRC/regress/$h")
+
 case $mode in
 seeds)
     seeds "$3"
@@ -40,7 +44,7 @@ seeds)
 replay)
     bin=$3
     seeds "$WORK/seeds-$h"
-    "$bin" "$FUZZ_SRC/regress/$h" "$WORK/seeds-$h"
+    "$bin" ${regress[@]+"${regress[@]}"} "$WORK/seeds-$h"
     ;;
 smoke)
     bin=$3 runs=$4
@@ -52,7 +56,7 @@ smoke)
     set +e
     "$bin" -seed=1 -runs="$runs" -timeout=10 -rss_limit_mb=2560 -max_len=65536 \
         -close_fd_mask=3 -print_final_stats=1 -artifact_prefix="$dir/" \
-        "$dir/corpus" "$dir/seeds" "$FUZZ_SRC/regress/$h" 2>"$dir/log.txt"
+        "$dir/corpus" "$dir/seeds" ${regress[@]+"${regress[@]}"} 2>"$dir/log.txt"
     rc=$?
     set -e
     grep -E '^(#[0-9]+ +DONE|Done|stat::number_of_executed_units|stat::average_exec_per_sec)' "$dir/log.txt" || true
