@@ -262,7 +262,6 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     img->exports = img->fixups + img->fixup_size;
     img->strtab = img->exports + img->nexports * MODP_EXPORT_SIZE;
     img->meta = img->strtab + img->strtab_size;
-    img->crc = modload_rd32(img->meta + img->meta_size);
     return MODLOAD_OK;
 }
 
@@ -505,8 +504,11 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
 
     if (!image || !img)
         return MODLOAD_ERR_ARG;
-    if ((rc = parse_header((const uint8_t *)image, len, img)) != MODLOAD_OK ||
-        (rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
+    if ((rc = parse_header((const uint8_t *)image, len, img)) != MODLOAD_OK)
+        return rc;
+    /* Not in parse_header: a stream has only the header at hand. */
+    img->crc = modload_rd32(img->meta + img->meta_size);
+    if ((rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
         return rc;
     while ((rc = modload_meta_next(img, &pos, &m)) > 0)
         ;

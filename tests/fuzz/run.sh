@@ -9,20 +9,25 @@ set -euo pipefail
 mode=$1 h=$2
 : "${FUZZ_SRC:?}" "${BUILD:?}" "${WORK:?}"
 
-# Seeds: images for modload/find/inspect, module ELFs for elf, from the
-# ARM tests, the differential test and the malformed-input catalogue.
+# Seeds: images for modload/stream/find/inspect, module ELFs for elf, from
+# the end-to-end tests of every ISA, the differential test and the
+# malformed-input catalogue.
 seeds() {
     local out=$1 f
     rm -rf "$out" && mkdir -p "$out"
     shopt -s nullglob
     if [ "$h" = elf ]; then
         for f in "$BUILD"/tests/diff/mods/*-0.elf "$BUILD"/tests/arm/target/testmod-*.elf \
-                 "$BUILD"/tests/arm/target/hello-*/*.elf "$BUILD"/tests/catalogue/elf/*.elf; do
+                 "$BUILD"/tests/arm/target/hello-*/*.elf "$BUILD"/tests/catalogue/elf/*.elf \
+                 "$BUILD"/tests/riscv/target/testmod-*.elf "$BUILD"/tests/x86/mods/*.elf \
+                 "$BUILD"/tests/xtensa/mods/*.elf; do
             cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
         done
     else
         for f in "$BUILD"/tests/arm/target/*.mod "$BUILD"/tests/arm/target/hello-*/*.mod \
-                 "$BUILD"/tests/diff/mods/*.mod "$BUILD"/tests/catalogue/images/*.mod; do
+                 "$BUILD"/tests/diff/mods/*.mod "$BUILD"/tests/catalogue/images/*.mod \
+                 "$BUILD"/tests/riscv/target/*.mod "$BUILD"/tests/x86/mods/*.mod \
+                 "$BUILD"/tests/xtensa/mods/*.mod; do
             cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
             # find: the same image followed by names to look up
             [ "$h" = find ] && { cat "$f"; printf 'module_init\0module_exit\0fw_puts\0nope\0\0'; } \

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -843,6 +844,37 @@ static void test_stream_refusals(void **state)
     assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
 }
 
+/* A stream has only the header at hand when it begins: nothing may be read
+ * from where the rest of the image would be (the stream state is on the
+ * heap so that ASan sees any read past it). */
+static void test_stream_big_image(void **state)
+{
+    static uint8_t code[2048];
+    spec s;
+    uint32_t n;
+    modload_stream *st = malloc(sizeof *st);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    static uint8_t mem[2048];
+    feed f = {0};
+    (void)state;
+
+    assert_non_null(st);
+    memset(&s, 0, sizeof s);
+    s.code = (part)PART(code);
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    f.p = image;
+    f.left = n;
+    f.chunk = 64;
+    assert_int_equal(modload_stream_begin(st, feed_read, &f, &img), MODLOAD_OK);
+    assert_int_equal(img.code_size, sizeof code);
+    assert_int_equal(modload_place_region(&img, mem, sizeof mem, 0x1000, &pl), MODLOAD_OK);
+    assert_int_equal(modload_stream_load(st, &img, &pl, NULL, &mod), MODLOAD_OK);
+    free(st);
+}
+
 /* A stream cannot run code in place: there is no image to run it from. */
 static void test_stream_no_xip(void **state)
 {
@@ -920,6 +952,7 @@ int main(void)
         cmocka_unit_test(test_truncate_and_flip),
         cmocka_unit_test(test_stream_chunks),
         cmocka_unit_test(test_stream_refusals),
+        cmocka_unit_test(test_stream_big_image),
         cmocka_unit_test(test_stream_no_xip),
         cmocka_unit_test(test_strerror),
     };
