@@ -1,6 +1,9 @@
-/* main.c - sample Cortex-M firmware that loads one modpack module.
+/* main.c - sample firmware that loads one modpack module, built by the
+ * Cortex-M and the RISC-V harnesses:
  *
  *   qemu-system-arm -M mps2-an386 -nographic -kernel fw-an386.elf \
+ *     -semihosting-config enable=on,target=native,arg=fw,arg=hello.mod
+ *   qemu-system-riscv32 -M virt -bios none -nographic -kernel fw-virt32.elf \
  *     -semihosting-config enable=on,target=native,arg=fw,arg=hello.mod
  *
  * The steps every firmware takes:
@@ -23,7 +26,7 @@
 #include "semihost.h"
 
 #ifndef FW_BOARD
-#define FW_BOARD "mps2"
+#define FW_BOARD "unknown board" /* the build names it */
 #endif
 
 /* ---- the firmware API modules may import ------------------------------ */
