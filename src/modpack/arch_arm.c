@@ -38,12 +38,8 @@ typedef struct rinfo {
     const char *why, *hint;   /* K_REJECT */
 } rinfo;
 
-#define TLS_WHY  "thread-local storage is not supported by modload"
-#define TLS_HINT "remove __thread/_Thread_local variables"
 #define SB_WHY   "static-base (SB) relative addressing is not supported"
 #define SB_HINT  "do not build with -frwpi/-fropi or a fixed PIC register"
-#define DYN_WHY  "dynamic relocation in a static module"
-#define DYN_HINT "link without -shared/-pie and without shared libraries"
 #define GOT12_WHY "GOT offsets encoded in instructions are not supported"
 #define PIC_HINT "compile with -fno-pic (or plain -fPIC with gcc)"
 
@@ -61,17 +57,17 @@ static const rinfo table[] = {
     {10, K_TBRANCH, 4, "R_ARM_THM_CALL", 0, 0},
     {11, K_PREL, 2, "R_ARM_THM_PC8", 0, 0},
     {12, K_REJECT, 4, "R_ARM_BREL_ADJ", SB_WHY, SB_HINT},
-    {13, K_REJECT, 4, "R_ARM_TLS_DESC", TLS_WHY, TLS_HINT},
+    {13, K_REJECT, 4, "R_ARM_TLS_DESC", MP_TLS_WHY, MP_TLS_HINT},
     {14, K_REJECT, 2, "R_ARM_THM_SWI8", "obsolete relocation", "rebuild with a current toolchain"},
     {15, K_PBRANCH, 4, "R_ARM_XPC25", 0, 0},
     {16, K_PBRANCH, 4, "R_ARM_THM_XPC22", 0, 0},
-    {17, K_REJECT, 4, "R_ARM_TLS_DTPMOD32", TLS_WHY, TLS_HINT},
-    {18, K_REJECT, 4, "R_ARM_TLS_DTPOFF32", TLS_WHY, TLS_HINT},
-    {19, K_REJECT, 4, "R_ARM_TLS_TPOFF32", TLS_WHY, TLS_HINT},
-    {20, K_REJECT, 4, "R_ARM_COPY", DYN_WHY, DYN_HINT},
-    {21, K_REJECT, 4, "R_ARM_GLOB_DAT", DYN_WHY, DYN_HINT},
-    {22, K_REJECT, 4, "R_ARM_JUMP_SLOT", DYN_WHY, DYN_HINT},
-    {23, K_REJECT, 4, "R_ARM_RELATIVE", DYN_WHY, DYN_HINT},
+    {17, K_REJECT, 4, "R_ARM_TLS_DTPMOD32", MP_TLS_WHY, MP_TLS_HINT},
+    {18, K_REJECT, 4, "R_ARM_TLS_DTPOFF32", MP_TLS_WHY, MP_TLS_HINT},
+    {19, K_REJECT, 4, "R_ARM_TLS_TPOFF32", MP_TLS_WHY, MP_TLS_HINT},
+    {20, K_REJECT, 4, "R_ARM_COPY", MP_DYN_WHY, MP_DYN_HINT},
+    {21, K_REJECT, 4, "R_ARM_GLOB_DAT", MP_DYN_WHY, MP_DYN_HINT},
+    {22, K_REJECT, 4, "R_ARM_JUMP_SLOT", MP_DYN_WHY, MP_DYN_HINT},
+    {23, K_REJECT, 4, "R_ARM_RELATIVE", MP_DYN_WHY, MP_DYN_HINT},
     {24, K_GOTOFF, 4, "R_ARM_GOTOFF32", 0, 0},
     {25, K_PREL, 4, "R_ARM_BASE_PREL", 0, 0},
     {26, K_GOT_BREL, 4, "R_ARM_GOT_BREL", 0, 0},
@@ -138,11 +134,11 @@ static const rinfo table[] = {
     {87, K_REJECT, 4, "R_ARM_THM_MOVW_BREL_NC", SB_WHY, SB_HINT},
     {88, K_REJECT, 4, "R_ARM_THM_MOVT_BREL", SB_WHY, SB_HINT},
     {89, K_REJECT, 4, "R_ARM_THM_MOVW_BREL", SB_WHY, SB_HINT},
-    {90, K_REJECT, 4, "R_ARM_TLS_GOTDESC", TLS_WHY, TLS_HINT},
-    {91, K_REJECT, 4, "R_ARM_TLS_CALL", TLS_WHY, TLS_HINT},
-    {92, K_REJECT, 4, "R_ARM_TLS_DESCSEQ", TLS_WHY, TLS_HINT},
-    {93, K_REJECT, 4, "R_ARM_THM_TLS_CALL", TLS_WHY, TLS_HINT},
-    {94, K_REJECT, 4, "R_ARM_PLT32_ABS", "absolute PLT address cannot be relocated", DYN_HINT},
+    {90, K_REJECT, 4, "R_ARM_TLS_GOTDESC", MP_TLS_WHY, MP_TLS_HINT},
+    {91, K_REJECT, 4, "R_ARM_TLS_CALL", MP_TLS_WHY, MP_TLS_HINT},
+    {92, K_REJECT, 4, "R_ARM_TLS_DESCSEQ", MP_TLS_WHY, MP_TLS_HINT},
+    {93, K_REJECT, 4, "R_ARM_THM_TLS_CALL", MP_TLS_WHY, MP_TLS_HINT},
+    {94, K_REJECT, 4, "R_ARM_PLT32_ABS", "absolute PLT address cannot be relocated", MP_DYN_HINT},
     {95, K_REJECT, 4, "R_ARM_GOT_ABS", "absolute GOT address cannot be relocated", PIC_HINT},
     {96, K_GOT_PREL, 4, "R_ARM_GOT_PREL", 0, 0},
     {97, K_REJECT, 4, "R_ARM_GOT_BREL12", GOT12_WHY, PIC_HINT},
@@ -152,17 +148,17 @@ static const rinfo table[] = {
     {101, K_NONE, 4, "R_ARM_GNU_VTINHERIT", 0, 0},
     {102, K_PBRANCH, 2, "R_ARM_THM_JUMP11", 0, 0},
     {103, K_PBRANCH, 2, "R_ARM_THM_JUMP8", 0, 0},
-    {104, K_REJECT, 4, "R_ARM_TLS_GD32", TLS_WHY, TLS_HINT},
-    {105, K_REJECT, 4, "R_ARM_TLS_LDM32", TLS_WHY, TLS_HINT},
-    {106, K_REJECT, 4, "R_ARM_TLS_LDO32", TLS_WHY, TLS_HINT},
-    {107, K_REJECT, 4, "R_ARM_TLS_IE32", TLS_WHY, TLS_HINT},
-    {108, K_REJECT, 4, "R_ARM_TLS_LE32", TLS_WHY, TLS_HINT},
-    {109, K_REJECT, 4, "R_ARM_TLS_LDO12", TLS_WHY, TLS_HINT},
-    {110, K_REJECT, 4, "R_ARM_TLS_LE12", TLS_WHY, TLS_HINT},
-    {111, K_REJECT, 4, "R_ARM_TLS_IE12GP", TLS_WHY, TLS_HINT},
+    {104, K_REJECT, 4, "R_ARM_TLS_GD32", MP_TLS_WHY, MP_TLS_HINT},
+    {105, K_REJECT, 4, "R_ARM_TLS_LDM32", MP_TLS_WHY, MP_TLS_HINT},
+    {106, K_REJECT, 4, "R_ARM_TLS_LDO32", MP_TLS_WHY, MP_TLS_HINT},
+    {107, K_REJECT, 4, "R_ARM_TLS_IE32", MP_TLS_WHY, MP_TLS_HINT},
+    {108, K_REJECT, 4, "R_ARM_TLS_LE32", MP_TLS_WHY, MP_TLS_HINT},
+    {109, K_REJECT, 4, "R_ARM_TLS_LDO12", MP_TLS_WHY, MP_TLS_HINT},
+    {110, K_REJECT, 4, "R_ARM_TLS_LE12", MP_TLS_WHY, MP_TLS_HINT},
+    {111, K_REJECT, 4, "R_ARM_TLS_IE12GP", MP_TLS_WHY, MP_TLS_HINT},
     {128, K_REJECT, 4, "R_ARM_ME_TOO", "obsolete relocation", "rebuild with a current toolchain"},
-    {129, K_REJECT, 2, "R_ARM_THM_TLS_DESCSEQ16", TLS_WHY, TLS_HINT},
-    {130, K_REJECT, 4, "R_ARM_THM_TLS_DESCSEQ32", TLS_WHY, TLS_HINT},
+    {129, K_REJECT, 2, "R_ARM_THM_TLS_DESCSEQ16", MP_TLS_WHY, MP_TLS_HINT},
+    {130, K_REJECT, 4, "R_ARM_THM_TLS_DESCSEQ32", MP_TLS_WHY, MP_TLS_HINT},
     {131, K_REJECT, 4, "R_ARM_THM_GOT_BREL12", GOT12_WHY, PIC_HINT},
     {132, K_REJECT, 2, "R_ARM_THM_ALU_ABS_G0_NC",
      "an address built from 8-bit pieces (execute-only Armv6-M code) cannot be relocated",
@@ -179,7 +175,7 @@ static const rinfo table[] = {
     {136, K_PBRANCH, 4, "R_ARM_THM_BF16", 0, 0},
     {137, K_PBRANCH, 4, "R_ARM_THM_BF12", 0, 0},
     {138, K_PBRANCH, 4, "R_ARM_THM_BF18", 0, 0},
-    {160, K_REJECT, 4, "R_ARM_IRELATIVE", DYN_WHY, "do not use ifunc"},
+    {160, K_REJECT, 4, "R_ARM_IRELATIVE", MP_DYN_WHY, "do not use ifunc"},
 };
 
 static const rinfo *lookup(uint32_t type)
@@ -687,7 +683,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         const char *sn = c->m->sec[y->shndx].name;
         if ((cls == K_TBRANCH || cls == K_ABRANCH) &&
             (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0))
-            return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", DYN_HINT);
+            return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", MP_DYN_HINT);
         if (t.seg != seg) {
             int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == 56 /* REL32_NOI */ ||
                                           r->type == 25 /* BASE_PREL */ || r->type == R_ARM_PREL31 ||

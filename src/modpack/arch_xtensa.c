@@ -57,10 +57,6 @@ typedef struct rinfo {
     const char *why, *hint;   /* K_REJECT */
 } rinfo;
 
-#define TLS_WHY   "thread-local storage is not supported by modload"
-#define TLS_HINT  "remove __thread/_Thread_local variables"
-#define DYN_WHY   "dynamic relocation in a static module"
-#define DYN_HINT  "link without -shared/-pie and without shared libraries"
 #define OLD_WHY   "obsolete operand relocation"
 #define OLD_HINT  "reassemble with a current GNU as"
 #define FLIX_WHY  "an operand in a FLIX bundle slot other than 0 is not supported"
@@ -73,10 +69,10 @@ typedef struct rinfo {
 static const rinfo table[] = {
     {0, K_NONE, 4, "R_XTENSA_NONE", 0, 0},
     {1, K_ABS32, 4, "R_XTENSA_32", 0, 0},
-    {2, K_REJECT, 4, "R_XTENSA_RTLD", DYN_WHY, DYN_HINT},
-    {3, K_REJECT, 4, "R_XTENSA_GLOB_DAT", DYN_WHY, DYN_HINT},
-    {4, K_REJECT, 4, "R_XTENSA_JMP_SLOT", DYN_WHY, DYN_HINT},
-    {5, K_REJECT, 4, "R_XTENSA_RELATIVE", DYN_WHY, DYN_HINT},
+    {2, K_REJECT, 4, "R_XTENSA_RTLD", MP_DYN_WHY, MP_DYN_HINT},
+    {3, K_REJECT, 4, "R_XTENSA_GLOB_DAT", MP_DYN_WHY, MP_DYN_HINT},
+    {4, K_REJECT, 4, "R_XTENSA_JMP_SLOT", MP_DYN_WHY, MP_DYN_HINT},
+    {5, K_REJECT, 4, "R_XTENSA_RELATIVE", MP_DYN_WHY, MP_DYN_HINT},
     {6, K_ABS32, 4, "R_XTENSA_PLT", 0, 0},
     {8, K_REJECT, 3, "R_XTENSA_OP0", OLD_WHY, OLD_HINT},
     {9, K_REJECT, 3, "R_XTENSA_OP1", OLD_WHY, OLD_HINT},
@@ -98,13 +94,13 @@ static const rinfo table[] = {
      "operand (CONST16) cannot be relocated", "use L32R literals (no -mconst16)"},
     SLOT_ALT(1), SLOT_ALT(2), SLOT_ALT(3), SLOT_ALT(4), SLOT_ALT(5), SLOT_ALT(6), SLOT_ALT(7),
     SLOT_ALT(8), SLOT_ALT(9), SLOT_ALT(10), SLOT_ALT(11), SLOT_ALT(12), SLOT_ALT(13), SLOT_ALT(14),
-    {50, K_REJECT, 4, "R_XTENSA_TLSDESC_FN", TLS_WHY, TLS_HINT},
-    {51, K_REJECT, 4, "R_XTENSA_TLSDESC_ARG", TLS_WHY, TLS_HINT},
-    {52, K_REJECT, 4, "R_XTENSA_TLS_DTPOFF", TLS_WHY, TLS_HINT},
-    {53, K_REJECT, 4, "R_XTENSA_TLS_TPOFF", TLS_WHY, TLS_HINT},
-    {54, K_REJECT, 3, "R_XTENSA_TLS_FUNC", TLS_WHY, TLS_HINT},
-    {55, K_REJECT, 3, "R_XTENSA_TLS_ARG", TLS_WHY, TLS_HINT},
-    {56, K_REJECT, 3, "R_XTENSA_TLS_CALL", TLS_WHY, TLS_HINT},
+    {50, K_REJECT, 4, "R_XTENSA_TLSDESC_FN", MP_TLS_WHY, MP_TLS_HINT},
+    {51, K_REJECT, 4, "R_XTENSA_TLSDESC_ARG", MP_TLS_WHY, MP_TLS_HINT},
+    {52, K_REJECT, 4, "R_XTENSA_TLS_DTPOFF", MP_TLS_WHY, MP_TLS_HINT},
+    {53, K_REJECT, 4, "R_XTENSA_TLS_TPOFF", MP_TLS_WHY, MP_TLS_HINT},
+    {54, K_REJECT, 3, "R_XTENSA_TLS_FUNC", MP_TLS_WHY, MP_TLS_HINT},
+    {55, K_REJECT, 3, "R_XTENSA_TLS_ARG", MP_TLS_WHY, MP_TLS_HINT},
+    {56, K_REJECT, 3, "R_XTENSA_TLS_CALL", MP_TLS_WHY, MP_TLS_HINT},
     {57, K_PDIFF, 1, "R_XTENSA_PDIFF8", 0, 0},
     {58, K_PDIFF, 2, "R_XTENSA_PDIFF16", 0, 0},
     {59, K_PDIFF, 4, "R_XTENSA_PDIFF32", 0, 0},

@@ -95,6 +95,12 @@ void mp_module_free(mp_module *mod);
 
 /* ---- helpers for the arch files ---------------------------------------- */
 
+/* Reasons and hints every ISA's allow-list gives for the same refusals. */
+#define MP_TLS_WHY  "thread-local storage is not supported by modload"
+#define MP_TLS_HINT "remove __thread/_Thread_local variables"
+#define MP_DYN_WHY  "dynamic relocation in a static module"
+#define MP_DYN_HINT "link without -shared/-pie and without shared libraries"
+
 /* Resolve symbol sym. Returns 0, or -1 after an error naming the site. */
 int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t);
 /* Segment of the site and a pointer to its width bytes (error if outside). */
