@@ -49,6 +49,7 @@ function(cortexm_firmware target cpu board)
   add_executable(${target}
     ${CORTEXM_HARNESS_DIR}/startup.c
     ${CORTEXM_HARNESS_DIR}/semihost.c
+    ${CORTEXM_HARNESS_DIR}/../common/semihost_calls.c
     ${CORTEXM_HARNESS_DIR}/../common/fwutil.c
     ${CORTEXM_HARNESS_DIR}/../common/libc.c
     ${FW_SOURCES})

@@ -46,6 +46,7 @@ function(riscv_firmware target march board)
   add_executable(${target}
     ${RISCV_HARNESS_DIR}/startup.c
     ${RISCV_HARNESS_DIR}/semihost.c
+    ${RISCV_HARNESS_DIR}/../common/semihost_calls.c
     ${RISCV_HARNESS_DIR}/../common/fwutil.c
     ${RISCV_HARNESS_DIR}/../common/libc.c
     ${FW_SOURCES})

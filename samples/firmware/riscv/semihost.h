@@ -25,6 +25,11 @@
 #define SH_ADP_STOPPED_APPLICATION_EXIT 0x20026
 #define SH_ADP_STOPPED_RUNTIME_ERROR    0x20023
 
+/* Per ISA (semihost.c): one semihosting call; stop for good. */
+int sh_trap(int op, const void *arg);
+void sh_halt(void) __attribute__((noreturn));
+
+/* The calls (../common/semihost_calls.c). */
 int sh_open(const char *path, int mode);          /* mode 1 = "rb"; -1 on error */
 int sh_close(int fd);
 int sh_read(int fd, void *buf, uint32_t len);     /* bytes NOT read, -1 on error */
