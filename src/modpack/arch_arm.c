@@ -6,6 +6,7 @@
  * REJECT, stops the build with a message naming the site and the flag
  * that avoids it: nothing is silently skipped. */
 #include "lower.h"
+#include "link.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -551,13 +552,24 @@ static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
     return 0;
 }
 
+/* clang's Thumb GOT load: a literal W = GOT(S) - (Q + 4), read with
+ * "ldr rX, [pc, #lit]" and added to the PC by "add rX, pc" at Q. Does the
+ * slot at a explain the literal w that way? */
+static int thumb_add_pc_reaches(mp_ctx *c, uint32_t w, uint64_t a)
+{
+    uint64_t q = (a - w - 4) & 0xFFFFFFFFu;
+    const uint8_t *p = (q & 1) ? NULL : mp_seg_at(&c->mod->L, MODP_SEG_CODE, q, 2);
+    return p && (rd16(p) & 0xFF78) == 0x4478;   /* ADD Rdn, PC (T1) */
+}
+
 /* GOT_PREL: P + stored - A with the REL addend A unknown after the link, so
  * the slot is found as the only .got word holding the symbol's value. */
 static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
                               const mp_target *t, uint64_t *addr)
 {
     uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
-    int found = 0;
+    int found = 0, by_add = 0;
+    uint64_t add_addr = 0;
     arm_state *st = state(c);
     /* GOT[0..2] at _GLOBAL_OFFSET_TABLE_ are reserved (zero in a static link) */
     const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
@@ -589,9 +601,17 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
                 *addr = a;
             }
         }
+                if (thumb_add_pc_reaches(c, w, a)) {
+                    by_add++;
+                    add_addr = a;
+                }
     }
     if (found != 1)
         return mp_reloc_error(c, rs, r, found ? "the GOT slot cannot be identified (the REL addend "
+    if (found > 1 && by_add == 1) {
+        *addr = add_addr;
+        return 0;
+    }
                                                 "is lost after the link and several slots match)"
                                               : "no GOT slot holds the symbol",
                               "compile with -fno-pic, or with gcc -fPIC, which uses R_ARM_GOT_BREL");
@@ -667,7 +687,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     case K_GOT_PREL: {
         uint64_t a = 0;
         int sseg;
-        if (find_got_prel_slot(c, rs, r, &t, &a) != 0)
+        if (find_got_prel_slot(c, rs, r, &t, rd32(p), &a) != 0)
             return -1;
         if (section_at(c, a, &sseg) && sseg != seg)
             cross_ref(c, rs, r, seg, sseg, 1, "PC-relative reference between code and the GOT");
@@ -855,4 +875,5 @@ const mp_arch mp_arch_arm = {
     .cleanup = arm_cleanup,
     .arch_flags = arm_flags,
     .reloc_name = arm_reloc_name,
+    .link = mp_link_arm,
 };

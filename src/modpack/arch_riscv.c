@@ -24,6 +24,7 @@
  *   describing code from before relaxation.
  */
 #include "lower.h"
+#include "link.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -645,4 +646,5 @@ const mp_arch mp_arch_riscv = {
     .cleanup = rv_cleanup,
     .arch_flags = rv_flags,
     .reloc_name = rv_reloc_name,
+    .link = mp_link_riscv,
 };

@@ -19,6 +19,7 @@
  *     run address and are refused (see man/modpack.1 for the flags).
  */
 #include "lower.h"
+#include "link.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -580,6 +581,7 @@ const mp_arch mp_arch_i386 = {
     .cleanup = x86_cleanup,
     .arch_flags = x86_flags,
     .reloc_name = i386_reloc_name,
+    .link = mp_link_i386,
 };
 
 const mp_arch mp_arch_x86_64 = {
@@ -591,4 +593,5 @@ const mp_arch mp_arch_x86_64 = {
     .cleanup = x86_cleanup,
     .arch_flags = x86_flags,
     .reloc_name = x86_64_reloc_name,
+    .link = mp_link_x86_64,
 };

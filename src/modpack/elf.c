@@ -259,6 +259,7 @@ void mp_elf_close(mp_elf *m)
     free(m->rel);
     free(m->sym);
     free(m->sec);
+    free(m->linked);
     free(m->file);
     memset(m, 0, sizeof *m);
 }

@@ -60,6 +60,7 @@ typedef struct mp_elf {
     mp_relsec *rel;
     const uint8_t *build_id;  /* GNU build-id note descriptor, or NULL */
     size_t build_id_len;
+    uint8_t *linked;          /* ET_REL: the placed section bytes (link.c) */
 } mp_elf;
 
 /* Read and check path. Returns 0, or -1 after printing the error. */

@@ -2,6 +2,7 @@
  * image. ISA-specific decisions live in arch_<isa>.c; this file holds what
  * every ISA shares: symbol resolution, bookkeeping and capabilities. */
 #include "lower.h"
+#include "link.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -332,7 +333,10 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     if (m->cls != arch->elfclass)
         return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,
                         arch->elfclass == ELFCLASS32 ? "32" : "64");
-    if (m->type != ET_EXEC)
+    int relocatable = m->type == ET_REL;   /* modpack links it itself (link.c) */
+    if (relocatable && mp_link(m, arch, opt) != 0)
+        return -1;
+    if (!relocatable && m->type != ET_EXEC)
         return mp_error("%s: input is %s; this version of modpack takes an executable (ET_EXEC) "
                         "linked with --emit-relocs -T module.ld", m->path, etype_name(m->type));
     if (mp_layout_build(m, &mod->L) != 0)
@@ -342,7 +346,7 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     int nrel = 0;
     for (size_t i = 0; i < m->nrel; i++)
         nrel += m->sec[m->rel[i].target].seg != MP_SEG_NONE;
-    if (nrel == 0)
+    if (nrel == 0 && !relocatable)
         return mp_error("%s: no relocation sections: link with --emit-relocs (-Wl,-q) so that "
                         "modpack can relocate the module", m->path);
 

@@ -64,6 +64,7 @@ typedef struct mp_target {
 } mp_target;
 
 typedef struct mp_ctx mp_ctx;
+struct mp_link_site;            /* link.h */
 
 typedef struct mp_arch {
     uint16_t machine;
@@ -77,6 +78,9 @@ typedef struct mp_arch {
     void (*cleanup)(mp_ctx *c);
     uint32_t (*arch_flags)(mp_ctx *c);
     const char *(*reloc_name)(uint32_t type);
+    /* ET_REL input: compute and write one relocation on the host
+     * (link_<isa>.c); NULL when the ISA takes no relocatable input. */
+    int (*link)(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 } mp_arch;
 
 struct mp_ctx {

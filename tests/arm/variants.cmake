@@ -3,7 +3,8 @@
 # CMakeLists.txt (which registers one CTest test per variant).
 #
 # Each entry: "<name> <cpu> <board> <flags...>". Flags starting with "--"
-# go to modpack build, the others to the compiler and linker. Cortex-M0
+# go to modpack build (except --target=, which selects clang), the others
+# to the compiler and linker. Cortex-M0
 # modules (Thumb-1) run on the AN385 firmware (a Cortex-M3 in QEMU; the
 # firmware is built for Cortex-M0 and traps unaligned accesses), Cortex-M4
 # modules on AN386.
@@ -32,11 +33,42 @@ set(ARM_TEST_VARIANTS
   "m0-O2-xip cortex-m0 an385 -O2 -fPIC -msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative -mlong-calls --require=xip"
 )
 
+# The same module from clang and ld.lld: a "--target=<triple>" flag makes
+# a variant a clang one (target/CMakeLists.txt compiles it with clang for
+# that triple and -mcpu, links it with ld.lld --emit-relocs -T module.ld
+# and the CPU's libgcc from arm-none-eabi-gcc). Left out with a message
+# when clang or ld.lld is missing.
+find_program(ARM_CLANG clang)
+find_program(ARM_LLD ld.lld)
+if(ARM_CLANG AND ARM_LLD)
+  list(APPEND ARM_TEST_VARIANTS
+    "clang-m0-O0 cortex-m0 an385 --target=thumbv6m-none-eabi -O0"
+    "clang-m0-Os cortex-m0 an385 --target=thumbv6m-none-eabi -Os"
+    "clang-m0-O2-longcalls cortex-m0 an385 --target=thumbv6m-none-eabi -O2 -mlong-calls"
+    "clang-m4-O0 cortex-m4 an386 --target=thumbv7em-none-eabi -O0"
+    "clang-m4-Os cortex-m4 an386 --target=thumbv7em-none-eabi -Os"
+    "clang-m4-O2 cortex-m4 an386 --target=thumbv7em-none-eabi -O2"
+    "clang-m4-O2-longcalls cortex-m4 an386 --target=thumbv7em-none-eabi -O2 -mlong-calls"
+    "clang-m4-Os-xo cortex-m4 an386 --target=thumbv7em-none-eabi -Os -mexecute-only"
+    "clang-m4-Os-sections cortex-m4 an386 --target=thumbv7em-none-eabi -Os -ffunction-sections -fdata-sections"
+    "clang-m0-Os-stripped cortex-m0 an385 --target=thumbv6m-none-eabi -Os --strip-names"
+    # clang -fPIC: R_ARM_GOT_PREL literals added to the PC
+    "clang-m4-O2-pic cortex-m4 an386 --target=thumbv7em-none-eabi -O2 -fPIC"
+    "clang-m0-O0-pic cortex-m0 an385 --target=thumbv6m-none-eabi -O0 -fPIC"
+    "clang-m0-Os-pic-longcalls cortex-m0 an385 --target=thumbv6m-none-eabi -Os -fPIC -mlong-calls"
+  )
+else()
+  message(STATUS "tests/arm: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
+endif()
+
 # Variants the firmware also runs in place from its flash partition.
 set(ARM_XIP_VARIANTS m4-Os-xip m0-O2-xip)
 
 # Variants whose image the firmware also corrupts byte by byte.
 set(ARM_CORRUPT_VARIANTS m0-Os m4-O2 m4-Os-stripped)
+if(ARM_CLANG AND ARM_LLD)
+  list(APPEND ARM_CORRUPT_VARIANTS clang-m4-O2)
+endif()
 
 # The sample module (samples/hello), built with its own Makefile.
 set(ARM_SAMPLE_VARIANTS

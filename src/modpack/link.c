@@ -1,0 +1,429 @@
+/* link.c - relocatable input (ET_REL): place the sections as
+ * samples/ld/module.ld does, then apply the relocations as ld would with the
+ * module at address 0 and imports at 0 (--unresolved-symbols=ignore-all).
+ *
+ * Afterwards the model looks like an ET_EXEC linked with --emit-relocs:
+ * section addresses set, symbol values and relocation offsets are
+ * addresses, section bytes hold the linked values. The relocations stay,
+ * so the normal lowering sees exactly what it sees after a real link. */
+#include "link.h"
+#include "util.h"
+
+#include <fnmatch.h>
+#include <gelf.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* module.ld, as lists of input descriptions. A section belongs to the first
+ * description one of whose patterns its name matches; within a description,
+ * sections keep their file order (ld's behaviour). */
+enum { O_TEXT, O_RODATA, O_EXTAB, O_EXIDX, O_RO_ORPHAN, O_DATA, O_RW_ORPHAN, O_GOT, O_BSS, O_NOUT };
+
+typedef struct desc {
+    int out;
+    const char *patterns;     /* space-separated globs */
+} desc;
+
+static const desc script[] = {
+    {O_TEXT, ".literal .literal.*"},
+    {O_TEXT, ".text.module_init"},
+    {O_TEXT, ".text .text.* .gnu.linkonce.t.*"},
+    {O_TEXT, ".glue_7 .glue_7t .vfp11_veneer .v4_bx"},
+    {O_RODATA, ".rodata .rodata.* .gnu.linkonce.r.*"},
+    {O_RODATA, ".srodata .srodata.*"},
+    {O_EXTAB, ".ARM.extab* .gnu.linkonce.armextab.*"},
+    {O_EXIDX, ".ARM.exidx* .gnu.linkonce.armexidx.*"},
+    {O_DATA, ".data .data.* .gnu.linkonce.d.*"},
+    {O_DATA, ".sdata .sdata.*"},
+    {O_GOT, ".got.plt"},
+    {O_GOT, ".got"},
+    {O_BSS, ".bss .bss.* .gnu.linkonce.b.*"},
+    {O_BSS, ".sbss .sbss.*"},
+};
+#define NDESC (sizeof script / sizeof script[0])
+#define D_ORPHAN_RO NDESC         /* sections no description takes */
+#define D_ORPHAN_RW (NDESC + 1)
+#define D_ORPHAN_BSS (NDESC + 2)
+#define D_COMMON (NDESC + 3)      /* the COMMON symbols' section, last in .bss */
+#define D_ALL (NDESC + 4)
+
+static int desc_out(size_t d)
+{
+    if (d < NDESC)
+        return script[d].out;
+    return d == D_ORPHAN_RO ? O_RO_ORPHAN : d == D_ORPHAN_RW ? O_RW_ORPHAN : O_BSS;
+}
+
+static int matches(const char *patterns, const char *name)
+{
+    char pat[64];
+    for (const char *p = patterns; *p;) {
+        size_t n = strcspn(p, " ");
+        memcpy(pat, p, n);
+        pat[n] = 0;
+        if (fnmatch(pat, name, 0) == 0)
+            return 1;
+        p += n;
+        p += *p == ' ';
+    }
+    return 0;
+}
+
+static uint64_t align_up(uint64_t v, uint64_t a)
+{
+    return a > 1 ? (v + a - 1) & ~(a - 1) : v;
+}
+
+static uint64_t sec_align(const mp_section *s)
+{
+    return s->align ? s->align : 1;
+}
+
+/* ---- helpers for link_<isa>.c ---------------------------------------------- */
+
+uint64_t mp_link_symval(const mp_elf *m, uint32_t sym)
+{
+    if (sym == 0 || sym >= m->nsym || m->sym[sym].shndx == SHN_UNDEF)
+        return 0;
+    return m->sym[sym].value;
+}
+
+int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+                 uint64_t width)
+{
+    if (s->room >= width)
+        return 0;
+    const mp_section *t = &c->m->sec[rs->target];
+    return mp_error("%s: malformed ELF: %s relocation at %s+0x%llx needs %llu bytes, past the "
+                    "end of the section", c->m->path, c->arch->reloc_name(r->type), t->name,
+                    (unsigned long long)(s->P - t->addr), (unsigned long long)width);
+}
+
+int mp_link_range(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned bits,
+                  const char *hint)
+{
+    char why[128];
+    snprintf(why, sizeof why, "the value %s0x%llx does not fit the %u-bit field",
+             v < 0 ? "-" : "", (unsigned long long)(v < 0 ? -(uint64_t)v : (uint64_t)v), bits);
+    return mp_reloc_error(c, rs, r, why, hint);
+}
+
+int mp_link_align(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned align)
+{
+    char why[128];
+    snprintf(why, sizeof why, "the value %s0x%llx is not a multiple of %u", v < 0 ? "-" : "",
+             (unsigned long long)(v < 0 ? -(uint64_t)v : (uint64_t)v), align);
+    return mp_reloc_error(c, rs, r, why, NULL);
+}
+
+/* ---- placement -------------------------------------------------------------- */
+
+/* Keep the first COMDAT group of each signature; the members of a later one
+ * are dropped (ld -r of objects that share an inline function or thunk). */
+static int drop_duplicate_groups(mp_elf *m, uint8_t *drop)
+{
+    const char **seen = mp_calloc(m->nsec, sizeof *seen);
+    size_t nseen = 0;
+    int rc = 0;
+    for (size_t i = 1; i < m->nsec && rc == 0; i++) {
+        const mp_section *g = &m->sec[i];
+        if (g->type != SHT_GROUP)
+            continue;
+        if (!g->bytes || g->size < 4 || g->size % 4 || g->info == 0 || g->info >= m->nsym ||
+            g->link != m->symtab) {
+            rc = mp_error("%s: malformed ELF: group section %s", m->path, g->name);
+            break;
+        }
+        if (!(rd32(g->bytes) & GRP_COMDAT))
+            continue;
+        const char *sig = m->sym[g->info].name;
+        int dup = 0;
+        for (size_t k = 0; k < nseen; k++)
+            dup |= strcmp(seen[k], sig) == 0;
+        if (!dup)
+            seen[nseen++] = sig;
+        for (uint64_t k = 4; k < g->size; k += 4) {
+            uint32_t mem = rd32(g->bytes + k);
+            if (mem == 0 || mem >= m->nsec) {
+                rc = mp_error("%s: malformed ELF: group section %s names section %u, out of range",
+                              m->path, g->name, (unsigned)mem);
+                break;
+            }
+            if (dup)
+                drop[mem] = 1;
+        }
+    }
+    free(seen);
+    return rc;
+}
+
+/* Which description takes section s (D_ALL: not loaded). */
+static size_t classify(const mp_section *s)
+{
+    if (!(s->flags & SHF_ALLOC) || s->type == SHT_NOTE || s->type == SHT_GROUP)
+        return D_ALL;   /* .note.gnu.property and the like: not part of a module */
+    for (size_t d = 0; d < NDESC; d++)
+        if (matches(script[d].patterns, s->name))
+            return d;
+    if (s->type == SHT_NOBITS)
+        return D_ORPHAN_BSS;
+    return (s->flags & SHF_WRITE) ? D_ORPHAN_RW : D_ORPHAN_RO;
+}
+
+/* COMMON symbols get a section of their own at the end of .bss. */
+static size_t add_common_section(mp_elf *m)
+{
+    uint64_t off = 0, maxal = 1;
+    size_t n = 0;
+    for (size_t i = 1; i < m->nsym; i++) {
+        mp_symbol *y = &m->sym[i];
+        if (y->shndx != SHN_COMMON)
+            continue;
+        uint64_t al = y->value && !(y->value & (y->value - 1)) ? y->value : 1;
+        if (al > 4096 || y->size > 0x7FFFFFFF)
+            return mp_error("%s: common symbol '%s' is too large or too aligned", m->path, y->name), 0;
+        off = align_up(off, al);
+        y->value = off;
+        off += y->size;
+        maxal = al > maxal ? al : maxal;
+        y->shndx = (uint32_t)m->nsec;
+        n++;
+    }
+    if (n == 0)
+        return (size_t)-1;    /* none */
+    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
+    mp_section *s = &m->sec[m->nsec];
+    memset(s, 0, sizeof *s);
+    s->name = "COMMON";
+    s->type = SHT_NOBITS;
+    s->flags = SHF_ALLOC | SHF_WRITE;
+    s->size = off;
+    s->align = maxal;
+    s->seg = MP_SEG_NONE;
+    return m->nsec++;
+}
+
+typedef struct placed {
+    size_t sec;
+    size_t desc;
+} placed;
+
+static const mp_elf *sort_m;
+
+static int cmp_exidx(const void *a, const void *b)
+{
+    /* .ARM.exidx entries must follow the order of the code they describe */
+    const mp_section *x = &sort_m->sec[((const placed *)a)->sec];
+    const mp_section *y = &sort_m->sec[((const placed *)b)->sec];
+    uint64_t ax = x->link < sort_m->nsec ? sort_m->sec[x->link].addr : 0;
+    uint64_t ay = y->link < sort_m->nsec ? sort_m->sec[y->link].addr : 0;
+    if (ax != ay)
+        return ax < ay ? -1 : 1;
+    return ((const placed *)a)->sec < ((const placed *)b)->sec ? -1 : 1;
+}
+
+/* Addresses for every loaded section; returns the end address, or 0 with
+ * an error printed. */
+static int place(mp_elf *m, const uint8_t *drop, size_t common, uint64_t *end)
+{
+    placed *p = mp_calloc(m->nsec + 1, sizeof *p);
+    size_t np = 0;
+    for (size_t d = 0; d < D_ALL; d++)
+        for (size_t i = 1; i < m->nsec; i++) {
+            mp_section *s = &m->sec[i];
+            size_t cd = i == common ? D_COMMON : drop[i] ? D_ALL : classify(s);
+            if (cd == d)
+                p[np++] = (placed){i, d};
+        }
+    /* output sections in order; each aligned to its largest member */
+    uint64_t out_align[O_NOUT] = {0};
+    for (size_t k = 0; k < np; k++) {
+        int o = desc_out(p[k].desc);
+        uint64_t a = sec_align(&m->sec[p[k].sec]);
+        out_align[o] = a > out_align[o] ? a : out_align[o];
+    }
+    uint64_t addr = 0;
+    int rc = 0;
+    for (int o = 0; o < O_NOUT && rc == 0; o++) {
+        if (o == O_DATA) {  /* . = ALIGN(MAX(8, MAX(ALIGNOF(.got), ALIGNOF(.bss)))) */
+            uint64_t a = 8;
+            a = out_align[O_GOT] > a ? out_align[O_GOT] : a;
+            a = out_align[O_BSS] > a ? out_align[O_BSS] : a;
+            addr = align_up(addr, a);
+        }
+        if (!out_align[o])
+            continue;
+        size_t first = np, n = 0;
+        for (size_t k = 0; k < np; k++)
+            if (desc_out(p[k].desc) == o) {
+                first = first == np ? k : first;
+                n++;
+            }
+        if (o == O_EXIDX) {
+            sort_m = m;
+            qsort(p + first, n, sizeof *p, cmp_exidx);
+        }
+        addr = align_up(addr, out_align[o]);
+        for (size_t k = first; k < first + n; k++) {
+            mp_section *s = &m->sec[p[k].sec];
+            if (s->size > 0x7FFFFFFF) {
+                rc = mp_error("%s: section %s is larger than 2 GiB", m->path, s->name);
+                break;
+            }
+            addr = align_up(addr, sec_align(s));
+            s->addr = addr;
+            addr += s->size;
+            if (addr > 0x7FFFFFFF) {
+                rc = mp_error("%s: module larger than 2 GiB", m->path);
+                break;
+            }
+        }
+    }
+    /* what no description took stays out of the module */
+    for (size_t i = 1; i < m->nsec; i++) {
+        int in = 0;
+        for (size_t k = 0; k < np; k++)
+            in |= p[k].sec == i;
+        if (!in)
+            m->sec[i].flags &= ~(uint64_t)SHF_ALLOC;
+    }
+    free(p);
+    *end = addr;
+    return rc;
+}
+
+/* ---- symbols and relocations --------------------------------------------------- */
+
+static int loaded(const mp_section *s)
+{
+    return (s->flags & SHF_ALLOC) != 0;
+}
+
+static int move_symbols(mp_elf *m)
+{
+    for (size_t i = 1; i < m->nsym; i++) {
+        mp_symbol *y = &m->sym[i];
+        if (y->shndx == SHN_UNDEF || y->shndx >= m->nsec)
+            continue;   /* imports, absolute symbols */
+        const mp_section *s = &m->sec[y->shndx];
+        if (!loaded(s))
+            continue;   /* debug info, dropped groups: any use is refused */
+        if (y->value > s->size)
+            return mp_error("%s: malformed ELF: symbol '%s' (0x%llx) lies outside its section %s",
+                            m->path, y->name, (unsigned long long)y->value, s->name);
+        y->value += s->addr;
+    }
+    /* A global defined in a dropped COMDAT member is the kept group's one. */
+    for (size_t i = 1; i < m->nsym; i++) {
+        mp_symbol *y = &m->sym[i];
+        if (y->bind == STB_LOCAL || y->shndx == SHN_UNDEF || y->shndx >= m->nsec ||
+            loaded(&m->sec[y->shndx]) || !(m->sec[y->shndx].flags & SHF_GROUP))
+            continue;
+        for (size_t k = 1; k < m->nsym; k++) {
+            const mp_symbol *z = &m->sym[k];
+            if (k != i && z->bind != STB_LOCAL && z->shndx != SHN_UNDEF && z->shndx < m->nsec &&
+                loaded(&m->sec[z->shndx]) && strcmp(z->name, y->name) == 0) {
+                y->shndx = z->shndx;
+                y->value = z->value;
+                break;
+            }
+        }
+    }
+    return 0;
+}
+
+static int apply(mp_ctx *c, uint8_t *img)
+{
+    mp_elf *m = c->m;
+    for (size_t i = 0; i < m->nrel; i++) {
+        mp_relsec *rs = &m->rel[i];
+        mp_section *t = &m->sec[rs->target];
+        if (!loaded(t) || !rs->r)
+            continue;
+        for (size_t k = 0; k < rs->n; k++) {
+            mp_reloc *r = &rs->r[k];
+            if (r->offset >= t->size)
+                return mp_error("%s: malformed ELF: %s entry %zu patches offset 0x%llx, outside %s "
+                                "(0x%llx bytes)", m->path, m->sec[rs->index].name, k,
+                                (unsigned long long)r->offset, t->name, (unsigned long long)t->size);
+            r->offset += t->addr;
+        }
+    }
+    /* every offset is an address before any is applied: RISC-V LO12 finds
+     * its HI20 by address */
+    for (size_t i = 0; i < m->nrel; i++) {
+        mp_relsec *rs = &m->rel[i];
+        mp_section *t = &m->sec[rs->target];
+        if (!loaded(t) || !rs->r)
+            continue;
+        if (t->type == SHT_NOBITS) {
+            if (rs->n)
+                return mp_reloc_error(c, rs, &rs->r[0], "relocation in a NOBITS (bss) section", NULL);
+            continue;
+        }
+        for (size_t k = 0; k < rs->n; k++) {
+            const mp_reloc *r = &rs->r[k];
+            const mp_symbol *y = &m->sym[r->sym];
+            if (r->sym && y->shndx != SHN_UNDEF && y->shndx != SHN_ABS && y->shndx < m->nsec &&
+                !loaded(&m->sec[y->shndx]))
+                return mp_reloc_error(c, rs, r, "the symbol is in a section that is not part of "
+                                      "the loaded module (not allocated, or a dropped COMDAT group)",
+                                      NULL);
+            if (r->sym && y->shndx >= m->nsec && y->shndx != SHN_ABS)
+                return mp_reloc_error(c, rs, r, "symbol in a special section", NULL);
+            mp_link_site s = {0};
+            s.P = r->offset;
+            s.p = img + r->offset;
+            s.room = t->addr + t->size - r->offset;
+            s.S = mp_link_symval(m, r->sym);
+            s.A = r->addend;
+            s.import = r->sym && y->shndx == SHN_UNDEF;
+            if (m->machine == EM_ARM && r->sym && y->type == STT_FUNC && !s.import) {
+                s.thumb = (int)(y->value & 1);
+                s.arm_func = !s.thumb;
+            }
+            if (c->arch->link(c, rs, r, &s) != 0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
+{
+    if (!arch->link)
+        return mp_error("%s: relocatable input (ET_REL) is not supported for %s; link it first: "
+                        "%s-ld --emit-relocs --unresolved-symbols=ignore-all -T samples/ld/module.ld",
+                        m->path, arch->name,
+                        m->machine == EM_XTENSA ? "xtensa-lx106-elf" : arch->name);
+    if (!m->symtab)
+        return mp_error("%s: relocatable input without a symbol table", m->path);
+    uint8_t *drop = mp_calloc(m->nsec + 1, 1);
+    int rc = drop_duplicate_groups(m, drop);
+    size_t common = rc == 0 ? add_common_section(m) : 0;
+    if (common == 0)
+        rc = -1;
+    uint64_t end = 0;
+    if (rc == 0)
+        rc = place(m, drop, common, &end);
+    free(drop);
+    if (rc != 0 || move_symbols(m) != 0)
+        return -1;
+
+    /* one buffer holds every placed section; the model's bytes point there */
+    m->linked = mp_calloc(end ? end : 1, 1);
+    for (size_t i = 1; i < m->nsec; i++) {
+        mp_section *s = &m->sec[i];
+        if (!loaded(s) || s->type == SHT_NOBITS)
+            continue;
+        if (s->size && !s->bytes)
+            return mp_error("%s: malformed ELF: section %s has no bytes", m->path, s->name);
+        if (s->size)
+            memcpy(m->linked + s->addr, s->bytes, s->size);
+        s->bytes = m->linked + s->addr;
+    }
+    m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
+    mp_ctx c = {m, NULL, arch, opt, NULL};
+    return apply(&c, m->linked);
+}

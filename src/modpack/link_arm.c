@@ -1,0 +1,239 @@
+/* link_arm.c - ARM relocations of relocatable input, applied as ld does
+ * (AAELF: REL, the addend is in the field). T is 1 when the symbol is a
+ * Thumb function; Thumb BL to ARM code becomes BLX and ARM BL to Thumb code
+ * becomes BLX, as on ARMv5T and later. */
+#include "link.h"
+#include "util.h"
+
+#include <gelf.h>
+
+/* AAELF names <elf.h> spells differently */
+enum { THM_CALL = 10, THM_JUMP11 = 102, THM_JUMP8 = 103, GOTOFF32 = 24, BASE_PREL = 25, GOT_BREL = 26 };
+
+#define PIC_WHY  "GOT-relative addressing in relocatable input is not supported"
+#define PIC_HINT "compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+#define FAR_HINT "the module is too large for this branch; compile with -mlong-calls"
+
+static int64_t sext(uint64_t v, unsigned bits)
+{
+    uint64_t m = (uint64_t)1 << (bits - 1);
+    v &= (m << 1) - 1;
+    return (int64_t)(v ^ m) - (int64_t)m;
+}
+
+/* A PC-relative value in the 32-bit address space */
+static int64_t rel32(uint32_t target, uint64_t P)
+{
+    return (int64_t)(int32_t)(target - (uint32_t)P);
+}
+
+/* (S + A) | T */
+static uint32_t sat(const mp_link_site *s, int64_t a)
+{
+    uint64_t base = s->thumb ? s->S & ~(uint64_t)1 : s->S;
+    return (uint32_t)(base + (uint64_t)a) | (uint32_t)s->thumb;
+}
+
+static uint32_t thm_imm16(const uint8_t *p)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    return (h1 & 0xF) << 12 | ((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 7) << 8 | (h2 & 0xFF);
+}
+
+static void thm_set_imm16(uint8_t *p, uint32_t v)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    h1 = (h1 & ~0x040Fu) | ((v >> 12) & 0xF) | ((v >> 11) & 1) << 10;
+    h2 = (h2 & ~0x70FFu) | ((v >> 8) & 7) << 12 | (v & 0xFF);
+    wr16(p, h1);
+    wr16(p + 2, h2);
+}
+
+static uint32_t arm_imm16(const uint8_t *p)
+{
+    uint32_t w = rd32(p);
+    return ((w >> 16) & 0xF) << 12 | (w & 0xFFF);
+}
+
+static void arm_set_imm16(uint8_t *p, uint32_t v)
+{
+    uint32_t w = rd32(p);
+    wr32(p, (w & ~0x000F0FFFu) | ((v >> 12) & 0xF) << 16 | (v & 0xFFF));
+}
+
+/* Thumb-2 BL / B.W / BLX: S:I1:I2:imm10:imm11:0, I = NOT(J XOR S). */
+static int64_t thm_b24(const uint8_t *p)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    uint32_t s = (h1 >> 10) & 1, j1 = (h2 >> 13) & 1, j2 = (h2 >> 11) & 1;
+    uint32_t i1 = !(j1 ^ s), i2 = !(j2 ^ s);
+    return sext(s << 24 | i1 << 23 | i2 << 22 | (h1 & 0x3FF) << 12 | (h2 & 0x7FF) << 1, 25);
+}
+
+static void thm_set_b24(uint8_t *p, int64_t v)
+{
+    uint32_t u = (uint32_t)v, s = (u >> 24) & 1;
+    uint32_t j1 = !(((u >> 23) & 1) ^ s), j2 = !(((u >> 22) & 1) ^ s);
+    wr16(p, (rd16(p) & 0xF800) | s << 10 | ((u >> 12) & 0x3FF));
+    wr16(p + 2, (rd16(p + 2) & 0xD000) | j1 << 13 | j2 << 11 | ((u >> 1) & 0x7FF));
+}
+
+/* Thumb-2 B<c>.W: S:J2:J1:imm6:imm11:0 */
+static int64_t thm_b19(const uint8_t *p)
+{
+    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
+    return sext(((h1 >> 10) & 1) << 20 | ((h2 >> 11) & 1) << 19 | ((h2 >> 13) & 1) << 18 |
+                (h1 & 0x3F) << 12 | (h2 & 0x7FF) << 1, 21);
+}
+
+static void thm_set_b19(uint8_t *p, int64_t v)
+{
+    uint32_t u = (uint32_t)v;
+    wr16(p, (rd16(p) & 0xFBC0) | ((u >> 20) & 1) << 10 | ((u >> 12) & 0x3F));
+    wr16(p + 2, (rd16(p + 2) & 0xD000) | ((u >> 18) & 1) << 13 | ((u >> 19) & 1) << 11 |
+                    ((u >> 1) & 0x7FF));
+}
+
+static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+{
+    if (mp_link_room(c, rs, r, s, 4) != 0)
+        return -1;
+    int64_t a = r->type == R_ARM_THM_JUMP19 ? thm_b19(s->p) : thm_b24(s->p);
+    if (r->type == R_ARM_THM_JUMP19) {
+        if (s->arm_func)
+            return mp_reloc_error(c, rs, r, "a Thumb conditional branch cannot switch to ARM code", NULL);
+        int64_t v = rel32(sat(s, a), s->P);
+        if (!mp_fits_signed(v, 21))
+            return mp_link_range(c, rs, r, v, 21, NULL);
+        thm_set_b19(s->p, v);
+        return 0;
+    }
+    if (s->arm_func && r->type != THM_CALL)
+        return mp_reloc_error(c, rs, r, "a Thumb B.W cannot switch to ARM code", "call it with BL");
+    int blx = s->arm_func;   /* BL to ARM code: BLX, relative to the word-aligned PC */
+    int64_t v = blx ? rel32((uint32_t)(s->S + (uint64_t)a), s->P & ~(uint64_t)3)
+                    : rel32(sat(s, a), s->P);
+    if (!mp_fits_signed(v, 25))
+        return mp_link_range(c, rs, r, v, 25, FAR_HINT);
+    if (blx)
+        v &= ~(int64_t)3;
+    thm_set_b24(s->p, v);
+    if (r->type == THM_CALL)
+        wr16(s->p + 2, blx ? rd16(s->p + 2) & ~0x1000u : rd16(s->p + 2) | 0x1000u);
+    return 0;
+}
+
+static int short_thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
+                              const mp_link_site *s, unsigned bits)
+{
+    if (mp_link_room(c, rs, r, s, 2) != 0)
+        return -1;
+    if (s->arm_func)
+        return mp_reloc_error(c, rs, r, "a 16-bit Thumb branch cannot switch to ARM code", NULL);
+    uint32_t h = rd16(s->p), mask = (1u << (bits - 1)) - 1;   /* imm field, in halfwords */
+    int64_t v = rel32(sat(s, sext((h & mask) << 1, bits)), s->P);
+    if (!mp_fits_signed(v, bits))
+        return mp_link_range(c, rs, r, v, bits, NULL);
+    wr16(s->p, (h & ~mask) | (((uint32_t)v >> 1) & mask));
+    return 0;
+}
+
+static int arm_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+{
+    if (mp_link_room(c, rs, r, s, 4) != 0)
+        return -1;
+    uint32_t w = rd32(s->p);
+    int64_t a = sext((w & 0xFFFFFF) << 2, 26);
+    int is_blx = (w >> 28) == 0xF;
+    if (is_blx)
+        a |= ((w >> 24) & 1) << 1;
+    uint64_t target = (s->thumb ? s->S & ~(uint64_t)1 : s->S) + (uint64_t)a;
+    int64_t v = rel32((uint32_t)target, s->P);
+    if (!mp_fits_signed(v, 26))
+        return mp_link_range(c, rs, r, v, 26, FAR_HINT);
+    if (s->thumb || is_blx) {
+        if (r->type != R_ARM_CALL && !(is_blx && !s->thumb))
+            return mp_reloc_error(c, rs, r, "an ARM B cannot switch to Thumb code", "call it with BL");
+        if (s->thumb) {   /* BLX imm: H is bit 1 of the offset */
+            if ((w >> 28) != 0xE && !is_blx)
+                return mp_reloc_error(c, rs, r, "a conditional BL cannot switch to Thumb code", NULL);
+            wr32(s->p, 0xFA000000u | ((uint32_t)(v >> 1) & 1) << 24 | ((uint32_t)(v >> 2) & 0xFFFFFF));
+            return 0;
+        }
+        w = 0xEB000000u;   /* BLX to ARM code: a plain BL */
+    }
+    if (v & 3)
+        return mp_link_align(c, rs, r, v, 4);
+    wr32(s->p, (w & 0xFF000000u) | ((uint32_t)(v >> 2) & 0xFFFFFF));
+    return 0;
+}
+
+int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+{
+    switch (r->type) {
+    case R_ARM_NONE:
+    case R_ARM_V4BX:
+        return 0;
+    case R_ARM_ABS32:
+    case R_ARM_TARGET1:     /* ld's default, --target1-abs */
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        wr32(s->p, sat(s, (int32_t)rd32(s->p)));
+        return 0;
+    case R_ARM_REL32:
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        wr32(s->p, sat(s, (int32_t)rd32(s->p)) - (uint32_t)s->P);
+        return 0;
+    case R_ARM_PREL31: {
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        uint32_t w = rd32(s->p);
+        int64_t v = rel32(sat(s, sext(w, 31)), s->P);
+        if (!mp_fits_signed(v, 31))
+            return mp_link_range(c, rs, r, v, 31, NULL);
+        wr32(s->p, (w & 0x80000000u) | ((uint32_t)v & 0x7FFFFFFFu));
+        return 0;
+    }
+    case THM_CALL:
+    case R_ARM_THM_JUMP24:
+    case R_ARM_THM_JUMP19:
+        return thumb_branch(c, rs, r, s);
+    case THM_JUMP11:
+        return short_thumb_branch(c, rs, r, s, 12);
+    case THM_JUMP8:
+        return short_thumb_branch(c, rs, r, s, 9);
+    case R_ARM_CALL:
+    case R_ARM_JUMP24:
+    case R_ARM_PC24:
+        return arm_branch(c, rs, r, s);
+    case R_ARM_MOVW_ABS_NC:
+    case R_ARM_MOVT_ABS:
+    case R_ARM_THM_MOVW_ABS_NC:
+    case R_ARM_THM_MOVT_ABS: {
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        int thumb = r->type == R_ARM_THM_MOVW_ABS_NC || r->type == R_ARM_THM_MOVT_ABS;
+        int movt = r->type == R_ARM_MOVT_ABS || r->type == R_ARM_THM_MOVT_ABS;
+        int64_t a = sext(thumb ? thm_imm16(s->p) : arm_imm16(s->p), 16);
+        uint32_t v = movt ? (uint32_t)(s->S + (uint64_t)a) >> 16 : sat(s, a) & 0xFFFF;
+        if (movt && s->thumb)
+            v = (uint32_t)((s->S & ~(uint64_t)1) + (uint64_t)a) >> 16;
+        (thumb ? thm_set_imm16 : arm_set_imm16)(s->p, v);
+        return 0;
+    }
+    case GOTOFF32:
+    case BASE_PREL:
+    case GOT_BREL:
+    case R_ARM_GOT_PREL:
+        return mp_reloc_error(c, rs, r, PIC_WHY, PIC_HINT);
+    case R_ARM_TLS_GD32: case R_ARM_TLS_LDM32: case R_ARM_TLS_LDO32: case R_ARM_TLS_IE32:
+    case R_ARM_TLS_LE32: case R_ARM_TLS_DESC: case R_ARM_TLS_CALL: case R_ARM_THM_TLS_CALL:
+    case R_ARM_TLS_GOTDESC: case R_ARM_TLS_DESCSEQ: case R_ARM_THM_TLS_DESCSEQ16:
+    case R_ARM_THM_TLS_DESCSEQ32:
+        return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
+    default:
+        return mp_reloc_error(c, rs, r, "not supported in relocatable input",
+                              "link it with ld --emit-relocs -T samples/ld/module.ld and pack the result");
+    }
+}
