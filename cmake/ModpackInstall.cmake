@@ -1,0 +1,45 @@
+# ModpackInstall.cmake - what `cmake --install` puts under the prefix, so
+# that firmware and module projects can use find_package(Modpack):
+#
+#   bin/modpack
+#   include/modpack/*.h                  modload.h, modformat.h, ...
+#   share/modpack/modload/*.c *.h        modload's sources (firmware builds
+#                                        them with its own cross compiler)
+#   share/modpack/ld/*.ld                module.ld, the module linker script
+#   share/modpack/cmake/toolchain-*.cmake
+#   share/man/man1, man3                 modpack(1), modload(3)
+#   lib/cmake/Modpack/                   ModpackConfig.cmake, version file,
+#                                        Modpack.cmake (modpack_add_module)
+# (bin/modpack is installed by src/modpack/CMakeLists.txt.)
+
+include(GNUInstallDirs)
+include(CMakePackageConfigHelpers)
+
+set(MODPACK_INSTALL_INCLUDEDIR ${CMAKE_INSTALL_INCLUDEDIR}/modpack)
+set(MODPACK_INSTALL_DATADIR ${CMAKE_INSTALL_DATADIR}/modpack)
+set(MODPACK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Modpack)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/ DESTINATION ${MODPACK_INSTALL_INCLUDEDIR}
+        FILES_MATCHING PATTERN "*.h")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/modload/ DESTINATION ${MODPACK_INSTALL_DATADIR}/modload
+        FILES_MATCHING PATTERN "*.c" PATTERN "*.h")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/samples/ld/ DESTINATION ${MODPACK_INSTALL_DATADIR}/ld
+        FILES_MATCHING PATTERN "*.ld")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/cmake/ DESTINATION ${MODPACK_INSTALL_DATADIR}/cmake
+        FILES_MATCHING PATTERN "toolchain-*.cmake")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man1
+        FILES_MATCHING PATTERN "*.1")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
+        FILES_MATCHING PATTERN "*.3")
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ModpackConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/ModpackConfig.cmake
+  INSTALL_DESTINATION ${MODPACK_INSTALL_CMAKEDIR}
+  PATH_VARS CMAKE_INSTALL_BINDIR MODPACK_INSTALL_INCLUDEDIR MODPACK_INSTALL_DATADIR)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/ModpackConfigVersion.cmake
+  VERSION ${PROJECT_VERSION} COMPATIBILITY SameMajorVersion
+  ARCH_INDEPENDENT)   # a cross-compiled firmware project uses the host tool too
+install(FILES ${PROJECT_BINARY_DIR}/ModpackConfig.cmake
+              ${PROJECT_BINARY_DIR}/ModpackConfigVersion.cmake
+              ${PROJECT_SOURCE_DIR}/cmake/Modpack.cmake
+        DESTINATION ${MODPACK_INSTALL_CMAKEDIR})
