@@ -120,6 +120,8 @@
 #define MODP_META_BUILD_ID    4u   /* bytes */
 #define MODP_META_TOOL        5u   /* string: the modpack that wrote the image */
 #define MODP_META_NOSPLIT     6u   /* string: why code and data cannot be placed apart */
+#define MODP_META_ABI         7u   /* 8 bytes: firmware ABI id u32, major u16, minor u16 */
+#define MODP_META_ABI_SIZE    8u
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -55,6 +55,7 @@ typedef enum modload_err {
     MODLOAD_ERR_PLACEMENT,    /* placement the image's capabilities forbid */
     MODLOAD_ERR_NOT_FOUND,    /* symbol lookup found nothing */
     MODLOAD_ERR_READ,         /* the stream's read callback failed */
+    MODLOAD_ERR_ABI,          /* built for another firmware ABI (modload_env.abi) */
     MODLOAD_ERR_COUNT
 } modload_err;
 
@@ -137,6 +138,14 @@ typedef struct modload_symbol {
     modload_addr addr;
 } modload_symbol;
 
+/* A firmware ABI: what the firmware offers (modload_env.abi) and what an
+ * image was built against (its MODP_META_ABI record). modpack exports
+ * generates the firmware's; modpack build --firmware records the image's. */
+typedef struct modload_abi {
+    uint32_t id;              /* FNV-1a of the sorted export names (spec 10.1) */
+    uint16_t major, minor;    /* API version the firmware's author sets */
+} modload_abi;
+
 typedef struct modload_env {
     const modload_symbol *syms; /* optional sorted firmware exports */
     uint32_t nsyms;
@@ -146,7 +155,18 @@ typedef struct modload_env {
     void *ctx;
     /* Optional: called once code is written (cache clean / invalidate). */
     void (*sync_code)(void *ctx, modload_addr run, uint32_t len);
+    /* Optional: the firmware's ABI. An image that records another ABI id or
+     * major, or a newer minor, is refused with MODLOAD_ERR_ABI by
+     * modload_load (before it writes a byte) and modload_stream_load (where
+     * the record passes, at the end: an import the firmware lacks may be
+     * reported first). NULL opts out; images without the record always load.
+     * modload_check needs no env and only checks the record's shape. */
+    const modload_abi *abi;
 } modload_env;
+
+/* The ABI an image records: MODLOAD_OK, or MODLOAD_ERR_NOT_FOUND without
+ * the record (and for the header of a stream, which has no metadata yet). */
+int modload_image_abi(const modload_image *img, modload_abi *abi);
 
 uint32_t modload_hash(const char *name);
 

@@ -490,8 +490,44 @@ int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
             if (m->bytes[i] == 0)
                 return -MODLOAD_ERR_META;
     }
+    if (m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE)
+        return -MODLOAD_ERR_META;
     *pos += 3u + m->len;
     return 1;
+}
+
+static void abi_read(const uint8_t *rec, modload_abi *abi)
+{
+    abi->id = modload_rd32(rec);
+    abi->major = (uint16_t)modload_rd16(rec + 4);
+    abi->minor = (uint16_t)modload_rd16(rec + 6);
+}
+
+int modload_image_abi(const modload_image *img, modload_abi *abi)
+{
+    uint32_t pos = 0;
+    modload_meta m;
+
+    while (img->meta && modload_meta_next(img, &pos, &m) > 0)
+        if (m.type == MODP_META_ABI) {
+            abi_read(m.bytes, abi);
+            return MODLOAD_OK;
+        }
+    return MODLOAD_ERR_NOT_FOUND;
+}
+
+/* The image's ABI record (8 bytes) against the firmware's, if it gave one:
+ * same id and major, and a minor no newer than the firmware's. */
+static int abi_ok(const modload_env *env, const uint8_t *rec)
+{
+    modload_abi a;
+
+    if (!env || !env->abi)
+        return MODLOAD_OK;
+    abi_read(rec, &a);
+    return a.id == env->abi->id && a.major == env->abi->major && a.minor <= env->abi->minor
+               ? MODLOAD_OK
+               : MODLOAD_ERR_ABI;
 }
 
 /* ---- validation ---------------------------------------------------------- */
@@ -787,6 +823,14 @@ int modload_load(const modload_image *img, const modload_place *pl,
 
     if (!img)
         return MODLOAD_ERR_ARG;
+    /* The ABI first: nothing is written for a module of another firmware. */
+    if (env && env->abi && img->meta) {
+        uint32_t pos = 0;
+        modload_meta m;
+        while (modload_meta_next(img, &pos, &m) > 0)
+            if (m.type == MODP_META_ABI && (rc = abi_ok(env, m.bytes)) != MODLOAD_OK)
+                return rc;
+    }
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
     if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
@@ -823,13 +867,41 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;
 }
 
+/* The metadata records as they pass: their framing is checked and the ABI
+ * record compared (into *abi); the rest is skipped. */
+static int stream_meta(modload_cursor *c, const modload_image *img, const modload_env *env, int *abi)
+{
+    uint32_t left = img->meta_size, len;
+    uint8_t rec[MODP_META_ABI_SIZE];
+
+    cur_part(c, left);
+    while (left) {
+        if (left < 3 || !cur_copy(c, rec, 3))
+            return left < 3 ? MODLOAD_ERR_META : MODLOAD_ERR_TRUNCATED;
+        len = modload_rd16(rec + 1);
+        if (rec[0] == 0 || len > left - 3 ||
+            (rec[0] == MODP_META_ABI && len != MODP_META_ABI_SIZE))
+            return MODLOAD_ERR_META;
+        left -= 3 + len;
+        if (rec[0] != MODP_META_ABI) {
+            if (!cur_copy(c, 0, len))
+                return MODLOAD_ERR_TRUNCATED;
+        } else if (!cur_copy(c, rec, len)) {
+            return MODLOAD_ERR_TRUNCATED;
+        } else if (*abi == MODLOAD_OK) {
+            *abi = abi_ok(env, rec);
+        }
+    }
+    return MODLOAD_OK;
+}
+
 int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
                         const modload_env *env, modload_module *mod)
 {
     modload_cursor *c;
     uint8_t tail[4];
     uint32_t crc;
-    int rc;
+    int rc, abi = MODLOAD_OK;
 
     if (!st || !img || !st->read)
         return MODLOAD_ERR_ARG;
@@ -844,10 +916,8 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
     }
     if (rc == MODLOAD_OK && !pl->symtab_write)
         mod->nexports = 0; /* nothing kept to look symbols up in */
-    if (rc == MODLOAD_OK) {
-        cur_part(c, img->meta_size);
-        rc = cur_copy(c, 0, img->meta_size) ? MODLOAD_OK : MODLOAD_ERR_TRUNCATED;
-    }
+    if (rc == MODLOAD_OK)
+        rc = stream_meta(c, img, env, &abi);
     if (rc == MODLOAD_OK) {
         crc = st->crc; /* everything before the CRC field */
         cur_part(c, 4);
@@ -855,6 +925,8 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
             rc = MODLOAD_ERR_TRUNCATED;
         else if (modload_rd32(tail) != crc)
             rc = MODLOAD_ERR_CRC;
+        else
+            rc = abi; /* a corrupted record must not pose as another ABI */
     }
     /* A failed read explains more than what it made the parser see. */
     if (c->err)

@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "modformat.h"
+#include "modload.h"
 
 static int cmp_fixup(const void *a, const void *b)
 {
@@ -207,6 +208,13 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     if (!(mod->flags & MODP_F_SPLIT) && mod->split_reason[0] &&
         meta_string(&meta, MODP_META_NOSPLIT, mod->split_reason))
         goto fail;
+    if (opt->abi) {
+        buf_u8(&meta, MODP_META_ABI);
+        buf_u16(&meta, MODP_META_ABI_SIZE);
+        buf_u32(&meta, opt->abi->id);
+        buf_u16(&meta, opt->abi->major);
+        buf_u16(&meta, opt->abi->minor);
+    }
 
     uint32_t calign = 1u << code->align;
     uint32_t hstep = calign > 8 ? calign : 8;

@@ -247,6 +247,9 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
             printf("  %-12s ", "build-id");
             hex(m.bytes, m.len);
             printf("\n");
+        } else if (m.type == MODP_META_ABI) {
+            printf("  %-12s firmware ABI id 0x%08x, version %u.%u\n", "abi", rd32(m.bytes),
+                   rd16(m.bytes + 4), rd16(m.bytes + 6));
         } else if (k) {
             printf("  %-12s %.*s\n", k, m.len ? (int)m.len - 1 : 0, (const char *)m.bytes);
         } else {
@@ -370,6 +373,11 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
             json_str((const char *)found[i].bytes, found[i].len ? found[i].len - 1u : 0);
         }
     }
+    modload_abi abi;
+    if (modload_image_abi(img, &abi) == MODLOAD_OK)
+        printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
+    else
+        printf(", \"abi\": null");
     printf("},\n");
     printf("  \"crc\": {\"stored\": %u, \"computed\": %u, \"ok\": %s}\n}\n", img->crc, crc,
            crc == img->crc ? "true" : "false");

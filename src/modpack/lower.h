@@ -16,6 +16,8 @@ typedef struct mp_options {
     const char *entry, *exit;   /* symbol names, or NULL for the defaults */
     int strip;
     int verbose;
+    /* --firmware: the MODP_META_ABI record to write, or NULL */
+    const struct modload_abi *abi;
 } mp_options;
 
 typedef struct mp_fixup {

@@ -5,11 +5,15 @@
 
 #include "elf.h"
 #include "encode.h"
+#include "exports.h"
+#include "fwcheck.h"
+#include "fwnames.h"
 #include "inspect.h"
 #include "lower.h"
 #include "modload.h"
 #include "output.h"
 #include "relocate.h"
+#include "stubs.h"
 #include "util.h"
 
 #define EXIT_USAGE 2
@@ -25,6 +29,11 @@ static const char usage_build[] =
     "  --strip-names         drop import and export names; bind by hash only\n"
     "  --require CAP         fail unless the image can be placed that way: split\n"
     "                        (code and data apart) or xip (code runs in place)\n"
+    "  --firmware FW         fail unless the firmware exports every import, and\n"
+    "                        record its ABI; FW as modpack exports reads it (the\n"
+    "                        firmware ELF, its objects, or a list of names); repeatable\n"
+    "  --firmware-all-globals  take every global of the --firmware ELF files\n"
+    "  --abi-version M.N     the firmware's API version to record (default 1.0)\n"
     "  -v, --verbose         print a summary, and why the module cannot be split\n";
 static const char usage_inspect[] =
     "usage: modpack inspect IMG [--fixups] [--json]\n"
@@ -49,9 +58,13 @@ static void usage(FILE *f)
                "       modpack inspect IMG [--fixups] [--json]\n"
                "       modpack verify IMG\n"
                "       modpack relocate IMG --base ADDR -o OUT.bin [options]\n"
-               "       modpack help [build|inspect|verify|relocate]\n"
+               "       modpack stubs IMG -o OUT.c [--header OUT.h] [options]\n"
+               "       modpack exports FW.o... -o FW_EXPORTS.c [options]\n"
+               "       modpack help [build|inspect|verify|relocate|exports]\n"
                "       modpack --help | --version\n\n%s\n%s\n%s\n%s",
             MODPACK_VERSION, usage_build, usage_inspect, usage_verify, usage_relocate);
+    fprintf(f, "\n%s", mp_usage_stubs);
+    fprintf(f, "\n%s", mp_usage_exports);
 }
 
 static int usage_error(const char *msg, const char *arg)
@@ -136,17 +149,21 @@ static int check_required(const mp_elf *m, const mp_module *mod, unsigned want)
     return 0;
 }
 
-static int cmd_build(int argc, char **argv)
+/* fwpaths: room for argc --firmware inputs */
+static int build(int argc, char **argv, char **fwpaths)
 {
     mp_options opt = {0};
-    const char *in = NULL, *out = NULL, *req = NULL;
+    const char *in = NULL, *out = NULL, *req = NULL, *fwin = NULL, *abiver = NULL;
     unsigned required = 0;
+    size_t nfw = 0;
+    int fw_globals = 0;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         struct { const char *name; const char **dst; } vals[] = {
             {"--output", &out}, {"-o", &out}, {"--name", &opt.name},
             {"--description", &opt.description}, {"--version", &opt.version},
             {"--entry", &opt.entry}, {"--exit", &opt.exit}, {"--require", &req},
+            {"--firmware", &fwin}, {"--abi-version", &abiver},
         };
         int matched = 0;
         for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
@@ -154,6 +171,10 @@ static int cmd_build(int argc, char **argv)
             if (r < 0)
                 return usage_error("option needs a value:", a);
             matched = r;
+        }
+        if (matched && fwin) {
+            fwpaths[nfw++] = (char *)fwin;
+            fwin = NULL;
         }
         if (matched && req) {
             if (strcmp(req, "split") == 0)
@@ -168,6 +189,8 @@ static int cmd_build(int argc, char **argv)
             continue;
         if (strcmp(a, "--strip-names") == 0)
             opt.strip = 1;
+        else if (strcmp(a, "--firmware-all-globals") == 0)
+            fw_globals = 1;
         else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
             opt.verbose = 1;
         else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
@@ -184,6 +207,27 @@ static int cmd_build(int argc, char **argv)
         return usage_error("build: no input ELF given", NULL);
     if (!out)
         return usage_error("build: no output given (-o OUT.mod)", NULL);
+    if ((abiver || fw_globals) && !nfw)
+        return usage_error("build: --abi-version and --firmware-all-globals need --firmware FW", NULL);
+    /* The firmware's names first: they are the ABI the image records. */
+    mp_fwnames fw = {0};
+    modload_abi abi = {0, 1, 0};
+    unsigned major, minor;
+    if (abiver && mp_abi_version(abiver, &major, &minor) != 0)
+        return 1;
+    if (abiver) {
+        abi.major = (uint16_t)major;
+        abi.minor = (uint16_t)minor;
+    }
+    if (nfw && mp_fwnames_read(&fw, fwpaths, nfw, fw_globals) != 0) {
+        mp_fwnames_free(&fw);
+        return 1;
+    }
+    abi.id = fw.id;
+    if (nfw)
+        opt.abi = &abi;
+    char fwdesc[256];
+    snprintf(fwdesc, sizeof fwdesc, "%s%s", nfw ? fwpaths[0] : "", nfw > 1 ? " and the other --firmware inputs" : "");
 
     mp_elf m;
     mp_module mod;
@@ -192,7 +236,8 @@ static int cmd_build(int argc, char **argv)
     int rc = 1;
     memset(&mod, 0, sizeof mod);
     if (mp_elf_open(&m, in) != 0 || mp_lower(&m, &opt, &mod) != 0 ||
-        check_required(&m, &mod, required) != 0 || mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
+        check_required(&m, &mod, required) != 0 || (nfw && mp_fwcheck(&m, &mod, &fw, fwdesc) != 0) ||
+        mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
         goto done;
     /* The same checks the target makes: never write an image modload refuses. */
     modload_image chk;
@@ -215,7 +260,16 @@ done:
     buf_free(&img);
     mp_module_free(&mod);
     mp_elf_close(&m);
+    mp_fwnames_free(&fw);
     free(name);
+    return rc;
+}
+
+static int cmd_build(int argc, char **argv)
+{
+    char **fwpaths = mp_calloc((size_t)argc + 1, sizeof *fwpaths);
+    int rc = build(argc, argv, fwpaths);
+    free(fwpaths);
     return rc;
 }
 
@@ -345,6 +399,8 @@ int main(int argc, char **argv)
         else if (strcmp(t, "inspect") == 0) fputs(usage_inspect, stdout);
         else if (strcmp(t, "verify") == 0) fputs(usage_verify, stdout);
         else if (strcmp(t, "relocate") == 0) fputs(usage_relocate, stdout);
+        else if (strcmp(t, "exports") == 0) fputs(mp_usage_exports, stdout);
+        else if (strcmp(t, "stubs") == 0) fputs(mp_usage_stubs, stdout);
         else if (!*t) usage(stdout);
         else return usage_error("help: unknown command", t);
         return 0;
@@ -357,5 +413,9 @@ int main(int argc, char **argv)
         return cmd_verify(argc - 2, argv + 2);
     if (strcmp(cmd, "relocate") == 0)
         return cmd_relocate(argc - 2, argv + 2);
+    if (strcmp(cmd, "exports") == 0)
+        return mp_cmd_exports(argc - 2, argv + 2);
+    if (strcmp(cmd, "stubs") == 0)
+        return mp_cmd_stubs(argc - 2, argv + 2);
     return usage_error("unknown command", cmd);
 }

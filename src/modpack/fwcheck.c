@@ -1,0 +1,72 @@
+/* fwcheck.c - refuse a module that imports what the firmware does not
+ * export, naming every such import and where it is used. */
+#include "fwcheck.h"
+#include "util.h"
+
+#include <gelf.h>
+#include <stdio.h>
+#include <string.h>
+
+#define MAX_USES 4 /* listed per import; the rest are counted */
+
+/* The function of section sec that holds address a, for messages. */
+static const char *function_at(const mp_elf *m, uint32_t sec, uint64_t a)
+{
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        uint64_t v = m->machine == EM_ARM ? y->value & ~(uint64_t)1 : y->value;
+        if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && a >= v && a - v < y->size)
+            return y->name;
+    }
+    return NULL;
+}
+
+/* Print the relocations that use the undefined symbol name; how many. */
+static size_t print_uses(const mp_elf *m, const char *name)
+{
+    size_t n = 0;
+    for (size_t k = 0; k < m->nrel; k++) {
+        const mp_relsec *rs = &m->rel[k];
+        if (rs->target == 0 || rs->target >= m->nsec || m->sec[rs->target].seg == MP_SEG_NONE)
+            continue;
+        const mp_section *s = &m->sec[rs->target];
+        for (size_t j = 0; j < rs->n; j++) {
+            const mp_symbol *y = &m->sym[rs->r[j].sym];
+            if (rs->r[j].sym == 0 || y->shndx != SHN_UNDEF || strcmp(y->name, name) != 0)
+                continue;
+            if (n++ >= MAX_USES)
+                continue;
+            uint64_t a = rs->r[j].offset;
+            uint64_t off = m->type != ET_REL && a >= s->addr ? a - s->addr : a;
+            const char *fn = function_at(m, rs->target, m->type != ET_REL ? a : s->addr + a);
+            fprintf(stderr, "%s%s+0x%llx", n > 1 ? ", " : " used at ", s->name, (unsigned long long)off);
+            if (fn)
+                fprintf(stderr, " (in %s)", fn);
+        }
+    }
+    if (n > MAX_USES)
+        fprintf(stderr, " and %zu more", n - MAX_USES);
+    return n;
+}
+
+int mp_fwcheck(const mp_elf *m, const mp_module *mod, const mp_fwnames *fw, const char *fwdesc)
+{
+    size_t missing = 0;
+    for (size_t i = 0; i < mod->nimp; i++)
+        if (!mp_fwnames_find(fw, mod->imp[i].name))
+            missing++;
+    if (!missing)
+        return 0;
+    mp_error("%s: %zu import%s not exported by the firmware (%s); nothing written:", m->path,
+             missing, missing == 1 ? " is" : "s are", fwdesc);
+    for (size_t i = 0; i < mod->nimp; i++) {
+        if (mp_fwnames_find(fw, mod->imp[i].name))
+            continue;
+        fprintf(stderr, "  %s", mod->imp[i].name);
+        if (!print_uses(m, mod->imp[i].name))
+            fprintf(stderr, " (used by a dynamic relocation)");
+        fputc('\n', stderr);
+    }
+    return mp_error("export them from the firmware (MODLOAD_EXPORT, then modpack exports), remove "
+                    "their uses from the module, or give --firmware the firmware it is built for");
+}
