@@ -92,6 +92,71 @@ foreach(entry IN LISTS RV_DIFF_VARIANTS)
   endforeach()
 endforeach()
 
+# clang's objects, linked by GNU ld (gcc driver) and by ld.lld:
+# name march linker(gnu|lld) flags...
+set(RV_DIFF_CLANG_VARIANTS
+  "clang-imac-O0 rv32imac gnu -O0"
+  "clang-imac-O2 rv32imac gnu -O2"
+  "clang-imc-Os-medany rv32imc gnu -Os -mcmodel=medany"
+  "clang-imac-Os-lld rv32imac lld -Os"
+  "clang-imc-O2-lld rv32imc lld -O2"
+  "clang-imac-O2-medany-lld rv32imac lld -O2 -mcmodel=medany"
+)
+find_program(RISCV_CLANG clang)
+find_program(RISCV_LLD ld.lld)
+if(NOT RISCV_CLANG OR NOT RISCV_LLD)
+  message(STATUS "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of riscv.diff skipped")
+  set(RV_DIFF_CLANG_VARIANTS "")
+endif()
+set(lld_defsyms "")
+foreach(imp IN LISTS RV_DIFF_IMPORTS)
+  list(APPEND lld_defsyms --defsym=${imp})
+endforeach()
+foreach(entry IN LISTS RV_DIFF_CLANG_VARIANTS)
+  separate_arguments(v UNIX_COMMAND "${entry}")
+  list(GET v 0 name)
+  list(GET v 1 march)
+  list(GET v 2 linker)
+  list(SUBLIST v 3 -1 flags)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  string(REPLACE ";" "+" opts "clang+${linker}+${flags}")
+  set(arch -march=${march} -mabi=ilp32)
+  set(o ${rvout}/${name})
+  if(linker STREQUAL "lld")
+    execute_process(COMMAND ${RISCV_GCC} ${arch} -print-libgcc-file-name
+                    OUTPUT_VARIABLE libgcc OUTPUT_STRIP_TRAILING_WHITESPACE)
+    set(link ${RISCV_LLD} --emit-relocs -T ${MODULE_LD} ${o}.o ${libgcc})
+    set(unres --unresolved-symbols=ignore-all)
+    set(base_defsyms ${lld_defsyms})
+    set(defbase --defsym=__module_base=)
+  else()
+    set(link ${RISCV_GCC} ${arch} -nostdlib -T ${MODULE_LD} -Wl,--emit-relocs,--no-warn-rwx-segments
+        ${o}.o -lgcc)
+    set(unres -Wl,--unresolved-symbols=ignore-all)
+    set(base_defsyms ${defsyms})
+    set(defbase -Wl,--defsym=__module_base=)
+  endif()
+  add_custom_command(OUTPUT ${o}.o
+    COMMAND ${RISCV_CLANG} --target=riscv32 ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
+    COMMENT "clang ${name}" VERBATIM)
+  add_custom_command(OUTPUT ${o}.mod
+    COMMAND ${link} ${unres} -o ${o}-0.elf
+    COMMAND $<TARGET_FILE:modpack> build ${o}-0.elf -o ${o}.mod
+    DEPENDS ${o}.o ${MODULE_LD} modpack
+    COMMENT "${linker} + modpack build ${name}" VERBATIM)
+  list(APPEND outputs ${o}.mod)
+  foreach(base IN LISTS RV_DIFF_BASES)
+    add_custom_command(OUTPUT ${o}-${base}.bin
+      COMMAND ${link} ${defbase}${base} ${base_defsyms} -o ${o}-${base}.elf
+      COMMAND ${RISCV_OBJCOPY} -O binary ${o}-${base}.elf ${o}-${base}.bin
+      DEPENDS ${o}.o ${MODULE_LD} VERBATIM)
+    list(APPEND outputs ${o}-${base}.bin)
+    string(APPEND manifest "row ${name} ${march} ${opts} ${o}.mod ${o}-${base}.bin ${base}\n")
+  endforeach()
+endforeach()
+
 add_custom_target(riscv_diff_modules ALL DEPENDS ${outputs})
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt CONTENT "${manifest}")
 

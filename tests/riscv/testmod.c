@@ -22,7 +22,8 @@
  * firmware: there, firmware variables are read and written through
  * pointers held in .data (WORD32 fixups to imports). TEST_FW_CALLS_BY_POINTER
  * (the differential test) also calls the firmware through pointers, since
- * a call's veneer exists only in the packed image.
+ * a call's veneer exists only in the packed image, and reads const_ops
+ * through a volatile pointer so that no call to fw_mix becomes direct.
  */
 #include <stdint.h>
 
@@ -36,8 +37,11 @@ static uint32_t (*volatile fw_mix_p)(uint32_t, uint32_t) = fw_mix;
 #define fw_record(k, v) fw_record_p(k, v)
 #define fw_register(f) fw_register_p(f)
 #define fw_mix_call(a, b) fw_mix_p(a, b)
+/* clang -O2 would unroll the loop over const_ops into a direct call */
+#define const_op(i) (((const volatile binop *)const_ops)[i])
 #else
 #define fw_mix_call(a, b) fw_mix(a, b)
+#define const_op(i) const_ops[i]
 #endif
 
 typedef uint32_t (*binop)(uint32_t, uint32_t);
@@ -185,7 +189,7 @@ int module_init(void)
 
     v = 0;
     for (uint32_t i = 0; i < 6; i++)
-        v += const_ops[i](1000u + i, 7u);
+        v += const_op(i)(1000u + i, 7u);
     fw_record(K_OPS, v);
 
     v = (uint32_t)(data_ptrs[0] == &counter) | (uint32_t)(self_ptr == &bias) << 1 |

@@ -3,7 +3,8 @@
 # CMakeLists.txt (which registers one CTest test per variant).
 #
 # Each entry: "<name> <march> <flags...>". Flags starting with "--" go to
-# modpack build, the others to the compiler and linker. Every module runs
+# modpack build (except --target=, which selects clang), the others to the
+# compiler and linker; -fuse-ld=lld links with ld.lld instead of GNU ld. Every module runs
 # on the one test firmware (rv32imac; QEMU's rv32 CPU runs rv32imc code).
 #
 # Relaxation: ld relaxes addresses below 2 KiB (x0-relative) and below
@@ -28,8 +29,34 @@ set(RISCV_TEST_VARIANTS
   "imac-O2-sections rv32imac -O2 -mcmodel=medlow -mno-relax -ffunction-sections -fdata-sections"
 )
 
+# clang (medlow by default: absolute LUI/ADDI pairs, RV_HI20/LO12 kinds;
+# clang 14 emits no R_RISCV_RELAX) linked with GNU ld and with ld.lld, and
+# gcc's relaxable objects linked by ld.lld 14 (which relaxes nothing).
+# Left out with a message when clang or ld.lld is missing.
+find_program(RISCV_CLANG clang)
+find_program(RISCV_LLD ld.lld)
+if(RISCV_CLANG AND RISCV_LLD)
+  list(APPEND RISCV_TEST_VARIANTS
+    "clang-imac-O0 rv32imac --target=riscv32 -O0"
+    "clang-imac-Os rv32imac --target=riscv32 -Os"
+    "clang-imac-O2 rv32imac --target=riscv32 -O2"
+    "clang-imc-Os-medany rv32imc --target=riscv32 -Os -mcmodel=medany"
+    "clang-imac-O0-lld rv32imac --target=riscv32 -O0 -fuse-ld=lld"
+    "clang-imac-Os-lld rv32imac --target=riscv32 -Os -fuse-ld=lld"
+    "clang-imc-O2-lld rv32imc --target=riscv32 -O2 -fuse-ld=lld"
+    "clang-imac-O2-medany-lld rv32imac --target=riscv32 -O2 -mcmodel=medany -fuse-ld=lld"
+    "imac-O2-relax-lld rv32imac -O2 -mcmodel=medlow -mrelax -fuse-ld=lld"
+    "imc-Os-medany-relax-lld rv32imc -Os -mcmodel=medany -mrelax -fuse-ld=lld"
+  )
+else()
+  message(STATUS "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
+endif()
+
 # Variants whose image the firmware also corrupts byte by byte.
 set(RISCV_CORRUPT_VARIANTS imc-Os imac-O2-medany)
+if(RISCV_CLANG AND RISCV_LLD)
+  list(APPEND RISCV_CORRUPT_VARIANTS clang-imac-Os-lld)
+endif()
 
 # name -> list: name march flags...
 macro(riscv_variant_split entry out_name out_march out_flags)
