@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# reject.sh CASE - modpack refuses a relocatable (.o) input with the exact
+# message that names the site, relocation, symbol and the flag that avoids
+# it, and writes no output (tests/rel/CMakeLists.txt lists the cases).
+# Environment: MODPACK, WORK, ARMT (tests/arm), RVT (tests/riscv), ARM_GCC,
+# RV_GCC, GCC, XTENSA_GCC (empty when absent).
+set -u
+c=$1
+rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
+fail() { echo "FAIL: $*" >&2; exit 1; }
+need() { [ -n "$1" ] || { echo "SKIP: $2 not installed"; exit 77; }; }
+RV="-march=rv32imac -mabi=ilp32"
+# expect IN.o MESSAGE: modpack build fails with exit 1, stderr is exactly MESSAGE, no output
+expect() {
+    "$MODPACK" build "$1" -o x.mod >out.txt 2>err.txt
+    local rc=$?
+    cat err.txt
+    [ "$rc" = 1 ] || fail "modpack exited $rc, expected 1"
+    [ "$(cat err.txt)" = "$2" ] || fail "stderr is not: $2"
+    [ ! -e x.mod ] || fail "output left behind"
+}
+case $c in
+riscv_align)
+    need "$RV_GCC" riscv64-unknown-elf-gcc
+    # two 2-byte NOPs, then 8-byte alignment: the assembler pads 6 bytes, ld would delete 4
+    printf '.text\n.globl module_init\nmodule_init:\n nop\n nop\n .p2align 3\n ret\n' >a.s
+    "$RV_GCC" $RV -mrelax -c a.s -o a.o || fail assemble
+    expect a.o "modpack: a.o: .text+0x4: R_RISCV_ALIGN against '': alignment by deleting bytes (linker relaxation) is not done for relocatable input; compile with -mno-relax"
+    "$RV_GCC" $RV -mno-relax -c a.s -o b.o || fail assemble
+    "$MODPACK" build b.o -o b.mod || fail "-mno-relax object refused"
+    # padding that ld would keep whole is accepted (one NOP, then 8-byte alignment)
+    printf '.text\n.globl module_init\nmodule_init:\n nop\n .p2align 3\n ret\n' >c.s
+    "$RV_GCC" $RV -mrelax -c c.s -o c.o || fail assemble
+    "$MODPACK" build c.o -o c.mod || fail "ALIGN that deletes nothing refused"
+    ;;
+riscv_got)
+    need "$RV_GCC" riscv64-unknown-elf-gcc
+    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$RVT" -I"$ARMT" \
+        -c "$RVT/testmod.c" -o p.o || fail compile
+    expect p.o "modpack: p.o: .text+0x70: R_RISCV_GOT_HI20 against 'mod_ops': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic"
+    ;;
+x86_64_got)
+    need "$GCC" gcc
+    "$GCC" -m64 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o || fail compile
+    expect p.o "modpack: p.o: .text+0xb6: R_X86_64_REX_GOTPCRELX against 'mod_ops': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic -mcmodel=large, or link with ld --emit-relocs -T samples/ld/module.ld"
+    ;;
+i386_got)
+    need "$GCC" gcc
+    "$GCC" -m32 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o ||
+        { echo "SKIP: gcc -m32 cannot compile"; exit 77; }
+    expect p.o "modpack: p.o: .text+0xb7: R_386_GOTPC against '_GLOBAL_OFFSET_TABLE_': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+    ;;
+arm_got)
+    need "$ARM_GCC" arm-none-eabi-gcc
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" \
+        -c "$ARMT/testmod.c" -o p.o || fail compile
+    expect p.o "modpack: p.o: .text+0xa4: R_ARM_BASE_PREL against '_GLOBAL_OFFSET_TABLE_': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+    ;;
+arm_far)
+    need "$ARM_GCC" arm-none-eabi-gcc
+    # a 16-bit Thumb B to a function 4 KiB away in another section
+    printf '.syntax unified\n.thumb\n.text\n.globl module_init\n.type module_init,%%function\nmodule_init:\n b.n far\n.section .text.pad,"ax"\n.space 4096\n.section .text.far,"ax"\n.type far,%%function\n.thumb_func\nfar: bx lr\n' >f.s
+    "$ARM_GCC" -mcpu=cortex-m4 -c f.s -o f.o || fail assemble
+    expect f.o "modpack: f.o: .text+0x0: R_ARM_THM_JUMP11 against 'far': the value 0xfff does not fit the 12-bit field"
+    ;;
+riscv_far)
+    need "$RV_GCC" riscv64-unknown-elf-gcc
+    # a BEQ (+-4 KiB) to code 8 KiB away in another section
+    printf '.text\n.globl module_init\nmodule_init:\n .reloc ., R_RISCV_BRANCH, far\n .word 0x00050063\n ret\n.section .text.pad,"ax"\n.space 8192\n.section .text.far,"ax"\nfar: ret\n' >f.s
+    "$RV_GCC" $RV -mno-relax -c f.s -o f.o || fail assemble
+    expect f.o "modpack: f.o: .text+0x0: R_RISCV_BRANCH against 'far': the value 0x2006 does not fit the 13-bit field; the module is too large for this branch"
+    # in range, the same branch is linked and packed
+    sed 's/8192/4000/' f.s >g.s && "$RV_GCC" $RV -mno-relax -c g.s -o g.o || fail assemble
+    "$MODPACK" build g.o -o g.mod || fail "in-range branch refused"
+    ;;
+xtensa)
+    need "$XTENSA_GCC" xtensa-lx106-elf-gcc
+    printf 'int module_init(void) { return 1; }\n' >x.c
+    "$XTENSA_GCC" -O2 -c x.c -o x.o || fail compile
+    expect x.o "modpack: x.o: relocatable input (ET_REL) is not supported for xtensa; link it first: xtensa-lx106-elf-ld --emit-relocs --unresolved-symbols=ignore-all -T samples/ld/module.ld"
+    ;;
+malformed)
+    need "$ARM_GCC" arm-none-eabi-gcc
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o m.o ||
+        fail compile
+    # the first .rel.text entry: offset past the section, then symbol index out of range
+    python3 - m.o <<'PY' || fail "patch"
+import struct, sys
+d = bytearray(open(sys.argv[1], 'rb').read())
+shoff, = struct.unpack_from('<I', d, 32); shnum, shstr = struct.unpack_from('<HH', d, 48)
+sh = [struct.unpack_from('<IIIIIIIIII', d, shoff + 40 * i) for i in range(shnum)]
+names = sh[shstr][4]
+name = lambda s: d[names + s[0]:d.index(b'\0', names + s[0])].decode()
+rel = next(s for s in sh if name(s) == '.rel.text')
+a = bytearray(d); struct.pack_into('<I', a, rel[4], 0x7FFFFFF0); open('off.o', 'wb').write(a)
+b = bytearray(d); info, = struct.unpack_from('<I', b, rel[4] + 4)
+struct.pack_into('<I', b, rel[4] + 4, (0xFFFF << 8) | (info & 0xFF)); open('sym.o', 'wb').write(b)
+PY
+    expect off.o "modpack: off.o: malformed ELF: .rel.text entry 0 patches offset 0x7ffffff0, outside .text (0x278 bytes)"
+    expect sym.o "modpack: sym.o: malformed ELF: .rel.text entry 0 uses symbol 65535, out of range"
+    ;;
+*)
+    echo "unknown case $c" >&2
+    exit 2
+    ;;
+esac
+echo "PASS: $c"
