@@ -563,9 +563,11 @@ static int thumb_add_pc_reaches(mp_ctx *c, uint32_t w, uint64_t a)
 }
 
 /* GOT_PREL: P + stored - A with the REL addend A unknown after the link, so
- * the slot is found as the only .got word holding the symbol's value. */
+ * the slot is found as the only .got word holding the symbol's value; when
+ * several do (imports all hold 0), as the only one such that the literal
+ * is what clang's "add rX, pc" needs (ld.lld output). */
 static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
-                              const mp_target *t, uint64_t *addr)
+                              const mp_target *t, uint32_t w, uint64_t *addr)
 {
     uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
     int found = 0, by_add = 0;
@@ -599,19 +601,19 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
             if (!claimed_by_other && rd32(s->bytes + o) == want) {
                 found++;
                 *addr = a;
-            }
-        }
                 if (thumb_add_pc_reaches(c, w, a)) {
                     by_add++;
                     add_addr = a;
                 }
+            }
+        }
     }
-    if (found != 1)
-        return mp_reloc_error(c, rs, r, found ? "the GOT slot cannot be identified (the REL addend "
     if (found > 1 && by_add == 1) {
         *addr = add_addr;
         return 0;
     }
+    if (found != 1)
+        return mp_reloc_error(c, rs, r, found ? "the GOT slot cannot be identified (the REL addend "
                                                 "is lost after the link and several slots match)"
                                               : "no GOT slot holds the symbol",
                               "compile with -fno-pic, or with gcc -fPIC, which uses R_ARM_GOT_BREL");
