@@ -20,7 +20,7 @@ seeds() {
         for f in "$BUILD"/tests/diff/mods/*-0.elf "$BUILD"/tests/arm/target/testmod-*.elf \
                  "$BUILD"/tests/arm/target/hello-*/*.elf "$BUILD"/tests/catalogue/elf/*.elf \
                  "$BUILD"/tests/riscv/target/testmod-*.elf "$BUILD"/tests/x86/mods/*.elf \
-                 "$BUILD"/tests/xtensa/mods/*.elf; do
+                 "$BUILD"/tests/xtensa/mods/*.elf "$BUILD"/tests/rel/mods/*.o; do
             cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
         done
     else
