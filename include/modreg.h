@@ -78,7 +78,7 @@ typedef enum modreg_state {
 struct modreg_stubs;
 
 /* One module. The caller provides the array; the fields are private. RAM
- * per slot: about 100 bytes on a 32-bit target with the default sizes. */
+ * per slot: 108 bytes on a 32-bit target with the default sizes. */
 typedef struct modreg_slot {
     modload_module mod;
     void *mem;                /* the module's block: region, then exports and names */
