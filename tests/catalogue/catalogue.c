@@ -241,6 +241,8 @@ enum action {
     A_SPLIT,        /* modload_load with data apart from the code */
     A_FIND,         /* load, then modload_find("no_such_symbol") */
     A_TRUNCATE,     /* modload_check at every length from 0 to size - 1 */
+    A_LOAD_ABI,     /* A_LOAD with the firmware ABI cat_abi in the env */
+    A_STREAM_FAIL,  /* stream it through a read callback that fails at byte 100 */
 };
 
 static const char *const action_text[] = {
@@ -248,7 +250,21 @@ static const char *const action_text[] = {
     "place_region, room - 1", "load, code_room - 1", "load, symtab_room - 1",
     "place_region, run + 2", "load, code in place (XIP)", "load, split placement",
     "find(\"no_such_symbol\")", "check at every shorter length",
+    "load, firmware ABI 2.1", "stream, read fails at 100",
 };
+
+/* The firmware ABI of A_LOAD_ABI; the meta_abi cases record it or another. */
+static const modload_abi cat_abi = {0xCA7AB1u, 2, 1};
+
+static int fail_at_100(void *ctx, uint8_t *buf, uint32_t len)
+{
+    const uint8_t **p = ctx;
+    if (len > 100 - (uint32_t)(p[0] - p[1]))
+        return -1;
+    memcpy(buf, p[0], len);
+    p[0] += len;
+    return (int)len;
+}
 
 static const modload_symbol *fw_table(uint32_t *n)
 {
@@ -279,6 +295,14 @@ static int act(enum action a, const uint8_t *p, size_t len)
 
     if (a == A_CHECK_NULL)
         return modload_check(NULL, len, &img);
+    if (a == A_STREAM_FAIL) {
+        static modload_stream st;
+        const uint8_t *cur[2] = {p, p};
+        if ((rc = modload_stream_begin(&st, fail_at_100, cur, &img)) != MODLOAD_OK ||
+            (rc = modload_place_region(&img, mem, sizeof mem, 0x20010000u, &pl)) != MODLOAD_OK)
+            return rc;
+        return modload_stream_load(&st, &img, &pl, &env, &mod);
+    }
     if (a == A_TRUNCATE) {
         for (size_t n = 0; n < len; n++)
             if ((rc = modload_check(p, n, &img)) != MODLOAD_ERR_TRUNCATED) {
@@ -301,6 +325,8 @@ static int act(enum action a, const uint8_t *p, size_t len)
         return rc;
     if (a != A_LOAD_NOENV)
         env.syms = fw_table(&env.nsyms);
+    if (a == A_LOAD_ABI)
+        env.abi = &cat_abi;
     pl.symtab_write = symtab;
     pl.symtab_room = modload_symtab_size(&img);
     switch (a) {
@@ -501,6 +527,22 @@ M(meta_no_nul) { m->meta.p[3 + rd16(m->meta.p + 1) - 1] = 'x'; }
 M(meta_inner_nul) { m->meta.p[3] = 0; }
 M(meta_short) { buf_u8(&m->meta, MODP_META_NAME); buf_u8(&m->meta, 0); }
 M(meta_unknown) { buf_u8(&m->meta, 200); buf_u16(&m->meta, 2); buf_u16(&m->meta, 0xBEEF); }
+/* firmware ABI (spec 10.1) */
+static void abi_record(model *m, uint32_t id, unsigned major, unsigned minor, unsigned len)
+{
+    buf_u8(&m->meta, MODP_META_ABI);
+    buf_u16(&m->meta, len);
+    buf_u32(&m->meta, id);
+    buf_u16(&m->meta, major);
+    buf_u16(&m->meta, minor);
+    m->meta.len -= 8 - len;
+}
+M(meta_abi) { abi_record(m, cat_abi.id, 2, 1, 8); }
+M(meta_abi_older) { abi_record(m, cat_abi.id, 2, 0, 8); }
+M(meta_abi_id) { abi_record(m, cat_abi.id ^ 0x10u, 2, 1, 8); }
+M(meta_abi_major) { abi_record(m, cat_abi.id, 3, 1, 8); }
+M(meta_abi_minor) { abi_record(m, cat_abi.id, 2, 2, 8); }
+M(meta_abi_len7) { abi_record(m, cat_abi.id, 2, 1, 7); }
 /* placement */
 M(no_split) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) & ~MODP_F_SPLIT); }
 
@@ -613,17 +655,27 @@ static const kase cases[] = {
     T(no_split, 0, A_SPLIT, ERR_PLACEMENT, "data moved from the code, image without SPLIT"),
     T(nothing, 0, A_SPLIT, OK, "the same with SPLIT (valid)"),
     T(nothing, 0, A_FIND, ERR_NOT_FOUND, "modload_find of a name not exported"),
+    T(meta_abi, 0, A_LOAD_ABI, OK, "firmware ABI record matching the firmware's"),
+    T(meta_abi_older, 0, A_LOAD_ABI, OK, "firmware ABI record of an older minor"),
+    T(meta_abi_id, 0, A_LOAD_ABI, ERR_ABI, "firmware ABI record with another id"),
+    T(meta_abi_major, 0, A_LOAD_ABI, ERR_ABI, "firmware ABI record with another major"),
+    T(meta_abi_minor, 0, A_LOAD_ABI, ERR_ABI, "firmware ABI record with a newer minor"),
+    T(meta_abi_id, 0, A_LOAD, OK, "the same without a firmware ABI (not compared)"),
+    T(nothing, 0, A_LOAD_ABI, OK, "no ABI record, firmware ABI given"),
+    T(meta_abi_len7, 0, A_CHECK, ERR_META, "firmware ABI record of 7 bytes"),
+    T(nothing, 0, A_STREAM_FAIL, ERR_READ, "stream whose read callback fails"),
 };
 
 /* The codes this catalogue was written for; a code added later is reported
  * until a case covers it. */
-#define KNOWN_CODES 19
+#define KNOWN_CODES 21
 static const char *code_name(int rc)
 {
     static const char *const names[KNOWN_CODES] = {
         "OK", "ERR_ARG", "ERR_TRUNCATED", "ERR_MAGIC", "ERR_VERSION", "ERR_ARCH", "ERR_HEADER",
         "ERR_CRC", "ERR_FIXUP", "ERR_FIXUP_KIND", "ERR_FIXUP_RANGE", "ERR_IMPORT", "ERR_UNRESOLVED",
-        "ERR_EXPORT", "ERR_META", "ERR_SPACE", "ERR_ALIGN", "ERR_PLACEMENT", "ERR_NOT_FOUND"};
+        "ERR_EXPORT", "ERR_META", "ERR_SPACE", "ERR_ALIGN", "ERR_PLACEMENT", "ERR_NOT_FOUND",
+        "ERR_READ", "ERR_ABI"};
     static char buf[32];
     if (rc >= 0 && rc < KNOWN_CODES)
         return names[rc];
