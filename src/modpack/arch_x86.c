@@ -348,6 +348,81 @@ static int is_branch(const mp_section *s, uint64_t off, const uint8_t *p)
     return off >= 2 && p[-2] == 0x0F && (p[-1] & 0xF0) == 0x80;
 }
 
+/* What a linker left at an x86-64 GOTPCRELX site in code. GNU ld gives a
+ * relaxed site a new relocation type; ld.lld (14) rewrites the instruction
+ * and keeps the GOT type, so the bytes say which form the field belongs to. */
+enum xform {
+    X_LOAD,       /* still an instruction with a RIP-relative memory operand */
+    X_LEA,        /* mov sym@GOTPCREL(%rip) -> lea sym(%rip): rel32 to sym */
+    X_CALL,       /* call *sym@GOTPCREL(%rip) -> addr32 call sym: rel32 to sym */
+    X_JMP,        /* jmp *sym@GOTPCREL(%rip) -> jmp sym; nop: rel32 at -1 */
+    X_IMM,        /* test/binop (non-PIC output) -> op $sym, %reg: imm32 absolute */
+    X_OTHER
+};
+
+static enum xform gotpcrelx_form(const mp_section *s, uint64_t off, const uint8_t *p)
+{
+    if (!(s->flags & SHF_EXECINSTR) || off < 2)
+        return X_OTHER;
+    uint8_t op = p[-2], modrm = p[-1];
+    int riprel = (modrm & 0xC7) == 0x05;
+    if (riprel && (op == 0x8B || op == 0x85 || (op & 0xC7) == 0x03))  /* mov, test, binop */
+        return X_LOAD;
+    if (riprel && op == 0xFF && ((modrm & 0x38) == 0x10 || (modrm & 0x38) == 0x20))
+        return X_LOAD;                                                  /* call, jmp */
+    if (riprel && op == 0x8D)
+        return X_LEA;
+    if (op == 0x67 && modrm == 0xE8)
+        return X_CALL;
+    if (op == 0xE9 && p[3] == 0x90)
+        return X_JMP;
+    if ((op == 0xC7 || op == 0xF7 || op == 0x81) && (modrm & 0xC0) == 0xC0)
+        return X_IMM;
+    return X_OTHER;
+}
+
+#define LLD_RELAX_HINT "link with -Wl,--no-relax (ld.lld --no-relax)"
+
+static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t);
+
+/* An x86-64 GOTPCRELX site that ld.lld relaxed: lowered here (0), refused
+ * (-1), or still a GOT load for the caller (1). */
+static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_section *sec,
+                             uint64_t soff, const uint8_t *p, int seg, const mp_target *t)
+{
+    enum xform form = gotpcrelx_form(sec, soff, p);
+    if (form == X_LOAD)
+        return 1;
+    if (form == X_IMM)
+        return mp_reloc_error(c, rs, r, "the linker rewrote this GOT load into a 32-bit absolute "
+                              "immediate (relaxation) but kept the GOT relocation; a 32-bit field "
+                              "cannot hold the module's 64-bit run address", LLD_RELAX_HINT);
+    if (form == X_OTHER)
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    /* LEA, CALL, JMP: a rel32 to the symbol's link address (0 for an import
+     * left undefined), at p, or at p - 1 for JMP */
+    mp_reloc at = *r;
+    if (form == X_JMP)
+        at.offset--;
+    const uint8_t *field = form == X_JMP ? p - 1 : p;
+    uint64_t want = t->kind == MP_T_IMPORT ? 0 : t->value;
+    uint64_t dest = at.offset + 4 + (uint64_t)sext32(rd32(field));
+    if (t->kind == MP_T_ABS || dest != want)
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    if (t->kind == MP_T_SEG) {   /* PC-relative within the module */
+        relation(c, rs, &at, seg, t->seg, seg, 4);
+        return 0;
+    }
+    if (form == X_LEA)
+        return mp_reloc_error(c, rs, r, "the linker rewrote this GOT load of an import into a "
+                              "PC-relative LEA of its link-time address 0 (relaxation), which cannot "
+                              "reach the import", LLD_RELAX_HINT);
+    if (seg != MODP_SEG_CODE)
+        return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
+    add_branch(c, rs, &at, t);   /* a direct call or jump now: through a veneer */
+    return 0;
+}
+
 /* ---- one relocation --------------------------------------------------------- */
 
 static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
@@ -440,6 +515,11 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return lower_slot(c, rs, r, slot, &t);
     }
     case K_GOTPCREL: {
+        if (r->type == 41 || r->type == 42) {   /* GOTPCRELX, REX_GOTPCRELX */
+            int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
+            if (rc <= 0)
+                return rc;
+        }
         /* field = slot + A - P */
         uint64_t f = rdw(p, ri->width);
         int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
@@ -474,18 +554,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     if (ri->width == 4 && is_branch(sec, soff, p)) {
         if (seg != MODP_SEG_CODE)
             return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
-        x86_state *st = state(c);
-        size_t v;
-        for (v = 0; v < st->nv; v++)
-            if (st->v[v].t.kind == t.kind &&
-                (t.kind == MP_T_IMPORT ? st->v[v].t.imp == t.imp : st->v[v].t.value == t.value))
-                break;
-        if (v == st->nv) {
-            st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
-            st->v[st->nv++] = (veneer){t, 0};
-        }
-        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
-        st->b[st->nb++] = (branch){r->offset, v, rs, *r};
+        add_branch(c, rs, r, &t);
         return 0;
     }
     const char *why = t.kind == MP_T_IMPORT
@@ -493,6 +562,23 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                           : "a PC-relative reference to an absolute address breaks when the module moves";
     return mp_reloc_error(c, rs, r, why, is64(c) ? "compile with -fPIC so that the reference goes through the GOT"
                                                  : "compile with -fPIC or -fno-pic");
+}
+
+/* Re-point the rel32 branch at r to the veneer of t (made in finish). */
+static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t)
+{
+    x86_state *st = state(c);
+    size_t v;
+    for (v = 0; v < st->nv; v++)
+        if (st->v[v].t.kind == t->kind &&
+            (t->kind == MP_T_IMPORT ? st->v[v].t.imp == t->imp : st->v[v].t.value == t->value))
+            break;
+    if (v == st->nv) {
+        st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
+        st->v[st->nv++] = (veneer){*t, 0};
+    }
+    st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
+    st->b[st->nb++] = (branch){r->offset, v, rs, *r};
 }
 
 static int x86_lower(mp_ctx *c, const mp_relsec *rs)

@@ -95,6 +95,76 @@ reject_stale_lld)
     ld.lld --no-relax --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c2.elf || fail lld
     "$MODPACK" build c2.elf -o c2.mod || fail "--no-relax link refused"
     ;;
+lld_relax)
+    # ld.lld relaxes GOTPCRELX loads and keeps the GOT relocation types
+    # (--emit-relocs): modpack reads the instruction bytes. Own symbols
+    # (lea sym(%rip), addr32 call, jmp; nop) stay PC-relative; calls and
+    # tail calls to imports go through veneers; the module runs at a mmap'd
+    # address with Python callbacks as the firmware (modpack relocate).
+    needclang
+    cat >relax.s <<'ASM'
+        .text
+        .globl module_init
+module_init:
+        subq    $8, %rsp
+        movq    counter@GOTPCREL(%rip), %rax    # lea counter(%rip)
+        movl    (%rax), %edi
+        movl    $7, %esi
+        addl    $1, (%rax)
+        call    *fw_mix@GOTPCREL(%rip)          # addr32 call 0: veneer
+        movl    %eax, %esi
+        call    *helper@GOTPCREL(%rip)          # addr32 call helper
+        addq    $8, %rsp
+        jmp     *fw_record@GOTPCREL(%rip)       # jmp 0; nop: veneer
+helper:
+        jmp     *helper2@GOTPCREL(%rip)         # jmp helper2; nop
+helper2:
+        movl    counter(%rip), %edi
+        ret
+        .data
+counter: .long 5
+ASM
+    "$CLANG" --target=x86_64-linux-gnu -c relax.s -o relax.o || fail "assemble relax.s"
+    ld.lld --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" relax.o -o relax.elf || fail lld
+    "$MODPACK" build relax.elf -o relax.mod || fail "relaxed calls and LEAs refused"
+    python3 - "$MODPACK" relax.mod <<'PY' || fail "the relaxed module computed the wrong thing"
+import ctypes, mmap, subprocess, sys
+modpack, mod = sys.argv[1:3]
+calls = []
+MIX = ctypes.CFUNCTYPE(ctypes.c_uint32, ctypes.c_uint32, ctypes.c_uint32)
+REC = ctypes.CFUNCTYPE(None, ctypes.c_uint32, ctypes.c_uint32)
+mix = MIX(lambda a, b: calls.append(('mix', a, b)) or (a * 1000 + b))
+rec = REC(lambda k, v: calls.append(('record', k, v)))
+mem = mmap.mmap(-1, 1 << 16, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+base = ctypes.addressof(ctypes.c_char.from_buffer(mem))
+addr = lambda f: ctypes.cast(f, ctypes.c_void_p).value
+subprocess.run([modpack, 'relocate', mod, '--base', hex(base), '-o', 'placed.bin',
+                '--defsym', 'fw_mix=%#x' % addr(mix), '--defsym', 'fw_record=%#x' % addr(rec)],
+               check=True)
+img = open('placed.bin', 'rb').read()
+mem[:len(img)] = img
+ctypes.CFUNCTYPE(None)(base)()      # module_init is at code+0
+print(calls)
+sys.exit(0 if calls == [('mix', 5, 7), ('record', 6, 5007)] else 1)
+PY
+    # a GOT load of an import relaxed into lea 0(%rip) cannot be undone
+    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$ARMTESTS" \
+        -c "$ARMTESTS/testmod.c" -o c.o || fail clang
+    ld.lld --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c.elf || fail lld
+    expect 1 "R_X86_64_REX_GOTPCRELX against 'fw_shared': the linker rewrote this GOT load of an import into a PC-relative LEA" \
+        "$MODPACK" build c.elf -o c.mod
+    grep -qF -- "-Wl,--no-relax" err.txt || fail "hint lacks --no-relax"
+    reloc_form
+    # test/binop GOT loads become 32-bit absolute immediates in a non-PIC link
+    printf '.text\n.globl module_init\nmodule_init: cmpq counter@GOTPCREL(%%rip), %%rax\n ret\n.data\ncounter: .long 5\n' >imm.s
+    "$CLANG" --target=x86_64-linux-gnu -c imm.s -o imm.o || fail "assemble imm.s"
+    ld.lld --emit-relocs -T "$LDS" imm.o -o imm.elf || fail lld
+    expect 1 "R_X86_64_REX_GOTPCRELX against 'counter': the linker rewrote this GOT load into a 32-bit absolute immediate" \
+        "$MODPACK" build imm.elf -o imm.mod
+    grep -qF -- "-Wl,--no-relax" err.txt || fail "hint lacks --no-relax"
+    reloc_form
+    [ ! -e imm.mod ] || fail "an image was written"
+    ;;
 reject_small)
     printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.word fw_shared\n' >s16.s
     "$GCC" -m64 -c s16.s -o s16.o && "$GCC" -m64 $LINK s16.o -o s16.elf || fail link
