@@ -496,38 +496,41 @@ int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
     return 1;
 }
 
-static void abi_read(const uint8_t *rec, modload_abi *abi)
-{
-    abi->id = modload_rd32(rec);
-    abi->major = (uint16_t)modload_rd16(rec + 4);
-    abi->minor = (uint16_t)modload_rd16(rec + 6);
-}
-
-int modload_image_abi(const modload_image *img, modload_abi *abi)
+/* The 8 bytes of the image's ABI record, or NULL. */
+static const uint8_t *abi_record(const modload_image *img)
 {
     uint32_t pos = 0;
     modload_meta m;
 
     while (img->meta && modload_meta_next(img, &pos, &m) > 0)
-        if (m.type == MODP_META_ABI) {
-            abi_read(m.bytes, abi);
-            return MODLOAD_OK;
-        }
-    return MODLOAD_ERR_NOT_FOUND;
+        if (m.type == MODP_META_ABI)
+            return m.bytes;
+    return 0;
 }
 
-/* The image's ABI record (8 bytes) against the firmware's, if it gave one:
- * same id and major, and a minor no newer than the firmware's. */
+int modload_image_abi(const modload_image *img, modload_abi *abi)
+{
+    const uint8_t *rec = abi_record(img);
+
+    if (!rec)
+        return MODLOAD_ERR_NOT_FOUND;
+    memcpy(abi, rec, MODP_META_ABI_SIZE); /* the record's layout, little-endian */
+    return MODLOAD_OK;
+}
+
+/* An ABI record against the firmware's, if it gave one: same id and major,
+ * and a minor no newer than the firmware's. */
+typedef char abi_is_the_record[sizeof(modload_abi) == MODP_META_ABI_SIZE ? 1 : -1];
+
 static int abi_ok(const modload_env *env, const uint8_t *rec)
 {
+    const modload_abi *fw = env ? env->abi : 0;
     modload_abi a;
 
-    if (!env || !env->abi)
+    if (!rec || !fw)
         return MODLOAD_OK;
-    abi_read(rec, &a);
-    return a.id == env->abi->id && a.major == env->abi->major && a.minor <= env->abi->minor
-               ? MODLOAD_OK
-               : MODLOAD_ERR_ABI;
+    memcpy(&a, rec, sizeof a);
+    return a.id == fw->id && a.major == fw->major && a.minor <= fw->minor ? MODLOAD_OK : MODLOAD_ERR_ABI;
 }
 
 /* ---- validation ---------------------------------------------------------- */
@@ -824,13 +827,8 @@ int modload_load(const modload_image *img, const modload_place *pl,
     if (!img)
         return MODLOAD_ERR_ARG;
     /* The ABI first: nothing is written for a module of another firmware. */
-    if (env && env->abi && img->meta) {
-        uint32_t pos = 0;
-        modload_meta m;
-        while (modload_meta_next(img, &pos, &m) > 0)
-            if (m.type == MODP_META_ABI && (rc = abi_ok(env, m.bytes)) != MODLOAD_OK)
-                return rc;
-    }
+    if (env && env->abi && (rc = abi_ok(env, abi_record(img))) != MODLOAD_OK)
+        return rc;
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
     if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
