@@ -375,7 +375,8 @@ int mp_cmd_stubs(int argc, char **argv)
             rc = 0;
             goto done;
         } else if ((a[0] == '-' && a[1]) || img) {
-            fprintf(stderr, "modpack: stubs: %s '%s'\n", img ? "more than one image:" : "unknown option:", a);
+            fprintf(stderr, "modpack: stubs: %s '%s'\nTry 'modpack help stubs'.\n",
+                    a[0] == '-' && a[1] ? "unknown option:" : "more than one image:", a);
             goto done;
         } else {
             img = a;

@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# cross.sh CASE - the stubs of `modpack stubs` on other ISAs (see CMakeLists.txt).
+# cross.sh CASE - `modpack stubs` on the command line and on other ISAs
+# (see CMakeLists.txt).
+#   cli                      options, refusals and their messages, no
+#                            partial or clobbered output (MODS: the x86-64
+#                            test modules built by CMakeLists.txt)
 #   cortexm-m0, cortexm-m4   counter modules and stubfw.c (registry, stubs,
 #                            reload) for Cortex-M0 / M4, run under
 #                            qemu-system-arm -M mps2-an385 / mps2-an386
@@ -50,7 +54,46 @@ check_stubs() {
     fi
 }
 
+# expect CODE SUBSTRING cmd...: exit status and a stderr substring
+expect() {
+    local code=$1 want=$2; shift 2
+    "$@" >out.txt 2>err.txt
+    local rc=$?
+    [ "$rc" = "$code" ] || { cat err.txt >&2; fail "'$*' exited $rc, expected $code"; }
+    grep -qF -- "$want" err.txt || { cat err.txt >&2; fail "'$*': stderr lacks: $want"; }
+}
+
 case $case_name in
+cli)
+    # a subset, by name, sorted; no header unless asked
+    "$MODPACK" stubs "$MODS/counter1.mod" -o two.c --symbol counter_version --symbol counter_get ||
+        fail "--symbol"
+    [ "$(grep -c '^    "counter_[a-z0-9_]*",$' two.c)" = 2 ] || fail "two.c should name two functions"
+    grep -A3 'counter_names\[2\]' two.c | sed -n 2p | grep -qF '"counter_get"' || fail "names not sorted"
+    grep -q 'counter_table+8(%rip)' two.c || fail "second stub should use entry 1 (offset 8)"
+    grep -q 'module_init\|module_exit' two.c && fail "entry or exit got a stub"
+    # the prefix and the registry name
+    "$MODPACK" stubs "$MODS/counter1.mod" -o p.c --header p.h --prefix cnt --module counter_v1 || fail "--prefix"
+    grep -q 'modreg_stubs cnt_stubs = {"counter_v1", cnt_names, cnt_table, 5,' p.c || fail "prefix/module not used"
+    grep -q 'int cnt_bind(modreg \*reg);' p.h || fail "header lacks cnt_bind"
+    # refusals: nothing written, an existing output untouched
+    echo keep >keep.c
+    expect 1 "--symbol nosuch: the image exports no function of that name" \
+        "$MODPACK" stubs "$MODS/counter1.mod" -o keep.c --symbol nosuch
+    expect 1 "--symbol big_block: not an exported function" \
+        "$MODPACK" stubs "$MODS/big.mod" -o keep.c --symbol big_block
+    "$MODPACK" build "$MODS/counter1.elf" -o stripped.mod --strip-names || fail "strip"
+    expect 1 "export names are stripped; stubs need them (pack without --strip-names)" \
+        "$MODPACK" stubs stripped.mod -o keep.c
+    head -c 100 "$MODS/counter1.mod" >short.mod
+    expect 1 "short.mod: image truncated" "$MODPACK" stubs short.mod -o keep.c
+    expect 1 "prefix '9x' is not a C identifier" "$MODPACK" stubs "$MODS/counter1.mod" -o keep.c --prefix 9x
+    [ "$(cat keep.c)" = keep ] || fail "a failed run changed its output"
+    expect 2 "give IMG and -o OUT.c" "$MODPACK" stubs "$MODS/counter1.mod"
+    expect 2 "unknown option: '--bogus'" "$MODPACK" stubs "$MODS/counter1.mod" -o x.c --bogus
+    [ ! -e x.c ] || fail "x.c written after a usage error"
+    "$MODPACK" help stubs | grep -q "usage: modpack stubs" || fail "help stubs"
+    ;;
 cortexm-m0|cortexm-m4)
     need arm-none-eabi-gcc
     need qemu-system-arm
