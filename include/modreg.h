@@ -100,7 +100,8 @@ typedef struct modreg_alloc {
     void *ctx;
 } modreg_alloc;
 
-/* The registry. Fields are private; read them through the functions. */
+/* The registry. Fields are private; read them through the functions. It
+ * points at itself (env.ctx): initialise it where it stays, never copy it. */
 typedef struct modreg {
     modreg_slot *slots;
     uint32_t nslots;

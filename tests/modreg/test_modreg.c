@@ -69,7 +69,7 @@ static image load_file(const char *name)
     return im;
 }
 
-static image mathlib, user, counter1, counter2, counter3, failinit, big;
+static image mathlib, user, counter1, counter2, counter3, failinit, big, longname;
 
 /* The block a module takes: one region, then exports and names. */
 static uint32_t block_size(const image *im)
@@ -310,6 +310,13 @@ static void refusals(void **state)
     ms = (memstream){&mathlib, 0, (long)mathlib.len - 10};
     assert_int_equal(modreg_load_stream(&reg, mem_read, &ms, NULL), MODLOAD_ERR_READ);
     assert_int_equal(modreg_load_path(&reg, &fs, "nosuch.mod", NULL), MODREG_ERR_OPEN);
+    assert_back_to_start();
+
+    /* a name as long as MODREG_NAME_MAX (24): no room for its NUL */
+    assert_int_equal(modreg_load(&reg, longname.p, longname.len, NULL), MODREG_ERR_NAME);
+    ms = (memstream){&longname, 0, -1};
+    assert_int_equal(modreg_load_stream(&reg, mem_read, &ms, NULL), MODREG_ERR_NAME);
+    assert_false(noted(NOTE_FAILINIT_INIT));
     assert_back_to_start();
 
     /* every slot taken */
@@ -620,6 +627,7 @@ int main(void)
     counter3 = load_file("counter3");
     failinit = load_file("failinit");
     big = load_file("big");
+    longname = load_file("longname");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(three_modules, setup, teardown),
         cmocka_unit_test_setup_teardown(unload_all_in_order, setup, teardown),
@@ -639,5 +647,6 @@ int main(void)
     free(counter3.p);
     free(failinit.p);
     free(big.p);
+    free(longname.p);
     return rc;
 }
