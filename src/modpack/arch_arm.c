@@ -868,6 +868,10 @@ static uint32_t arm_flags(mp_ctx *c)
     return f;
 }
 
+/* Shared objects (dynamic.c): R_ARM_RELATIVE, GLOB_DAT, JUMP_SLOT, ABS32,
+ * COPY, IRELATIVE. */
+static const mp_dyn_types arm_dyn = {23, 21, 22, 2, 0, 20, 160};
+
 const mp_arch mp_arch_arm = {
     .machine = EM_ARM,
     .elfclass = ELFCLASS32,
@@ -877,5 +881,6 @@ const mp_arch mp_arch_arm = {
     .cleanup = arm_cleanup,
     .arch_flags = arm_flags,
     .reloc_name = arm_reloc_name,
+    .dyn = &arm_dyn,
     .link = mp_link_arm,
 };

@@ -637,6 +637,10 @@ static uint32_t rv_flags(mp_ctx *c)
     return c->m->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO);
 }
 
+/* Shared objects (dynamic.c): R_RISCV_RELATIVE, JUMP_SLOT, 32, 64, COPY,
+ * IRELATIVE; GOT slots take R_RISCV_32/64 (there is no GLOB_DAT). */
+static const mp_dyn_types rv_dyn = {3, 0, 5, 1, 2, 4, 58};
+
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,
     .elfclass = ELFCLASS32,
@@ -646,5 +650,6 @@ const mp_arch mp_arch_riscv = {
     .cleanup = rv_cleanup,
     .arch_flags = rv_flags,
     .reloc_name = rv_reloc_name,
+    .dyn = &rv_dyn,
     .link = mp_link_riscv,
 };

@@ -658,6 +658,11 @@ static uint32_t x86_flags(mp_ctx *c)
     return 0;
 }
 
+/* Shared objects (dynamic.c): RELATIVE, GLOB_DAT, JUMP_SLOT, 32/64, COPY,
+ * IRELATIVE of R_386_* and R_X86_64_*. */
+static const mp_dyn_types i386_dyn = {8, 6, 7, 1, 0, 5, 42};
+static const mp_dyn_types x86_64_dyn = {8, 6, 7, 0, 1, 5, 37};
+
 const mp_arch mp_arch_i386 = {
     .machine = EM_386,
     .elfclass = ELFCLASS32,
@@ -667,6 +672,7 @@ const mp_arch mp_arch_i386 = {
     .cleanup = x86_cleanup,
     .arch_flags = x86_flags,
     .reloc_name = i386_reloc_name,
+    .dyn = &i386_dyn,
     .link = mp_link_i386,
 };
 
@@ -679,5 +685,6 @@ const mp_arch mp_arch_x86_64 = {
     .cleanup = x86_cleanup,
     .arch_flags = x86_flags,
     .reloc_name = x86_64_reloc_name,
+    .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
 };

@@ -64,29 +64,15 @@ static int read_sections(mp_elf *m, Elf *e)
     return 0;
 }
 
-static int read_symbols(mp_elf *m)
+/* Read symbol table section idx (with its SHT_SYMTAB_SHNDX, if any) into
+ * *out; out[0] is the null symbol. */
+static int read_symtab(mp_elf *m, size_t idx, size_t xindex, mp_symbol **out, size_t *nout)
 {
-    /* The static symbol table; --emit-relocs output always has one. */
-    size_t symtab = 0, xindex = 0;
-    for (size_t i = 1; i < m->nsec; i++) {
-        if (m->sec[i].type == SHT_SYMTAB && !symtab)
-            symtab = i;
-        else if (m->sec[i].type == SHT_SYMTAB_SHNDX)
-            xindex = i;
-    }
-    m->nsym = 0;
-    m->symtab = symtab;
-    if (!symtab) {
-        m->sym = mp_calloc(1, sizeof *m->sym);
-        m->sym[0].name = "";
-        m->nsym = 1;
-        return 0;
-    }
-    const mp_section *st = &m->sec[symtab];
+    const mp_section *st = &m->sec[idx];
     size_t esz = m->cls == ELFCLASS32 ? sizeof(Elf32_Sym) : sizeof(Elf64_Sym);
     if (st->link == 0 || st->link >= m->nsec || m->sec[st->link].type != SHT_STRTAB)
         return bad(m, "symbol table has no string table");
-    Elf_Scn *scn = elf_getscn((Elf *)m->elf, symtab);
+    Elf_Scn *scn = elf_getscn((Elf *)m->elf, idx);
     Elf_Data *d = scn ? elf_getdata(scn, NULL) : NULL;
     if (!d || (st->size && !d->d_buf))
         return bad(m, "unreadable symbol table");
@@ -96,15 +82,16 @@ static int read_symbols(mp_elf *m)
         Elf_Scn *xs = elf_getscn((Elf *)m->elf, xindex);
         xd = xs ? elf_getdata(xs, NULL) : NULL;
     }
-    m->sym = mp_calloc(n ? n : 1, sizeof *m->sym);
-    m->sym[0].name = "";
-    m->nsym = n ? n : 1;
+    mp_symbol *sym = mp_calloc(n ? n : 1, sizeof *sym);
+    *out = sym;
+    *nout = n ? n : 1;
+    sym[0].name = "";
     for (size_t i = 0; i < n; i++) {
         GElf_Sym s;
         Elf32_Word xs = 0;
         if (!gelf_getsymshndx(d, xd, (int)i, &s, &xs))
             return bad(m, "unreadable symbol");
-        mp_symbol *y = &m->sym[i];
+        mp_symbol *y = &sym[i];
         const char *nm = elf_strptr((Elf *)m->elf, st->link, s.st_name);
         if (!nm)
             return bad(m, "symbol name outside the string table");
@@ -122,6 +109,38 @@ static int read_symbols(mp_elf *m)
             return bad(m, "extended section index out of range");
     }
     return 0;
+}
+
+static int read_symbols(mp_elf *m)
+{
+    /* The static symbol table; --emit-relocs output always has one. A
+     * shared object is described by its dynamic symbol table, which its
+     * dynamic relocations use; its static one (if not stripped) is kept
+     * as ssym for name lookups. */
+    size_t symtab = 0, dynsym = 0, xindex = 0;
+    for (size_t i = 1; i < m->nsec; i++) {
+        if (m->sec[i].type == SHT_SYMTAB && !symtab)
+            symtab = i;
+        else if (m->sec[i].type == SHT_DYNSYM && !dynsym)
+            dynsym = i;
+        else if (m->sec[i].type == SHT_SYMTAB_SHNDX)
+            xindex = i;
+    }
+    if (m->type == ET_DYN && dynsym) {
+        if (symtab && read_symtab(m, symtab, xindex, &m->ssym, &m->nssym) != 0)
+            return -1;
+        symtab = dynsym;
+        xindex = 0;           /* SHT_SYMTAB_SHNDX belongs to .symtab */
+    }
+    m->nsym = 0;
+    m->symtab = symtab;
+    if (!symtab) {
+        m->sym = mp_calloc(1, sizeof *m->sym);
+        m->sym[0].name = "";
+        m->nsym = 1;
+        return 0;
+    }
+    return read_symtab(m, symtab, xindex, &m->sym, &m->nsym);
 }
 
 static int read_relocs(mp_elf *m)
@@ -142,8 +161,9 @@ static int read_relocs(mp_elf *m)
         if (s->info >= m->nsec)
             return mp_error("%s: malformed ELF: %s patches section %u, out of range",
                             m->path, s->name, (unsigned)s->info);
-        /* Only relocations against the static symbol table (--emit-relocs)
-         * are read; .rel.dyn and friends use .dynsym. */
+        /* Only relocations against the symbol table read above: the static
+         * one (--emit-relocs), or .dynsym for a shared object (whose
+         * .rel.dyn and friends use it). */
         if (s->link != m->symtab || m->symtab == 0)
             continue;
         Elf_Scn *scn = elf_getscn((Elf *)m->elf, i);
@@ -258,6 +278,7 @@ void mp_elf_close(mp_elf *m)
         free(m->rel[i].r);
     free(m->rel);
     free(m->sym);
+    free(m->ssym);
     free(m->sec);
     free(m->linked);
     free(m->file);

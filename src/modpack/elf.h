@@ -53,9 +53,11 @@ typedef struct mp_elf {
     uint64_t entry;
     size_t nsec;
     mp_section *sec;
-    size_t symtab;            /* index of SHT_SYMTAB, 0 if none */
+    size_t symtab;            /* index of SHT_SYMTAB (ET_DYN: SHT_DYNSYM), 0 if none */
     size_t nsym;
     mp_symbol *sym;           /* sym[0] is the null symbol */
+    size_t nssym;
+    mp_symbol *ssym;          /* ET_DYN: .symtab beside .dynsym (sym), or NULL */
     size_t nrel;
     mp_relsec *rel;
     const uint8_t *build_id;  /* GNU build-id note descriptor, or NULL */

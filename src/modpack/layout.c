@@ -2,6 +2,7 @@
  * data segment = writable PROGBITS followed by NOBITS (bss). Each segment is
  * the span from its lowest to its highest section address; gaps are zero. */
 #include "layout.h"
+#include "dynamic.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -44,6 +45,8 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
 
     for (size_t i = 1; i < m->nsec; i++) {
         mp_section *s = &m->sec[i];
+        if (m->type == ET_DYN && mp_dyn_metadata(s))
+            continue;   /* only the dynamic linker reads it (dynamic.c) */
         if (s->type == SHT_DYNAMIC || strcmp(s->name, ".interp") == 0 || s->type == SHT_DYNSYM)
             return mp_error("%s: section %s: dynamic linking information is not supported here; "
                             "link a static module (no -shared, -pie or shared libraries)",
@@ -97,6 +100,12 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     if (!have[MODP_SEG_CODE])
         return mp_error("%s: no code: the module has no allocated read-only section", path);
 
+    /* A shared object's segments begin with whatever section follows the
+     * dynamic-link metadata, which need not be aligned as their most
+     * aligned section is: begin lower, over zeros. */
+    for (int k = 0; k < 2 && m->type == ET_DYN; k++)
+        if (have[k])
+            lo[k] &= ~(((uint64_t)1 << L->seg[k].align) - 1);
     mp_seg *c = &L->seg[MODP_SEG_CODE], *d = &L->seg[MODP_SEG_DATA];
     c->base = lo[MODP_SEG_CODE];
     c->size = (uint32_t)(hi[MODP_SEG_CODE] - c->base);

@@ -2,6 +2,7 @@
  * image. ISA-specific decisions live in arch_<isa>.c; this file holds what
  * every ISA shares: symbol resolution, bookkeeping and capabilities. */
 #include "lower.h"
+#include "dynamic.h"
 #include "link.h"
 #include "util.h"
 
@@ -35,12 +36,12 @@ const mp_arch *mp_arch_find(uint16_t machine)
     return NULL;
 }
 
-const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
+static const mp_symbol *find_in(const mp_symbol *sym, size_t nsym, const char *name)
 {
     /* Prefer a global definition over a local one of the same name. */
     const mp_symbol *found = NULL;
-    for (size_t i = 1; i < m->nsym; i++) {
-        const mp_symbol *y = &m->sym[i];
+    for (size_t i = 1; i < nsym; i++) {
+        const mp_symbol *y = &sym[i];
         if (y->type == STT_SECTION || y->type == STT_FILE || strcmp(y->name, name) != 0)
             continue;
         if (y->bind != STB_LOCAL)
@@ -49,6 +50,18 @@ const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
             found = y;
     }
     return found;
+}
+
+const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
+{
+    const mp_symbol *y = find_in(m->sym, m->nsym, name);
+    /* a shared object: a hidden or local symbol is only in .symtab */
+    if ((!y || y->shndx == SHN_UNDEF) && m->ssym) {
+        const mp_symbol *z = find_in(m->ssym, m->nssym, name);
+        if (z && z->shndx != SHN_UNDEF)
+            y = z;
+    }
+    return y;
 }
 
 int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
@@ -336,7 +349,8 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     int relocatable = m->type == ET_REL;   /* modpack links it itself (link.c) */
     if (relocatable && mp_link(m, arch, opt) != 0)
         return -1;
-    if (!relocatable && m->type != ET_EXEC)
+    int shared = m->type == ET_DYN;        /* dynamic relocations (dynamic.c) */
+    if (!relocatable && !shared && m->type != ET_EXEC)
         return mp_error("%s: input is %s; this version of modpack takes an executable (ET_EXEC) "
                         "linked with --emit-relocs -T module.ld", m->path, etype_name(m->type));
     if (mp_layout_build(m, &mod->L) != 0)
@@ -346,14 +360,14 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     int nrel = 0;
     for (size_t i = 0; i < m->nrel; i++)
         nrel += m->sec[m->rel[i].target].seg != MP_SEG_NONE;
-    if (nrel == 0 && !relocatable)
+    if (nrel == 0 && !relocatable && !shared)
         return mp_error("%s: no relocation sections: link with --emit-relocs (-Wl,-q) so that "
                         "modpack can relocate the module", m->path);
 
     mod->arch = m->machine;
     mod->flags = MODP_F_SPLIT;
     mp_ctx c = {m, mod, arch, opt, NULL};
-    for (size_t i = 0; i < m->nrel; i++) {
+    for (size_t i = 0; i < m->nrel && !shared; i++) {
         const mp_relsec *rs = &m->rel[i];
         if (m->sec[rs->target].seg == MP_SEG_NONE)
             continue;  /* debug info and other non-loaded sections */
@@ -362,7 +376,7 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
             return -1;
         }
     }
-    int rc = arch->finish(&c);
+    int rc = shared ? mp_dyn_lower(&c) : arch->finish(&c);
     if (rc == 0)
         mod->arch_flags = arch->arch_flags(&c);
     arch->cleanup(&c);

@@ -66,6 +66,14 @@ typedef struct mp_target {
 } mp_target;
 
 typedef struct mp_ctx mp_ctx;
+
+/* The dynamic relocation types of an ISA, for shared-object input
+ * (dynamic.c); 0 where the ISA has no such type (R_*_NONE is 0 everywhere). */
+typedef struct mp_dyn_types {
+    uint32_t relative, glob_dat, jump_slot;
+    uint32_t abs32, abs64;      /* absolute words; only the native width is taken */
+    uint32_t copy, irelative;   /* refused with their own hint */
+} mp_dyn_types;
 struct mp_link_site;            /* link.h */
 
 typedef struct mp_arch {
@@ -80,6 +88,9 @@ typedef struct mp_arch {
     void (*cleanup)(mp_ctx *c);
     uint32_t (*arch_flags)(mp_ctx *c);
     const char *(*reloc_name)(uint32_t type);
+    /* ET_DYN input: the ISA's dynamic relocation types (dynamic.c);
+     * NULL when the ISA takes no shared objects. */
+    const mp_dyn_types *dyn;
     /* ET_REL input: compute and write one relocation on the host
      * (link_<isa>.c); NULL when the ISA takes no relocatable input. */
     int (*link)(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
