@@ -81,9 +81,40 @@ static void unguard_tmp(void)
     pending_tmp = NULL;
 }
 
+static int write_atomic(const char *path, const void *data, size_t len, int links);
+
+/* A symlink is followed: the file it names is replaced (or created), the
+ * link stays. /dev/stdout, /dev/fd/N and /proc/self/fd/N name a descriptor
+ * that some process holds open, so they are written to, never replaced. */
+static int write_through(const char *link, const void *data, size_t len, int links)
+{
+    char hop[4096];
+    ssize_t n = readlink(link, hop, sizeof hop - 1);
+    if (n <= 0 || links >= 40 || strncmp(link, "/proc/", 6) == 0 ||
+        strncmp(link, "/dev/", 5) == 0 || strncmp(hop, "/proc/", 6) == 0)
+        return write_direct(link, data, len);
+    hop[n] = 0;
+    /* A relative target is relative to the link's directory. */
+    const char *slash = strrchr(link, '/');
+    int dirlen = hop[0] == '/' || !slash ? 0 : (int)(slash - link) + 1;
+    size_t size = (size_t)dirlen + (size_t)n + 1;
+    char *target = mp_malloc(size);
+    snprintf(target, size, "%.*s%s", dirlen, link, hop);
+    int rc = write_atomic(target, data, len, links + 1);
+    free(target);
+    return rc;
+}
+
 int mp_write_atomic(const char *path, const void *data, size_t len)
 {
+    return write_atomic(path, data, len, 0);
+}
+
+static int write_atomic(const char *path, const void *data, size_t len, int links)
+{
     struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return write_through(path, data, len, links);
     int exists = stat(path, &st) == 0;
     if (exists && !S_ISREG(st.st_mode))
         return write_direct(path, data, len);

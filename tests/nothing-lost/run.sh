@@ -91,6 +91,30 @@ devfull)
     [ -c /dev/full ] || fail "/dev/full replaced"
     echo "ok: devfull: $(head -1 "$WORK/err.txt")"
     ;;
+symlink)
+    # a link to a file: the file is replaced, the link stays a link;
+    # a link to a descriptor (/dev/stdout, /proc/self/fd/N) is written to
+    "$MODPACK" build "$ELF" -o "$WORK/want.mod" --name same || fail "first build"
+    ln -s keep.mod "$D/link.mod"
+    ln -s ../d/deeper.mod "$D/rel.mod"
+    ln -s /proc/self/fd/1 "$D/stdout"
+    ln -s loop "$D/loop"
+    for out in link.mod rel.mod; do
+        "$MODPACK" build "$ELF" -o "$D/$out" --name same 2>"$WORK/err.txt" || fail "build to $out"
+        [ -L "$D/$out" ] || fail "$out replaced by a file"
+        cmp -s "$D/$out" "$WORK/want.mod" || fail "$out: wrong contents"
+    done
+    "$MODPACK" build "$ELF" -o "$D/stdout" --name same >"$WORK/out.mod" 2>"$WORK/err.txt" || fail "to a file"
+    "$MODPACK" build "$ELF" -o "$D/stdout" --name same 2>"$WORK/err.txt" | cat >"$WORK/pipe.mod" || fail "to a pipe"
+    [ -L "$D/stdout" ] || fail "the link to /proc/self/fd/1 was replaced"
+    cmp -s "$WORK/out.mod" "$WORK/want.mod" || fail "stdout redirected to a file: wrong contents"
+    cmp -s "$WORK/pipe.mod" "$WORK/want.mod" || fail "stdout to a pipe: wrong contents"
+    "$MODPACK" build "$ELF" -o "$D/loop" --name same 2>"$WORK/err.txt" && fail "a link loop was accepted"
+    grep -qF "loop: Too many levels of symbolic links" "$WORK/err.txt" || fail "loop message: $(cat "$WORK/err.txt")"
+    extra=$(ls -A "$D" | grep -v -e '^keep\.mod$' -e '^deeper\.mod$' -e '^link\.mod$' -e '^rel\.mod$' -e '^stdout$' -e '^loop$' || true)
+    [ -z "$extra" ] || fail "left behind: $extra"
+    echo "ok: symlink: links kept, descriptors written in place"
+    ;;
 shim-enospc)
     prepare "$D"
     build_both "$D" 1 "write failed: No space left on device" $(shim_env) SHIM_MODE=enospc SHIM_AFTER=100
