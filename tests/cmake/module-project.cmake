@@ -44,6 +44,35 @@ if(rc EQUAL 0 OR NOT err MATCHES "version")
   message(FATAL_ERROR "find_package(Modpack 99) should fail with a version message:\n${err}")
 endif()
 
+# FIRMWARE: the imports are checked against what the firmware exports (here
+# a list of names); a missing one fails the build and is named.
+foreach(case ok missing)
+  set(names "fw_puts\nfw_print_u32\nfw_board_name\n")
+  if(case STREQUAL "ok")
+    string(APPEND names "fw_led\n")
+  endif()
+  set(d ${WORK}/src/fw-${case})
+  file(WRITE ${d}/names.txt "${names}")
+  file(WRITE ${d}/CMakeLists.txt "cmake_minimum_required(VERSION 3.20)\nproject(f NONE)\n"
+    "find_package(Modpack REQUIRED)\n"
+    "modpack_add_module(hello SOURCES ${WORK}/src/hello/hello.c ISA arm FIRMWARE ${d}/names.txt)\n")
+  execute_process(COMMAND ${CMAKE_EXE} -S ${d} -B ${WORK}/fw-${case} -DCMAKE_PREFIX_PATH=${prefix}
+                  OUTPUT_QUIET ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0 OR err MATCHES "no build --firmware")
+    message(FATAL_ERROR "FIRMWARE ${case}: configure failed or --firmware unknown:\n${err}")
+  endif()
+  execute_process(COMMAND ${CMAKE_EXE} --build ${WORK}/fw-${case}
+                  OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
+  if(case STREQUAL "ok" AND NOT rc EQUAL 0)
+    message(FATAL_ERROR "FIRMWARE with every import exported failed:\n${out}${err}")
+  elseif(case STREQUAL "missing" AND (rc EQUAL 0 OR NOT "${out}${err}" MATCHES "fw_led used at"))
+    message(FATAL_ERROR "FIRMWARE without fw_led should fail naming it:\n${out}${err}")
+  endif()
+endforeach()
+if(EXISTS ${WORK}/fw-missing/hello.mod)
+  message(FATAL_ERROR "FIRMWARE: a refused module left hello.mod behind")
+endif()
+
 # ---- 3. the images verify and carry the options ----
 foreach(m hello-m4 hello-m0 hello-rv32)
   if(NOT EXISTS ${build}/${m}.mod OR NOT EXISTS ${build}/${m}.elf)
