@@ -333,7 +333,209 @@ static int move_symbols(mp_elf *m)
     return 0;
 }
 
-static int apply(mp_ctx *c, uint8_t *img)
+/* ---- the GOT ------------------------------------------------------------------ */
+
+/* What GNU ld builds for a static link of position-independent code with
+ * module.ld (`.got : { *(.got.plt) *(.got) }`): the reserved words of
+ * .got.plt and .got, then one slot per symbol referenced through the GOT,
+ * holding the symbol's link address (0 for an import; a Thumb function
+ * with bit 0 set). ld orders the slots by its symbol hash table; here they
+ * follow the first reference, which changes only where the slots lie. */
+typedef struct got_abi {
+    uint16_t machine;
+    uint8_t plt_words, got_words;   /* reserved words of .got.plt and of .got */
+    uint8_t org_in_got;             /* _GLOBAL_OFFSET_TABLE_ at .got (1) or .got.plt (0) */
+    uint32_t plt0;                  /* the first .got.plt word */
+    uint32_t slot_types[7];         /* relocations that name a slot (0 ends) */
+    uint32_t org_types[4];          /* relocations that use only the GOT origin */
+    /* The lowering of x86 and ARM lowers a slot through the GOT relocation
+     * that names it, as for ld's static -fPIC output, which has no
+     * relocation for the slots. RISC-V's lowering has no GOT class: there a
+     * slot reference becomes what it resolves to, PC-relative to the slot
+     * (as_pcrel against _GLOBAL_OFFSET_TABLE_ + the slot's offset), and
+     * every slot gets an absolute word relocation (as_abs32/as_abs64) in a
+     * synthetic .rela.got, so each slot is lowered exactly once either way. */
+    uint32_t as_pcrel, as_abs32, as_abs64;
+} got_abi;
+
+static const got_abi got_abis[] = {
+    {EM_386, 3, 0, 0, 0, {R_386_GOT32, R_386_GOT32X}, {R_386_GOTOFF, R_386_GOTPC}, 0, 0, 0},
+    {EM_X86_64, 3, 0, 0, 0,
+     {R_X86_64_GOT32, R_X86_64_GOTPCREL, R_X86_64_GOT64, R_X86_64_GOTPCREL64, R_X86_64_GOTPCRELX,
+      R_X86_64_REX_GOTPCRELX},
+     {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64}, 0, 0, 0},
+    {EM_ARM, 3, 0, 0, 0, {26 /* GOT_BREL */, R_ARM_GOT_PREL},
+     {24 /* GOTOFF32 */, 25 /* BASE_PREL */}, 0, 0, 0},
+    {EM_RISCV, 2, 1, 1, 0xFFFFFFFFu, {20 /* GOT_HI20 */}, {0}, 23 /* PCREL_HI20 */, 1, 2},
+};
+
+typedef struct got {
+    const got_abi *abi;
+    size_t sec;               /* its section, 0 when there is no GOT */
+    unsigned word;
+    uint64_t org;             /* _GLOBAL_OFFSET_TABLE_ */
+    uint32_t gsym;            /* the _GLOBAL_OFFSET_TABLE_ symbol */
+    size_t n;
+    uint32_t *sym;            /* slot i: its symbol (the first reference's) */
+} got;
+
+static int listed(const uint32_t *types, size_t n, uint32_t type)
+{
+    for (size_t i = 0; i < n && types[i]; i++)
+        if (types[i] == type)
+            return 1;
+    return 0;
+}
+
+static int slot_type(const got *g, uint32_t type)
+{
+    return g->abi && listed(g->abi->slot_types, sizeof g->abi->slot_types / 4, type);
+}
+
+static int org_type(const got *g, uint32_t type)
+{
+    return g->abi && listed(g->abi->org_types, sizeof g->abi->org_types / 4, type);
+}
+
+/* Two symbol indices that name one symbol (a global may be listed twice
+ * after `ld -r` of COMDAT groups). */
+static int same_symbol(const mp_elf *m, uint32_t a, uint32_t b)
+{
+    const mp_symbol *x = &m->sym[a], *y = &m->sym[b];
+    return a == b || (x->bind != STB_LOCAL && y->bind != STB_LOCAL && x->name[0] &&
+                      strcmp(x->name, y->name) == 0);
+}
+
+/* The slot of symbol sym, or (size_t)-1. */
+static size_t slot_of(const mp_elf *m, const got *g, uint32_t sym)
+{
+    for (size_t i = 0; i < g->n; i++)
+        if (same_symbol(m, g->sym[i], sym))
+            return i;
+    return (size_t)-1;
+}
+
+static uint64_t slot_addr(const mp_elf *m, const got *g, size_t i)
+{
+    return m->sec[g->sec].addr +
+           (uint64_t)(g->abi->plt_words + g->abi->got_words + i) * g->word;
+}
+
+/* Which symbols need a slot, in order of first reference; a GOT section
+ * when any relocation (or _GLOBAL_OFFSET_TABLE_ itself) needs one. */
+static int plan_got(mp_elf *m, const uint8_t *drop, got *g)
+{
+    for (size_t i = 0; i < sizeof got_abis / sizeof got_abis[0]; i++)
+        if (got_abis[i].machine == m->machine)
+            g->abi = &got_abis[i];
+    if (!g->abi)
+        return 0;
+    int need = 0;
+    for (size_t i = 1; i < m->nsym; i++)
+        need |= m->sym[i].shndx == SHN_UNDEF && strcmp(m->sym[i].name, "_GLOBAL_OFFSET_TABLE_") == 0;
+    for (size_t i = 0; i < m->nrel; i++) {
+        const mp_relsec *rs = &m->rel[i];
+        if (rs->target >= m->nsec || drop[rs->target] || classify(&m->sec[rs->target]) == D_ALL)
+            continue;
+        for (size_t k = 0; k < rs->n; k++) {
+            const mp_reloc *r = &rs->r[k];
+            need |= org_type(g, r->type);
+            if (!slot_type(g, r->type))
+                continue;
+            need = 1;
+            if (r->sym == 0)
+                return mp_error("%s: malformed ELF: %s entry %zu refers to the GOT slot of no symbol",
+                                m->path, m->sec[rs->index].name, k);
+            if (slot_of(m, g, r->sym) == (size_t)-1) {
+                g->sym = mp_realloc(g->sym, (g->n + 1) * sizeof *g->sym);
+                g->sym[g->n++] = r->sym;
+            }
+        }
+    }
+    if (!need)
+        return 0;
+    for (size_t i = 1; i < m->nsec; i++)
+        if (!drop[i] && classify(&m->sec[i]) < NDESC && script[classify(&m->sec[i])].out == O_GOT)
+            return mp_error("%s: the object has a section %s and uses the GOT; modpack builds the "
+                            "GOT of a relocatable object itself", m->path, m->sec[i].name);
+    g->word = m->cls == ELFCLASS64 ? 8 : 4;
+    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
+    mp_section *s = &m->sec[m->nsec];
+    memset(s, 0, sizeof *s);
+    s->name = ".got";
+    s->type = SHT_PROGBITS;
+    s->flags = SHF_ALLOC | SHF_WRITE;
+    s->size = (uint64_t)(g->abi->plt_words + g->abi->got_words + g->n) * g->word;
+    s->align = g->word;
+    s->seg = MP_SEG_NONE;
+    g->sec = m->nsec++;
+    return 0;
+}
+
+static void put_word(uint8_t *p, unsigned word, uint64_t v)
+{
+    for (unsigned i = 0; i < word; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* After placement: _GLOBAL_OFFSET_TABLE_ defined (as ld does, a local
+ * symbol), the reserved words and the slots filled. */
+static void fill_got(mp_elf *m, got *g)
+{
+    const mp_section *s = &m->sec[g->sec];
+    g->org = s->addr + (g->abi->org_in_got ? (uint64_t)g->abi->plt_words * g->word : 0);
+    g->gsym = 0;
+    for (size_t i = 1; i < m->nsym && !g->gsym; i++)
+        if (strcmp(m->sym[i].name, "_GLOBAL_OFFSET_TABLE_") == 0 && m->sym[i].shndx == SHN_UNDEF)
+            g->gsym = (uint32_t)i;
+    if (!g->gsym) {
+        m->sym = mp_realloc(m->sym, (m->nsym + 1) * sizeof *m->sym);
+        g->gsym = (uint32_t)m->nsym++;
+    }
+    m->sym[g->gsym] = (mp_symbol){"_GLOBAL_OFFSET_TABLE_", g->org, 0, STB_LOCAL, STT_OBJECT,
+                                  STV_DEFAULT, (uint32_t)g->sec};
+    uint8_t *p = m->linked + s->addr;
+    put_word(p, g->word, g->abi->plt0 ? (g->word == 8 ? UINT64_MAX : g->abi->plt0) : 0);
+    for (size_t i = 0; i < g->n; i++)
+        put_word(m->linked + slot_addr(m, g, i), g->word, mp_link_symval(m, g->sym[i]));
+}
+
+/* RISC-V (as_pcrel set): the slot references become PC-relative ones to
+ * their slots and the slots get absolute relocations; see got_abi. */
+static void rewrite_got(mp_elf *m, got *g)
+{
+    if (!g->abi->as_pcrel)
+        return;
+    for (size_t i = 0; i < m->nrel; i++)
+        for (size_t k = 0; k < m->rel[i].n; k++) {
+            mp_reloc *r = &m->rel[i].r[k];
+            if (!slot_type(g, r->type) || !loaded(&m->sec[m->rel[i].target]))
+                continue;
+            r->addend += (int64_t)(slot_addr(m, g, slot_of(m, g, r->sym)) - g->org);
+            r->type = g->abi->as_pcrel;
+            r->sym = g->gsym;
+        }
+    if (g->n == 0)
+        return;
+    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
+    mp_section *s = &m->sec[m->nsec];
+    memset(s, 0, sizeof *s);
+    s->name = ".rela.got";
+    s->type = SHT_RELA;
+    s->link = (uint32_t)m->symtab;
+    s->info = (uint32_t)g->sec;
+    s->seg = MP_SEG_NONE;
+    /* offsets in the section, as read from a file: apply() makes them
+     * addresses and applies them, which writes what fill_got wrote */
+    mp_relsec rs = {(uint32_t)m->nsec++, (uint32_t)g->sec, 1, g->n, mp_calloc(g->n, sizeof(mp_reloc))};
+    for (size_t i = 0; i < g->n; i++)
+        rs.r[i] = (mp_reloc){slot_addr(m, g, i) - m->sec[g->sec].addr, g->word == 8 ? g->abi->as_abs64 : g->abi->as_abs32,
+                             g->sym[i], 0};
+    m->rel = mp_realloc(m->rel, (m->nrel + 1) * sizeof *m->rel);
+    m->rel[m->nrel++] = rs;
+}
+
+static int apply(mp_ctx *c, uint8_t *img, const got *g)
 {
     mp_elf *m = c->m;
     for (size_t i = 0; i < m->nrel; i++) {
@@ -379,6 +581,13 @@ static int apply(mp_ctx *c, uint8_t *img)
             s.S = mp_link_symval(m, r->sym);
             s.A = r->addend;
             s.import = r->sym && y->shndx == SHN_UNDEF;
+            s.GOT = g->sec ? g->org : 0;
+            if (g->sec && slot_type(g, r->type)) {
+                size_t slot = slot_of(m, g, r->sym);
+                if (slot == (size_t)-1)
+                    return mp_reloc_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
+                s.G = slot_addr(m, g, slot);
+            }
             if (m->machine == EM_ARM && r->sym && y->type == STT_FUNC && !s.import) {
                 s.thumb = (int)(y->value & 1);
                 s.arm_func = !s.thumb;
@@ -404,12 +613,17 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
     size_t common = rc == 0 ? add_common_section(m) : 0;
     if (common == 0)
         rc = -1;
+    got g = {0};
+    if (rc == 0)
+        rc = plan_got(m, drop, &g);
     uint64_t end = 0;
     if (rc == 0)
         rc = place(m, drop, common, &end);
     free(drop);
-    if (rc != 0 || move_symbols(m) != 0)
+    if (rc != 0 || move_symbols(m) != 0) {
+        free(g.sym);
         return -1;
+    }
 
     /* one buffer holds every placed section; the model's bytes point there */
     m->linked = mp_calloc(end ? end : 1, 1);
@@ -417,13 +631,21 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         mp_section *s = &m->sec[i];
         if (!loaded(s) || s->type == SHT_NOBITS)
             continue;
-        if (s->size && !s->bytes)
+        if (s->size && !s->bytes && i != g.sec) {
+            free(g.sym);
             return mp_error("%s: malformed ELF: section %s has no bytes", m->path, s->name);
-        if (s->size)
+        }
+        if (s->size && i != g.sec)
             memcpy(m->linked + s->addr, s->bytes, s->size);
         s->bytes = m->linked + s->addr;
     }
+    if (g.sec) {
+        fill_got(m, &g);
+        rewrite_got(m, &g);
+    }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
     mp_ctx c = {m, NULL, arch, opt, NULL};
-    return apply(&c, m->linked);
+    rc = apply(&c, m->linked, &g);
+    free(g.sym);
+    return rc;
 }

@@ -6,7 +6,11 @@
  * --unresolved-symbols=ignore-all -T module.ld` would (imports resolve to
  * 0). The result is the model an ET_EXEC link gives, so the normal lowering
  * runs on it unchanged. The ISA-specific part is how one relocation is
- * computed and written: mp_arch.link, one link_<isa>.c per ISA. */
+ * computed and written: mp_arch.link, one link_<isa>.c per ISA.
+ *
+ * Position-independent objects get a GOT as GNU ld would build it (link.c:
+ * the reserved words of .got.plt and .got, then one slot per symbol
+ * referenced through it, holding the symbol's link address). */
 #ifndef MODPACK_LINK_H
 #define MODPACK_LINK_H
 
@@ -19,6 +23,8 @@ typedef struct mp_link_site {
     uint64_t P;               /* the site's address */
     uint64_t S;               /* the symbol's address (0 for an import) */
     int64_t A;                /* RELA addend (REL ISAs read theirs from p) */
+    uint64_t G;               /* GOT-slot relocations: the symbol's slot */
+    uint64_t GOT;             /* _GLOBAL_OFFSET_TABLE_ (0 when there is no GOT) */
     int import;               /* the symbol is undefined: an import */
     int thumb;                /* ARM: the symbol is a Thumb function (S has bit 0 set) */
     int arm_func;             /* ARM: the symbol is an ARM-state function */

@@ -1,7 +1,8 @@
 /* link_arm.c - ARM relocations of relocatable input, applied as ld does
  * (AAELF: REL, the addend is in the field). T is 1 when the symbol is a
  * Thumb function; Thumb BL to ARM code becomes BLX and ARM BL to Thumb code
- * becomes BLX, as on ARMv5T and later. */
+ * becomes BLX, as on ARMv5T and later. GOT forms use the slots link.c made
+ * (G) and _GLOBAL_OFFSET_TABLE_ (GOT_ORG). */
 #include "link.h"
 #include "util.h"
 
@@ -10,8 +11,6 @@
 /* AAELF names <elf.h> spells differently */
 enum { THM_CALL = 10, THM_JUMP11 = 102, THM_JUMP8 = 103, GOTOFF32 = 24, BASE_PREL = 25, GOT_BREL = 26 };
 
-#define PIC_WHY  "GOT-relative addressing in relocatable input is not supported"
-#define PIC_HINT "compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
 #define FAR_HINT "the module is too large for this branch; compile with -mlong-calls"
 
 static int64_t sext(uint64_t v, unsigned bits)
@@ -222,11 +221,20 @@ int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link
         (thumb ? thm_set_imm16 : arm_set_imm16)(s->p, v);
         return 0;
     }
-    case GOTOFF32:
-    case BASE_PREL:
-    case GOT_BREL:
-    case R_ARM_GOT_PREL:
-        return mp_reloc_error(c, rs, r, PIC_WHY, PIC_HINT);
+    case GOTOFF32:          /* ((S + A) | T) - GOT_ORG */
+    case BASE_PREL:         /* GOT_ORG + A - P */
+    case GOT_BREL:          /* GOT(S) + A - GOT_ORG */
+    case R_ARM_GOT_PREL: {  /* GOT(S) + A - P */
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        int32_t a = (int32_t)rd32(s->p);
+        uint32_t v = r->type == GOTOFF32    ? sat(s, a) - (uint32_t)s->GOT
+                     : r->type == BASE_PREL ? (uint32_t)(s->GOT + (uint64_t)(int64_t)a - s->P)
+                     : r->type == GOT_BREL  ? (uint32_t)(s->G + (uint64_t)(int64_t)a - s->GOT)
+                                            : (uint32_t)(s->G + (uint64_t)(int64_t)a - s->P);
+        wr32(s->p, v);
+        return 0;
+    }
     case R_ARM_TLS_GD32: case R_ARM_TLS_LDM32: case R_ARM_TLS_LDO32: case R_ARM_TLS_IE32:
     case R_ARM_TLS_LE32: case R_ARM_TLS_DESC: case R_ARM_TLS_CALL: case R_ARM_THM_TLS_CALL:
     case R_ARM_TLS_GOTDESC: case R_ARM_TLS_DESCSEQ: case R_ARM_THM_TLS_DESCSEQ16:

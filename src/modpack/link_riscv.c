@@ -1,6 +1,8 @@
 /* link_riscv.c - RISC-V relocations of relocatable input, applied as ld
  * does (RELA) but without relaxation: R_RISCV_RELAX is ignored, and
- * R_RISCV_ALIGN is accepted only where ld would delete no byte. */
+ * R_RISCV_ALIGN is accepted only where ld would delete no byte.
+ * R_RISCV_GOT_HI20 never reaches here: link.c turns it into a PCREL_HI20
+ * to the symbol's GOT slot. */
 #include "link.h"
 #include "util.h"
 
@@ -232,9 +234,6 @@ int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_li
         s->p[0] = (uint8_t)((s->p[0] & 0xC0) |
                             ((r->type == RV_SUB6 ? s->p[0] - sa : sa) & 0x3F));
         return 0;
-    case RV_GOT_HI20:
-        return mp_reloc_error(c, rs, r, "GOT-relative addressing in relocatable input is not supported",
-                              "compile with -fno-pic");
     case RV_TLS_GOT_HI20: case RV_TLS_GD_HI20: case RV_TPREL_HI20: case RV_TPREL_LO12_I:
     case RV_TPREL_LO12_S: case RV_TPREL_ADD: case RV_TPREL_I: case RV_TPREL_S:
         return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);

@@ -1,14 +1,13 @@
 /* link_x86.c - i386 (REL) and x86-64 (RELA) relocations of relocatable
- * input, applied as ld does. GOT-relative forms are refused: relocatable
- * input gets no GOT (the flags in the hints avoid them). */
+ * input, applied as ld does with --no-relax: GOT loads stay GOT loads,
+ * through the slots link.c made (G), relative to _GLOBAL_OFFSET_TABLE_
+ * (GOT) where the ABI says so. */
 #include "link.h"
 #include "util.h"
 
 #include <gelf.h>
 
-#define GOT_WHY "GOT-relative addressing in relocatable input is not supported"
-#define GOT64_HINT "compile with -fno-pic -mcmodel=large, or link with ld --emit-relocs -T samples/ld/module.ld"
-#define GOT32_HINT "compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+#define PLT_HINT "compile with -fno-plt"
 #define OTHER_HINT "link it with ld --emit-relocs -T samples/ld/module.ld and pack the result"
 
 static uint64_t rdn(const uint8_t *p, unsigned n)
@@ -71,8 +70,19 @@ int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
             return -1;
         wr32(s->p, rd32(s->p) + (uint32_t)(r->sym ? c->m->sym[r->sym].size : 0));
         return 0;
-    case R_386_GOT32: case R_386_GOT32X: case R_386_GOTOFF: case R_386_GOTPC:
-        return mp_reloc_error(c, rs, r, GOT_WHY, GOT32_HINT);
+    case R_386_GOT32: case R_386_GOT32X: case R_386_GOTOFF: case R_386_GOTPC: {
+        if (mp_link_room(c, rs, r, s, 4) != 0)
+            return -1;
+        /* G + A - GOT; without a base register (ModRM mod 00, r/m 101, no
+         * PIC register) the slot's absolute address G + A */
+        const mp_section *t = &c->m->sec[rs->target];
+        int absolute = (r->type == R_386_GOT32 || r->type == R_386_GOT32X) && s->P > t->addr &&
+                       (t->flags & SHF_EXECINSTR) && (s->p[-1] & 0xC7) == 0x05;
+        uint64_t base = r->type == R_386_GOTOFF ? s->S : r->type == R_386_GOTPC ? s->GOT : s->G;
+        uint64_t minus = r->type == R_386_GOTPC ? s->P : absolute ? 0 : s->GOT;
+        wr32(s->p, (uint32_t)(base + (uint64_t)(int64_t)(int32_t)rd32(s->p) - minus));
+        return 0;
+    }
     case R_386_TLS_TPOFF: case R_386_TLS_IE: case R_386_TLS_GOTIE: case R_386_TLS_LE:
     case R_386_TLS_GD: case R_386_TLS_LDM: case R_386_TLS_LDO_32: case R_386_TLS_IE_32:
     case R_386_TLS_LE_32: case R_386_TLS_GOTDESC: case R_386_TLS_DESC_CALL:
@@ -110,10 +120,27 @@ int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_l
         int64_t v = (int64_t)(r->sym ? c->m->sym[r->sym].size : 0) + s->A;
         return put(c, rs, r, s, n, n == 4 ? F_UNSIGNED : F_WRAP, v);
     }
-    case R_X86_64_GOT32: case R_X86_64_GOTPCREL: case R_X86_64_GOTOFF64: case R_X86_64_GOTPC32:
-    case R_X86_64_GOT64: case R_X86_64_GOTPCREL64: case R_X86_64_GOTPC64: case R_X86_64_GOTPLT64:
-    case R_X86_64_PLTOFF64: case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX:
-        return mp_reloc_error(c, rs, r, GOT_WHY, GOT64_HINT);
+    case R_X86_64_GOTPCREL: case R_X86_64_GOTPCRELX: case R_X86_64_REX_GOTPCRELX:
+    case R_X86_64_GOTPCREL64: {  /* G + A - P */
+        n = r->type == R_X86_64_GOTPCREL64 ? 8 : 4;
+        if (mp_link_room(c, rs, r, s, n) != 0)
+            return -1;
+        return put(c, rs, r, s, n, n == 4 ? F_SIGNED : F_WRAP, (int64_t)(s->G + (uint64_t)s->A - s->P));
+    }
+    case R_X86_64_GOT32: case R_X86_64_GOT64:       /* G + A, G from the GOT */
+    case R_X86_64_GOTOFF64:                         /* S + A - GOT */
+    case R_X86_64_GOTPC32: case R_X86_64_GOTPC64: { /* GOT + A - P */
+        n = r->type == R_X86_64_GOT32 || r->type == R_X86_64_GOTPC32 ? 4 : 8;
+        if (mp_link_room(c, rs, r, s, n) != 0)
+            return -1;
+        uint64_t v = r->type == R_X86_64_GOTOFF64 ? s->S - s->GOT
+                     : r->type == R_X86_64_GOTPC32 || r->type == R_X86_64_GOTPC64 ? s->GOT - s->P
+                                                                                  : s->G - s->GOT;
+        return put(c, rs, r, s, n, n == 4 ? F_SIGNED : F_WRAP, (int64_t)(v + (uint64_t)s->A));
+    }
+    case R_X86_64_GOTPLT64: case R_X86_64_PLTOFF64:
+        return mp_reloc_error(c, rs, r, "PLT-relative addressing needs a PLT, which modules do not have",
+                              PLT_HINT);
     case R_X86_64_DTPMOD64: case R_X86_64_DTPOFF64: case R_X86_64_TPOFF64: case R_X86_64_TLSGD:
     case R_X86_64_TLSLD: case R_X86_64_DTPOFF32: case R_X86_64_GOTTPOFF: case R_X86_64_TPOFF32:
     case R_X86_64_GOTPC32_TLSDESC: case R_X86_64_TLSDESC_CALL: case R_X86_64_TLSDESC:

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # reject.sh CASE - modpack refuses a relocatable (.o) input with the exact
 # message that names the site, relocation, symbol and the flag that avoids
-# it, and writes no output (tests/rel/CMakeLists.txt lists the cases).
+# it, and writes no output (tests/rel/CMakeLists.txt lists the cases). The
+# *_got cases: the -fPIC object packs (modpack builds its GOT); what a GOT
+# cannot give a module (TLS slots, a PLT, copy relocations) is refused.
 # Environment: MODPACK, WORK, ARMT (tests/arm), RVT (tests/riscv), ARM_GCC,
 # RV_GCC, GCC, XTENSA_GCC (empty when absent).
 set -u
@@ -10,6 +12,9 @@ rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
 fail() { echo "FAIL: $*" >&2; exit 1; }
 need() { [ -n "$1" ] || { echo "SKIP: $2 not installed"; exit 77; }; }
 RV="-march=rv32imac -mabi=ilp32"
+# a module that reads a thread-local variable through a TLS GOT slot
+TLS_C=$WORK/tls.c
+printf 'extern __thread int tls_counter;\nint module_init(void) { return tls_counter; }\n' >"$TLS_C"
 # expect IN.o MESSAGE: modpack build fails with exit 1, stderr is exactly MESSAGE, no output
 expect() {
     "$MODPACK" build "$1" -o x.mod >out.txt 2>err.txt
@@ -35,26 +40,44 @@ riscv_align)
     ;;
 riscv_got)
     need "$RV_GCC" riscv64-unknown-elf-gcc
+    # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic run such modules)
     "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$RVT" -I"$ARMT" \
         -c "$RVT/testmod.c" -o p.o || fail compile
-    expect p.o "modpack: p.o: .text+0x70: R_RISCV_GOT_HI20 against 'mod_ops': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic"
+    "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
+    # a TLS GOT slot (initial-exec) stays refused
+    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
+    expect t.o "modpack: t.o: .text+0x0: R_RISCV_TLS_GOT_HI20 against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
     ;;
 x86_64_got)
     need "$GCC" gcc
     "$GCC" -m64 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o || fail compile
-    expect p.o "modpack: p.o: .text+0xb6: R_X86_64_REX_GOTPCRELX against 'mod_ops': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic -mcmodel=large, or link with ld --emit-relocs -T samples/ld/module.ld"
+    "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
+    "$GCC" -m64 -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
+    expect t.o "modpack: t.o: .text+0x3: R_X86_64_GOTTPOFF against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
+    # -fPIE (gcc's default) reads firmware data PC-relatively, as for a copy relocation
+    printf 'extern int fw_shared;\nint module_init(void) { return fw_shared; }\n' >pie.c
+    "$GCC" -m64 -O2 -fPIE -c pie.c -o pie.o || fail compile
+    expect pie.o "modpack: pie.o: .text+0x2: R_X86_64_PC32 against 'fw_shared': a PC-relative data reference cannot reach an import (its address is known only at load time); compile with -fPIC so that the reference goes through the GOT"
+    # -mcmodel=large -fPIC calls through the PLT unless -fno-plt
+    printf 'extern int fw_call(void);\nint module_init(void) { return fw_call(); }\n' >plt.c
+    "$GCC" -m64 -O2 -fPIC -mcmodel=large -c plt.c -o plt.o || fail compile
+    expect plt.o "modpack: plt.o: .text+0x15: R_X86_64_PLTOFF64 against 'fw_call': PLT-relative addressing needs a PLT, which modules do not have; compile with -fno-plt"
     ;;
 i386_got)
     need "$GCC" gcc
     "$GCC" -m32 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o ||
         { echo "SKIP: gcc -m32 cannot compile"; exit 77; }
-    expect p.o "modpack: p.o: .text+0xb7: R_386_GOTPC against '_GLOBAL_OFFSET_TABLE_': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+    "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
+    "$GCC" -m32 -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
+    expect t.o "modpack: t.o: .text+0xc: R_386_TLS_GOTIE against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
     ;;
 arm_got)
     need "$ARM_GCC" arm-none-eabi-gcc
     "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" \
         -c "$ARMT/testmod.c" -o p.o || fail compile
-    expect p.o "modpack: p.o: .text+0xa4: R_ARM_BASE_PREL against '_GLOBAL_OFFSET_TABLE_': GOT-relative addressing in relocatable input is not supported; compile with -fno-pic, or link with ld --emit-relocs -T samples/ld/module.ld"
+    "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
+    expect t.o "modpack: t.o: .text+0x14: R_ARM_TLS_IE32 against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
     ;;
 arm_far)
     need "$ARM_GCC" arm-none-eabi-gcc
