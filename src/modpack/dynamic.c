@@ -161,6 +161,9 @@ static int lower_one(mp_ctx *c, const mp_relsec *table, const mp_reloc *r, unsig
         }
     } else if (mp_resolve(c, &rs, r, &tg) != 0) {
         return -1;
+    } else if (c->m->sym[r->sym].type == STT_GNU_IFUNC) {
+        return mp_reloc_error(c, &rs, r, "the symbol is an ifunc, whose resolver would have "
+                              "to run at load time", "do not use ifunc");
     } else {
         addend += tg.value;             /* S + A; an import's value is 0 */
     }
