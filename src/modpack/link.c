@@ -311,7 +311,7 @@ static int move_symbols(mp_elf *m)
             continue;   /* debug info, dropped groups: any use is refused */
         if (y->value > s->size)
             return mp_error("%s: malformed ELF: symbol '%s' (0x%llx) lies outside its section %s",
-                            m->path, y->name, (unsigned long long)y->value, s->name);
+                            m->path, mp_sym_name(m, (uint32_t)i), (unsigned long long)y->value, s->name);
         y->value += s->addr;
     }
     /* A global defined in a dropped COMDAT member is the kept group's one. */

@@ -351,8 +351,9 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
         return -1;
     int shared = m->type == ET_DYN;        /* dynamic relocations (dynamic.c) */
     if (!relocatable && !shared && m->type != ET_EXEC)
-        return mp_error("%s: input is %s; this version of modpack takes an executable (ET_EXEC) "
-                        "linked with --emit-relocs -T module.ld", m->path, etype_name(m->type));
+        return mp_error("%s: input is %s; modpack takes an executable linked with --emit-relocs "
+                        "-T module.ld (ET_EXEC), a shared object (ET_DYN) or an object file (ET_REL)",
+                        m->path, etype_name(m->type));
     if (mp_layout_build(m, &mod->L) != 0)
         return -1;
     uint32_t code_size = mod->L.seg[MODP_SEG_CODE].size;
