@@ -345,7 +345,7 @@ typedef struct got_abi {
     uint16_t machine;
     uint8_t plt_words, got_words;   /* reserved words of .got.plt and of .got */
     uint8_t org_in_got;             /* _GLOBAL_OFFSET_TABLE_ at .got (1) or .got.plt (0) */
-    uint32_t plt0;                  /* the first .got.plt word */
+    uint8_t plt0_ones;              /* the first .got.plt word is all ones (RISC-V) */
     uint32_t slot_types[7];         /* relocations that name a slot (0 ends) */
     uint32_t org_types[4];          /* relocations that use only the GOT origin */
     /* The lowering of x86 and ARM lowers a slot through the GOT relocation
@@ -366,7 +366,7 @@ static const got_abi got_abis[] = {
      {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64}, 0, 0, 0},
     {EM_ARM, 3, 0, 0, 0, {26 /* GOT_BREL */, R_ARM_GOT_PREL},
      {24 /* GOTOFF32 */, 25 /* BASE_PREL */}, 0, 0, 0},
-    {EM_RISCV, 2, 1, 1, 0xFFFFFFFFu, {20 /* GOT_HI20 */}, {0}, 23 /* PCREL_HI20 */, 1, 2},
+    {EM_RISCV, 2, 1, 1, 1, {20 /* GOT_HI20 */}, {0}, 23 /* PCREL_HI20 */, 1, 2},
 };
 
 typedef struct got {
@@ -389,12 +389,12 @@ static int listed(const uint32_t *types, size_t n, uint32_t type)
 
 static int slot_type(const got *g, uint32_t type)
 {
-    return g->abi && listed(g->abi->slot_types, sizeof g->abi->slot_types / 4, type);
+    return g->abi && listed(g->abi->slot_types, sizeof g->abi->slot_types / sizeof(uint32_t), type);
 }
 
 static int org_type(const got *g, uint32_t type)
 {
-    return g->abi && listed(g->abi->org_types, sizeof g->abi->org_types / 4, type);
+    return g->abi && listed(g->abi->org_types, sizeof g->abi->org_types / sizeof(uint32_t), type);
 }
 
 /* Two symbol indices that name one symbol (a global may be listed twice
@@ -495,7 +495,7 @@ static void fill_got(mp_elf *m, got *g)
     m->sym[g->gsym] = (mp_symbol){"_GLOBAL_OFFSET_TABLE_", g->org, 0, STB_LOCAL, STT_OBJECT,
                                   STV_DEFAULT, (uint32_t)g->sec};
     uint8_t *p = m->linked + s->addr;
-    put_word(p, g->word, g->abi->plt0 ? (g->word == 8 ? UINT64_MAX : g->abi->plt0) : 0);
+    put_word(p, g->word, g->abi->plt0_ones ? UINT64_MAX : 0);
     for (size_t i = 0; i < g->n; i++)
         put_word(m->linked + slot_addr(m, g, i), g->word, mp_link_symval(m, g->sym[i]));
 }
