@@ -70,6 +70,7 @@
 #define MODP_RV_FLOAT_ABI     0x0006u /* 0 soft, 2 single, 4 double, 6 quad */
 #define MODP_RV_RVE           0x0008u /* RV32E register set */
 #define MODP_RV_TSO           0x0010u /* total store ordering */
+#define MODP_RV_64            0x0020u /* rv64 (ELFCLASS64): XLEN 64, RV_HI20 sign-extends */
 
 /* ---- fixup stream ------------------------------------------------------ */
 

@@ -45,7 +45,8 @@ typedef enum modload_err {
     MODLOAD_ERR_CRC,          /* CRC-32 mismatch */
     MODLOAD_ERR_FIXUP,        /* fixup stream malformed */
     MODLOAD_ERR_FIXUP_KIND,   /* fixup kind unknown or not built into this modload */
-    MODLOAD_ERR_FIXUP_RANGE,  /* fixup site outside its segment */
+    MODLOAD_ERR_FIXUP_RANGE,  /* fixup site outside its segment, or an address its field
+                               * cannot hold (rv64 RV_HI20 beyond +-2 GiB) */
     MODLOAD_ERR_IMPORT,       /* import descriptor malformed */
     MODLOAD_ERR_UNRESOLVED,   /* import not found in the firmware */
     MODLOAD_ERR_EXPORT,       /* export table or string table malformed */

@@ -7,6 +7,10 @@
  * low 12 bits of the addend, so every site is patched on its own, in any
  * order. Each kind checks the opcode of the instruction it patches and
  * refuses anything else. Compiled only for RISC-V and the host build.
+ *
+ * rv64: LUI sign-extends bit 31, so LUI+ADDI reach only addresses in
+ * [-2^31 - 0x800, 2^31 - 0x800); RV_HI20 refuses any other address with
+ * MODLOAD_ERR_FIXUP_RANGE rather than write a wrong one.
  */
 #include "modload_internal.h"
 
@@ -19,14 +23,21 @@
 /* STORE 8, STORE-FP 9 */
 #define RV_S_MAJORS   (1u << 8 | 1u << 9)
 
-int modload_apply_riscv(unsigned kind, uint8_t *site, uint32_t value, uint32_t lo12)
+int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr addr, uint32_t lo12, unsigned rv64)
 {
-    uint32_t w = modload_rd32(site), imm;
+    uint32_t w = modload_rd32(site), imm, value = (uint32_t)addr;
 
+    (void)rv64;
     if (kind == MODP_FIX_RV_HI20) {
         if ((w & 0x7Fu) != 0x37u)                       /* LUI */
             return MODLOAD_ERR_FIXUP;
-        imm = (w & 0xFFFFF000u) + (lo12 ^ 0x800u) - 0x800u + value;
+        imm = (w & 0xFFFFF000u) + (lo12 ^ 0x800u) - 0x800u; /* the addend */
+#if MODLOAD_KINDS_64
+        /* addr + sext32(addend) + 0x80000800 must lie in [0, 2^32) */
+        if (rv64 && ((uint64_t)addr + (uint64_t)(int64_t)(int32_t)imm + 0x80000800u) >> 32)
+            return MODLOAD_ERR_FIXUP_RANGE;
+#endif
+        imm += value;
         w = (w & 0xFFFu) | ((imm + 0x800u) & 0xFFFFF000u);
     } else {
         uint32_t majors = kind == MODP_FIX_RV_LO12_I ? RV_I_MAJORS : RV_S_MAJORS;

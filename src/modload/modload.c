@@ -223,6 +223,11 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
     img->arch_flags = modload_rd32(b + MODP_H_ARCH_FLAGS);
+#if defined(__riscv) && !defined(MODLOAD_HOST)
+    /* rv32 code does not run on an rv64 hart, nor rv64 code on rv32 */
+    if (((img->arch_flags & MODP_RV_64) != 0) != (__riscv_xlen == 64))
+        return MODLOAD_ERR_ARCH;
+#endif
     memcpy(&img->size, b + MODP_H_IMAGE_SIZE, 20);
     memcpy(&img->entry, b + MODP_H_ENTRY, 32);
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
@@ -632,6 +637,7 @@ typedef struct load_state {
     const modload_place *pl;
     const modload_env *env;
     modload_addr import_addr;
+    unsigned rv64;            /* rv64 image: RV_HI20 sign-extends */
 } load_state;
 
 static int bind_import(modload_walker *w, const modload_import *imp)
@@ -646,12 +652,13 @@ static int bind_import(modload_walker *w, const modload_import *imp)
     return MODLOAD_ERR_UNRESOLVED;
 }
 
-static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value);
+static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
+                    unsigned rv64);
 
 #if MODLOAD_CODE_WORD_STORES
 /* Patch a code site through the aligned words around it: read them with
  * 32-bit loads, patch a copy, store them back with 32-bit stores. */
-static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr value)
+static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr value, unsigned rv64)
 {
     uint32_t w[3], i, start = fx->offset & ~3u, width = fx->kind == MODP_FIX_WORD64 ? 8u : 4u;
     uint32_t n = (fx->offset + width - start + 3u) / 4u; /* at most 3 */
@@ -662,7 +669,7 @@ static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr 
         return MODLOAD_ERR_PLACEMENT; /* two sites: not in this mode */
     for (i = 0; i < n; i++)
         w[i] = p[i];
-    rc = apply_at(fx, (uint8_t *)w + (fx->offset - start), 0, value);
+    rc = apply_at(fx, (uint8_t *)w + (fx->offset - start), 0, value, rv64);
     for (i = 0; i < n; i++)
         p[i] = w[i];
     return rc;
@@ -709,15 +716,17 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     site = seg + fx->offset;
 #if MODLOAD_CODE_WORD_STORES
     if (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))
-        return apply_code_words(fx, seg, value);
+        return apply_code_words(fx, seg, value, s->rv64);
 #endif
-    return apply_at(fx, site, seg + fx->offset2, value);
+    return apply_at(fx, site, seg + fx->offset2, value, s->rv64);
 }
 
 /* Patch one site (and the second site of a pair) in place. */
-static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value)
+static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
+                    unsigned rv64)
 {
     (void)site2;
+    (void)rv64;
     switch (fx->kind) {
     case MODP_FIX_WORD32:
         modload_wr32(site, modload_rd32(site) + (uint32_t)value);
@@ -739,7 +748,7 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
     case MODP_FIX_RV_HI20:
     case MODP_FIX_RV_LO12_I:
     case MODP_FIX_RV_LO12_S:
-        return modload_apply_riscv(fx->kind, site, (uint32_t)value, fx->operand);
+        return modload_apply_riscv(fx->kind, site, value, fx->operand, rv64);
 #endif
     default:
         return MODLOAD_ERR_FIXUP_KIND;
@@ -794,6 +803,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.w.fixup = apply_fixup;
     s.pl = pl;
     s.env = env;
+    s.rv64 = img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.import_addr = 0;
     cur_part(c, img->fixup_size);
     if ((rc = walk(img, c, &s.w)) != MODLOAD_OK)

@@ -62,8 +62,8 @@ int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t valu
 
 #if MODLOAD_KINDS_RISCV
 /* Apply a RISC-V kind (RV_HI20, RV_LO12_I, RV_LO12_S) at site; lo12 is the
- * RV_HI20 operand. */
-int modload_apply_riscv(unsigned kind, uint8_t *site, uint32_t value, uint32_t lo12);
+ * RV_HI20 operand; rv64: the address must be a sign-extended 32-bit value. */
+int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr value, uint32_t lo12, unsigned rv64);
 #endif
 
 #endif

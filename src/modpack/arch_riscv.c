@@ -1,4 +1,5 @@
-/* arch_riscv.c - RISC-V rv32 relocation allow-list (ELF32, RELA).
+/* arch_riscv.c - RISC-V rv32 (ELF32) and rv64 (ELF64) relocation
+ * allow-list (RELA).
  *
  * Every R_RISCV_* type is listed in the table below with the class that
  * decides how it is lowered; anything not in the table, or listed as
@@ -15,7 +16,11 @@
  *   segment; across segments they clear SPLIT.
  * - Calls to imports (CALL, CALL_PLT, JAL, RVC_JUMP) go through a veneer
  *   modpack appends to the code: auipc t1,0; lw t1,12(t1); jr t1; .word
- *   target (t1 is a scratch register a call may clobber, as in a PLT).
+ *   target (t1 is a scratch register a call may clobber, as in a PLT);
+ *   rv64: auipc t1,0; ld t1,16(t1); jr t1; nop; .dword target, 8-aligned.
+ * - rv64: R_RISCV_64 words become WORD64; LUI/ADDI (medlow) addresses are
+ *   sign-extended 32-bit values, which modload checks at load time
+ *   (format section 6.1); R_RISCV_32 may hold only absolute values.
  * - Relaxation (-mrelax, the default): calls shortened to JAL are fine;
  *   addresses that ld turned into x0- or gp-relative immediates
  *   (GPREL_I/S, an LO12 with rs1 = x0) or into C.LUI cannot be relocated
@@ -37,6 +42,7 @@
 enum cls {
     K_NONE,       /* no effect on the image */
     K_ABS32,      /* 32-bit absolute word */
+    K_ABS64,      /* 64-bit absolute word (rv64) */
     K_HI20, K_LO12_I, K_LO12_S,  /* medlow absolute address halves */
     K_PCREL_HI20, /* AUIPC: fine within a segment */
     K_PCREL_LO12, /* paired with its PCREL_HI20 by the HI20's address */
@@ -68,7 +74,7 @@ typedef struct rinfo {
 static const rinfo table[] = {
     {0, K_NONE, 4, "R_RISCV_NONE", 0, 0},
     {1, K_ABS32, 4, "R_RISCV_32", 0, 0},
-    {2, K_REJECT, 8, "R_RISCV_64", "64-bit address word in an rv32 module", "build for rv32 (-march=rv32...)"},
+    {2, K_ABS64, 8, "R_RISCV_64", 0, 0},
     {3, K_REJECT, 4, "R_RISCV_RELATIVE", MP_DYN_WHY, MP_DYN_HINT},
     {4, K_REJECT, 4, "R_RISCV_COPY", MP_DYN_WHY, MP_DYN_HINT},
     {5, K_REJECT, 4, "R_RISCV_JUMP_SLOT", MP_DYN_WHY, MP_DYN_HINT},
@@ -148,6 +154,14 @@ static const char *rv_reloc_name(uint32_t type)
         return ri->name;
     snprintf(buf, sizeof buf, "R_RISCV_<%u>", (unsigned)type);
     return buf;
+}
+
+static int is64(const mp_ctx *c) { return c->arch->elfclass == ELFCLASS64; }
+static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+static void wr64(uint8_t *p, uint64_t v)
+{
+    wr32(p, (uint32_t)v);
+    wr32(p + 4, (uint32_t)(v >> 32));
 }
 
 /* ---- state ------------------------------------------------------------- */
@@ -283,6 +297,14 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
     uint32_t w = rd32(p);
     uint32_t s = t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value;
     uint32_t linked = s + (uint32_t)r->addend;     /* what ld computed, S + A */
+    if (is64(c) && t.kind != MP_T_IMPORT) {
+        /* rv64 LUI sign-extends: the linked address must be a sign-extended
+         * 32-bit value too (module.ld links at 0) */
+        int64_t full = (int64_t)t.value + r->addend;
+        if (full < -(int64_t)0x80000000 || full >= (int64_t)0x80000000 - 0x800)
+            return mp_reloc_error(c, rs, r, "an absolute LUI/ADDI address outside the signed 32-bit "
+                                  "range", "link the module at 0, or compile with -mcmodel=medany");
+    }
     if (cls == K_HI20) {
         if (OP(w) != 0x37u)
             return stale(c, rs, r, "LUI");
@@ -342,8 +364,9 @@ static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
         return 0;
     case K_JAL:
         return OP(w) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
-    case K_CJUMP:  /* C.J (funct3 5) or rv32 C.JAL (funct3 1), quadrant 1 */
-        return (h & 3u) == 1u && ((h >> 13) == 5u || (h >> 13) == 1u) ? 0 : stale(c, rs, r, "C.J/C.JAL");
+    case K_CJUMP:  /* C.J (funct3 5) or rv32 C.JAL (funct3 1; rv64 C.ADDIW), quadrant 1 */
+        return (h & 3u) == 1u && ((h >> 13) == 5u || ((h >> 13) == 1u && !is64(c)))
+                   ? 0 : stale(c, rs, r, "C.J/C.JAL");
     default:
         return 0;
     }
@@ -471,7 +494,24 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, size_t i)
         uint32_t want = (t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value) + (uint32_t)r->addend;
         if (rd32(p) != want)
             return stale(c, rs, r, "word");
+        if (is64(c) && t.kind != MP_T_ABS)
+            return mp_reloc_error(c, rs, r, "a 32-bit word cannot hold the module's 64-bit run address",
+                                  "store addresses in pointers (R_RISCV_64)");
         mp_lower_word(c, seg, r->offset, &t);
+        return 0;
+    }
+    if (ri->cls == K_ABS64) {
+        if (!is64(c))
+            return mp_reloc_error(c, rs, r, "64-bit address word in an rv32 module",
+                                  "build for rv32 (-march=rv32...)");
+        uint64_t want = (t.kind == MP_T_IMPORT ? 0 : t.value) + (uint64_t)r->addend;
+        if (rd64(p) != want)
+            return stale(c, rs, r, "word");
+        if (t.kind == MP_T_ABS)
+            return 0;
+        if (t.kind == MP_T_SEG)   /* an offset; the loader adds the run base */
+            wr64(p, want - c->mod->L.seg[t.seg].base);
+        mp_add_fixup(c, MODP_FIX_WORD64, seg, r->offset, r->offset, &t);
         return 0;
     }
     if (check_branch_insn(c, rs, r, ri->cls, p) != 0)
@@ -561,6 +601,9 @@ static int rv_lower(mp_ctx *c, const mp_relsec *rs)
 /* auipc t1,0; lw t1,12(t1); jr t1; .word target */
 static const uint8_t rv_veneer[12] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x23, 0xC3, 0x00,
                                       0x67, 0x00, 0x03, 0x00};
+/* rv64: auipc t1,0; ld t1,16(t1); jr t1; nop; .dword target (8-aligned) */
+static const uint8_t rv64_veneer[16] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x33, 0x03, 0x01,
+                                        0x67, 0x00, 0x03, 0x00, 0x13, 0x00, 0x00, 0x00};
 
 /* Re-point the AUIPC pairs from code to data after the data moved up. */
 static int repatch_pcrel(mp_ctx *c, uint32_t moved)
@@ -598,13 +641,21 @@ static int rv_finish(mp_ctx *c)
     uint32_t before = code->size;
     for (size_t i = 0; i < st->nv; i++) {
         veneer *v = &st->v[i];
-        uint8_t buf[16];
-        memcpy(buf, rv_veneer, 12);
-        wr32(buf + 12, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
-        v->off = mp_code_append(&mod->L, buf, 16, 2);
+        uint8_t buf[24];
+        if (is64(c)) {
+            memcpy(buf, rv64_veneer, 16);
+            wr64(buf + 16, v->t.kind == MP_T_ABS ? v->t.value : 0);
+            v->off = mp_code_append(&mod->L, buf, 24, 3);
+            if (code->align < 3)   /* the .dword stays aligned at run time */
+                code->align = 3;
+        } else {
+            memcpy(buf, rv_veneer, 12);
+            wr32(buf + 12, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
+            v->off = mp_code_append(&mod->L, buf, 16, 2);
+        }
         if (v->t.kind == MP_T_IMPORT) {
-            uint64_t a = code->base + v->off + 12;
-            mp_add_fixup(c, MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
+            uint64_t a = code->base + v->off + (is64(c) ? 16 : 12);
+            mp_add_fixup(c, is64(c) ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
         }
     }
     for (size_t i = 0; i < st->nb; i++)
@@ -650,6 +701,23 @@ const mp_arch mp_arch_riscv = {
     .cleanup = rv_cleanup,
     .arch_flags = rv_flags,
     .reloc_name = rv_reloc_name,
-    .dyn = &rv_dyn,
     .link = mp_link_riscv,
+    .dyn = &rv_dyn,
+};
+
+/* rv64 (ELFCLASS64): the same allow-list; no ET_REL or ET_DYN input yet. */
+static uint32_t rv64_flags(mp_ctx *c)
+{
+    return rv_flags(c) | MODP_RV_64;
+}
+
+const mp_arch mp_arch_riscv64 = {
+    .machine = EM_RISCV,
+    .elfclass = ELFCLASS64,
+    .name = "riscv64",
+    .lower = rv_lower,
+    .finish = rv_finish,
+    .cleanup = rv_cleanup,
+    .arch_flags = rv64_flags,
+    .reloc_name = rv_reloc_name,
 };

@@ -115,7 +115,8 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
         printf("%s%s", img->arch_flags & MODP_ARM_THUMB ? " thumb" : "",
                img->arch_flags & MODP_ARM_HARD_FLOAT ? " hard-float" : "");
     if (img->arch == MODP_ARCH_RISCV)
-        printf("%s %s-float", img->arch_flags & MODP_RV_RVC ? " rvc" : "",
+        printf("%s%s %s-float", img->arch_flags & MODP_RV_64 ? " rv64" : "",
+               img->arch_flags & MODP_RV_RVC ? " rvc" : "",
                (const char *const[]){"soft", "single", "double", "quad"}[(img->arch_flags & MODP_RV_FLOAT_ABI) >> 1]);
     if (img->arch == MODP_ARCH_XTENSA)
         printf("%s%s", img->arch_flags & MODP_XT_CALL0 ? " call0" : "",

@@ -15,7 +15,7 @@
 #include "modformat.h"
 
 extern const mp_arch mp_arch_arm;
-extern const mp_arch mp_arch_riscv;
+extern const mp_arch mp_arch_riscv, mp_arch_riscv64;
 extern const mp_arch mp_arch_i386, mp_arch_x86_64;
 extern const mp_arch mp_arch_xtensa;
 
@@ -23,6 +23,7 @@ extern const mp_arch mp_arch_xtensa;
 static const mp_arch *const arches[] = {
     &mp_arch_arm,
     &mp_arch_riscv,
+    &mp_arch_riscv64,
     &mp_arch_i386,
     &mp_arch_x86_64,
     &mp_arch_xtensa,
@@ -339,7 +340,7 @@ static const char *etype_name(unsigned t)
 int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
 {
     memset(mod, 0, sizeof *mod);
-    const mp_arch *arch = mp_arch_find(m->machine);
+    const mp_arch *arch = mp_arch_find_elf(m->machine, m->cls);
     if (!arch)
         return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64, xtensa)", m->path,
                         (unsigned)m->machine);
@@ -408,4 +409,12 @@ void mp_module_free(mp_module *mod)
     free(mod->fx);
     mp_layout_free(&mod->L);
     memset(mod, 0, sizeof *mod);
+}
+
+const mp_arch *mp_arch_find_elf(uint16_t machine, unsigned elfclass)
+{
+    for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)
+        if (arches[i]->machine == machine && arches[i]->elfclass == elfclass)
+            return arches[i];
+    return mp_arch_find(machine);   /* mp_lower reports the class mismatch */
 }

@@ -105,6 +105,8 @@ struct mp_ctx {
 };
 
 const mp_arch *mp_arch_find(uint16_t machine);
+/* The ISA for an ELF's machine and class (rv32 or rv64), else by machine. */
+const mp_arch *mp_arch_find_elf(uint16_t machine, unsigned elfclass);
 
 /* Lower m into mod. Returns 0, or -1 after printing the error. */
 int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod);

@@ -162,3 +162,61 @@ file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt CONTENT "${ma
 
 add_test(NAME riscv.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
 set_tests_properties(riscv.diff PROPERTIES LABELS "riscv" TIMEOUT 60)
+
+# ---- rv64: its own manifest (riscv64.diff), imports and bases below 2 GiB,
+# where medlow's sign-extending LUI reaches; medany too. Pointers are
+# 64-bit words (WORD64). ----
+set(RV64_DIFF_IMPORTS
+  fw_record=0x00001234
+  fw_register=0x00001300
+  fw_mix=0x00ABCDE0
+  fw_shared=0x7F100FFC
+  fw_table=0x0001F800)
+set(RV64_DIFF_BASES 0x12345A28 0x7FE0F800)
+set(RV64_DIFF_VARIANTS
+  "rv64-medlow-O0 rv64imac -O0 -mcmodel=medlow -mno-relax"
+  "rv64-medlow-O2 rv64imac -O2 -mcmodel=medlow -mno-relax"
+  "rv64-medlow-Os rv64imc -Os -mcmodel=medlow -mno-relax"
+  "rv64-medany-O2 rv64imac -O2 -mcmodel=medany -mno-relax"
+  "rv64-medany-Os rv64imc -Os -mcmodel=medany -mno-relax"
+)
+set(defsyms64 "")
+set(manifest64 "")
+foreach(imp IN LISTS RV64_DIFF_IMPORTS)
+  list(APPEND defsyms64 -Wl,--defsym=${imp})
+  string(REPLACE "=" " " imp_line "${imp}")
+  string(APPEND manifest64 "import ${imp_line}\n")
+endforeach()
+set(outputs64 "")
+foreach(entry IN LISTS RV64_DIFF_VARIANTS)
+  separate_arguments(v UNIX_COMMAND "${entry}")
+  list(GET v 0 name)
+  list(GET v 1 march)
+  list(SUBLIST v 2 -1 flags)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  string(REPLACE ";" "+" opts "${flags}")
+  set(arch -march=${march} -mabi=lp64)
+  set(o ${rvout}/${name})
+  set(lflags ${arch} ${flags} -nostdlib -T ${MODULE_LD} -Wl,--emit-relocs,--no-warn-rwx-segments)
+  add_custom_command(OUTPUT ${o}.mod
+    COMMAND ${RISCV_GCC} ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
+    COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all ${o}.o -o ${o}-0.elf -lgcc
+    COMMAND $<TARGET_FILE:modpack> build ${o}-0.elf -o ${o}.mod
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h ${MODULE_LD} modpack
+    COMMENT "rv64 ${name}" VERBATIM)
+  list(APPEND outputs64 ${o}.mod)
+  foreach(base IN LISTS RV64_DIFF_BASES)
+    add_custom_command(OUTPUT ${o}-${base}.bin
+      COMMAND ${RISCV_GCC} ${lflags} -Wl,--defsym=__module_base=${base} ${defsyms64}
+              ${o}.o -o ${o}-${base}.elf -lgcc
+      COMMAND ${RISCV_OBJCOPY} -O binary ${o}-${base}.elf ${o}-${base}.bin
+      DEPENDS ${o}.mod VERBATIM)
+    list(APPEND outputs64 ${o}-${base}.bin)
+    string(APPEND manifest64 "row ${name} ${march} ${opts} ${o}.mod ${o}-${base}.bin ${base}\n")
+  endforeach()
+endforeach()
+add_custom_target(riscv64_diff_modules ALL DEPENDS ${outputs64})
+file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt CONTENT "${manifest64}")
+add_test(NAME riscv64.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt)
+set_tests_properties(riscv64.diff PROPERTIES LABELS "riscv" TIMEOUT 60)

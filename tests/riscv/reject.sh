@@ -72,6 +72,31 @@ diff_import)
     build diff_import.S x.elf
     expect "x.elf: .data+0x0: R_RISCV_ADD32 against 'fw_value': a difference involving an import" "R_RISCV_32"
     ;;
+rv64_word32)
+    # rv64: a 32-bit word cannot hold a 64-bit run address
+    ARCH="-march=rv64imac -mabi=lp64"
+    printf '.text\n.globl module_init\nmodule_init: ret\n.data\n.word module_init\n' >w.S
+    "$CC" $ARCH -c w.S -o w.o && "$CC" $ARCH -nostdlib -Wl,--emit-relocs,--no-warn-rwx-segments \
+        -T "$LDS" w.o -o x.elf || fail "link w.S"
+    expect "x.elf: .data+0x0: R_RISCV_32 against 'module_init': a 32-bit word cannot hold the module's 64-bit run address" \
+        "R_RISCV_64"
+    ;;
+rv64_hi20_range)
+    # rv64 medlow: LUI+ADDI reach [-2 GiB - 0x800, 2 GiB - 0x800); modload
+    # (here through modpack relocate) refuses other run addresses
+    ARCH="-march=rv64imac -mabi=lp64"
+    build small.c y.elf -mcmodel=medlow -mno-relax
+    "$MODPACK" build y.elf -o y.mod || fail "rv64 medlow module refused"
+    "$MODPACK" inspect y.mod | grep -q "RV_HI20" || fail "no RV_HI20 fixup to test"
+    "$MODPACK" relocate y.mod --base 0x7FFF0000 -o ok.bin --defsym fw_value=0x1000 ||
+        fail "a base below 2 GiB refused"
+    "$MODPACK" relocate y.mod --base 0x7FFFF800 -o bad.bin --defsym fw_value=0x1000 >out.txt 2>err.txt &&
+        fail "a run address past 2 GiB - 0x800 was accepted"
+    cat err.txt
+    grep -qF "an address its field cannot hold" err.txt || fail "stderr lacks the range error"
+    [ ! -e bad.bin ] || fail "output left behind"
+    # (linked above 2 GiB, GNU ld itself refuses: relocation truncated to fit)
+    ;;
 lo12_stale)
     build lo12_stale.S x.elf
     expect "x.elf: .text+0x0: R_RISCV_HI20 against 'value': the linked instruction is not the LUI" "-mno-relax"

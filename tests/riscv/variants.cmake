@@ -52,6 +52,20 @@ else()
   message(STATUS "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
 endif()
 
+# rv64 (the rv64 test firmware under qemu-system-riscv64): medany only,
+# since RAM at 0x80000000 lies beyond the +-2 GiB that a medlow LUI reaches
+# on rv64 (riscv64.reject.medlow checks that modload refuses such a module;
+# riscv.diff places medlow modules below 2 GiB on the host).
+set(RISCV64_TEST_VARIANTS
+  "rv64-imac-O0 rv64imac -O0 -mcmodel=medany -mno-relax"
+  "rv64-imac-Os rv64imac -Os -mcmodel=medany -mno-relax"
+  "rv64-imac-O2 rv64imac -O2 -mcmodel=medany -mno-relax"
+  "rv64-imc-Os rv64imc -Os -mcmodel=medany -mno-relax"
+  "rv64-imac-O2-relax rv64imac -O2 -mcmodel=medany -mrelax -Wl,--defsym=__module_base=0x10000000"
+  "rv64-imc-Os-stripped rv64imc -Os -mcmodel=medany -mno-relax --strip-names"
+)
+set(RISCV64_CORRUPT_VARIANTS rv64-imac-Os)
+
 # Variants whose image the firmware also corrupts byte by byte.
 set(RISCV_CORRUPT_VARIANTS imc-Os imac-O2-medany)
 if(RISCV_CLANG AND RISCV_LLD)

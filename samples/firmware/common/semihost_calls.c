@@ -1,7 +1,7 @@
 /* semihost_calls.c - the semihosting calls the harnesses use, the same on
  * ARM and RISC-V (the RISC-V specification reuses ARM's numbers and
- * argument blocks). Each harness's semihost.c provides the trap, sh_trap,
- * and sh_halt. */
+ * argument blocks, whose fields are register-sized: 64-bit on rv64). Each
+ * harness's semihost.c provides the trap, sh_trap, and sh_halt. */
 #include "semihost.h"
 
 #include <stddef.h>
@@ -16,25 +16,25 @@ static uint32_t sh_strlen(const char *s)
 
 int sh_open(const char *path, int mode)
 {
-    uint32_t args[3] = { (uint32_t)(uintptr_t)path, (uint32_t)mode, sh_strlen(path) };
+    uintptr_t args[3] = { (uintptr_t)path, (uintptr_t)mode, sh_strlen(path) };
     return sh_trap(SH_SYS_OPEN, args);
 }
 
 int sh_close(int fd)
 {
-    uint32_t args[1] = { (uint32_t)fd };
+    uintptr_t args[1] = { (uintptr_t)fd };
     return sh_trap(SH_SYS_CLOSE, args);
 }
 
 int sh_read(int fd, void *buf, uint32_t len)
 {
-    uint32_t args[3] = { (uint32_t)fd, (uint32_t)(uintptr_t)buf, len };
+    uintptr_t args[3] = { (uintptr_t)fd, (uintptr_t)buf, len };
     return sh_trap(SH_SYS_READ, args);
 }
 
 int sh_flen(int fd)
 {
-    uint32_t args[1] = { (uint32_t)fd };
+    uintptr_t args[1] = { (uintptr_t)fd };
     return sh_trap(SH_SYS_FLEN, args);
 }
 
@@ -45,7 +45,7 @@ void sh_write0(const char *s)
 
 int sh_get_cmdline(char *buf, uint32_t size)
 {
-    uint32_t args[2] = { (uint32_t)(uintptr_t)buf, size };
+    uintptr_t args[2] = { (uintptr_t)buf, size };
     if (size == 0)
         return -1;
     int r = sh_trap(SH_SYS_GET_CMDLINE, args);
@@ -57,7 +57,13 @@ int sh_get_cmdline(char *buf, uint32_t size)
 
 void sh_exit(int status)
 {
-    sh_trap(SH_SYS_EXIT, (const void *)(uintptr_t)(status == 0 ? SH_ADP_STOPPED_APPLICATION_EXIT
-                                                                : SH_ADP_STOPPED_RUNTIME_ERROR));
+    uintptr_t reason = status == 0 ? SH_ADP_STOPPED_APPLICATION_EXIT : SH_ADP_STOPPED_RUNTIME_ERROR;
+#if UINTPTR_MAX > 0xFFFFFFFFu
+    /* 64-bit semihosting: the argument is a block of reason and exit code */
+    uintptr_t args[2] = { reason, (uintptr_t)status };
+    sh_trap(SH_SYS_EXIT, args);
+#else
+    sh_trap(SH_SYS_EXIT, (const void *)reason);
+#endif
     sh_halt(); /* if the host does not stop us */
 }

@@ -1,12 +1,13 @@
-# harness.cmake - CMake functions for the RISC-V (rv32) modload harness.
-# Include from a project configured with cmake/toolchain-riscv32-elf.cmake.
+# harness.cmake - CMake functions for the RISC-V (rv32 and rv64) modload
+# harness. Include from a project configured with
+# cmake/toolchain-riscv32-elf.cmake or cmake/toolchain-riscv64-elf.cmake.
 #
 #   MODPACK_ROOT      the modpack source tree (default: three levels up)
 #   MODLOAD_SOURCES   modload's sources (default: src/modload/*.c as listed
 #                     in src/modload/CMakeLists.txt)
 #
 #   riscv_modload_library(<target> <march>)
-#       modload compiled freestanding for -march=<march> -mabi=ilp32 at -Os.
+#       modload compiled freestanding for -march=<march> -mabi=${RISCV_ABI} at -Os.
 #   riscv_firmware(<target> <march> <board-name> SOURCES <src>...)
 #       a firmware ELF for QEMU's virt board (virt.ld) with startup code,
 #       semihosting and the helpers of ../common/fwutil.c, linked with modload for
@@ -26,9 +27,15 @@ if(NOT MODLOAD_SOURCES)
     ${MODPACK_ROOT}/src/modload/arch_riscv.c)
 endif()
 
+# The ABI: ilp32 (rv32), or lp64 when the toolchain file says so
+# (cmake/toolchain-riscv64-elf.cmake sets RISCV_ABI).
+if(NOT RISCV_ABI)
+  set(RISCV_ABI ilp32)
+endif()
+
 # Flags for everything that runs on the target. -mno-relax: the firmware
 # defines no __global_pointer$, and stays simple to read in a disassembly.
-set(RISCV_COMMON_FLAGS -mabi=ilp32 -mcmodel=medany -ffreestanding -fno-common
+set(RISCV_COMMON_FLAGS -mabi=${RISCV_ABI} -mcmodel=medany -ffreestanding -fno-common
     -ffunction-sections -fdata-sections -g -Wall -Wextra)
 
 function(riscv_modload_library target march)
@@ -55,7 +62,7 @@ function(riscv_firmware target march board)
   target_include_directories(${target} PRIVATE ${RISCV_HARNESS_DIR} ${RISCV_HARNESS_DIR}/../common)
   target_compile_definitions(${target} PRIVATE FW_BOARD="${board}")
   target_compile_options(${target} PRIVATE -march=${march} -Os ${RISCV_COMMON_FLAGS})
-  target_link_options(${target} PRIVATE -march=${march} -mabi=ilp32 -nostdlib -Wl,--no-warn-rwx-segments
+  target_link_options(${target} PRIVATE -march=${march} -mabi=${RISCV_ABI} -nostdlib -Wl,--no-warn-rwx-segments
     -T ${RISCV_HARNESS_DIR}/virt.ld -Wl,--gc-sections
     -Wl,-Map=$<TARGET_FILE_DIR:${target}>/${target}.map)
   set_target_properties(${target} PROPERTIES LINK_DEPENDS ${RISCV_HARNESS_DIR}/virt.ld)
