@@ -262,14 +262,13 @@ static void take_meta(modreg_slot *sl, uint8_t type, const uint8_t *b, uint32_t 
 /* One block: the region, then the exports and names. */
 static int place(modreg *reg, modreg_slot *sl, const modload_image *img, modload_place *pl)
 {
-    uint32_t region = modload_region_size(img), sym;
-    uint64_t total;
+    /* Both sizes are bounded by the checked image (< 2 GiB each); 32-bit
+     * arithmetic only, as targets without a 64-bit multiply need. */
+    uint32_t region = modload_region_size(img), sym = modload_symtab_size(img);
     int rc;
 
-    total = (uint64_t)img->nexports * MODP_EXPORT_SIZE + img->strtab_size;
-    if (total + region > 0x7FFFFFFFu)
+    if (region > 0x7FFFFFFFu || sym > 0x7FFFFFFFu - region)
         return MODREG_ERR_NOMEM;
-    sym = (uint32_t)total;
     if ((rc = block_alloc(reg, sl, region + sym, modload_region_align(img))) != MODLOAD_OK)
         return rc;
     if ((rc = modload_place_region(img, sl->mem, region, (modload_addr)(uintptr_t)sl->mem, pl)) != MODLOAD_OK)
