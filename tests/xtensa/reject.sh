@@ -3,7 +3,8 @@
 # that names the site, the relocation, the symbol and the flag that avoids
 # it (tests/xtensa/CMakeLists.txt lists the cases).
 # Environment: MODPACK, SRC (tests/xtensa), ARMTESTS (tests/arm), LDS
-# (module.ld), WORK, CC (xtensa-lx106-elf-gcc).
+# (module.ld), WORK, CC (xtensa-lx106-elf-gcc); for the windowed cases also
+# AS (xtensa-lx106-elf-as) and PYTHON.
 set -u
 c=$1
 rm -rf "$WORK" && mkdir -p "$WORK" && cd "$WORK" || exit 1
@@ -14,6 +15,19 @@ build() {
     "$CC" "$@" -O2 -ffreestanding -fno-common -I"$ARMTESTS" -c "$src" -o "$out.o" || fail "compile $src"
     "$CC" "$@" -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,--no-warn-rwx-segments \
         -T "$LDS" "$out.o" -lgcc -o "$out" || fail "link $src"
+}
+# wbuild SRC OUT.elf [--direct-calls=...] FLAGS...: the same, windowed
+# (windowed.cmake: gcc -S, winasm.py, as, and call8fix.py for direct calls)
+wbuild() {
+    local src=$1 out=$2 direct=; shift 2
+    case ${1-} in --direct-calls=*) direct=$1; shift;; esac
+    "$CC" -mabi=windowed -mlongcalls -O2 "$@" -ffreestanding -fno-common -I"$ARMTESTS" -S "$src" -o "$out.s" ||
+        fail "compile $src"
+    "$PYTHON" "$SRC/winasm.py" $direct "$out.s" "$out.t.s" || fail "winasm $src"
+    "$AS" --abi-windowed "$out.t.s" -o "$out.o" || fail "assemble $src"
+    "$CC" -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,--no-warn-rwx-segments \
+        -T "$LDS" "$out.o" -o "$out" || fail "link $src"
+    [ -z "$direct" ] || "$PYTHON" "$SRC/call8fix.py" "$out" || fail "call8fix $src"
 }
 # expect ELF SUBSTRING...: modpack build fails with exit 1, every substring
 # in stderr, the message in the documented form, no output file
@@ -114,6 +128,49 @@ accept_flags)
     "$MODPACK" build t.elf -o u.mod --require xip 2>err.txt && fail "--require xip accepted"
     cat err.txt
     [ ! -e u.mod ] || fail "output left behind"
+    ;;
+windowed_call_import)
+    # windowed (windowed.cmake): a direct CALL8 to the firmware is refused
+    # like a CALL0; through a literal and CALLX8 the module packs
+    wbuild "$SRC/src/call_import.c" x.elf --direct-calls=all
+    expect x.elf "x.elf: .text+0x" ": R_XTENSA_SLOT0_OP against 'fw_func': a direct CALL cannot reach the firmware" \
+        "; compile with -mlongcalls"
+    wbuild "$SRC/src/call_import.c" y.elf
+    "$MODPACK" build y.elf -o y.mod || fail "CALLX8 build refused"
+    ;;
+windowed_flags)
+    # a windowed module's direct CALL8 to its own function is accepted and
+    # left as it is (no fixup, the code bytes unchanged); the image says
+    # windowed
+    wbuild "$ARMTESTS/testmod.c" t.elf --direct-calls=local -O0
+    "$MODPACK" build t.elf -o t.mod || fail "windowed module refused"
+    "$MODPACK" inspect t.mod >inspect.txt || fail "inspect"
+    cat inspect.txt
+    grep -q "^Arch: *xtensa (94), arch flags 0x00000002 windowed" inspect.txt || fail "arch line"
+    hdr=$(sed -n 's/^Image size:.*(header \([0-9]*\))$/\1/p' inspect.txt)
+    [ -n "$hdr" ] || fail "no header size in inspect"
+    "$PYTHON" - t.elf t.mod "$hdr" <<'PY' || fail "CALL8 sites"
+import struct, sys
+elf, mod = (open(p, 'rb').read() for p in sys.argv[1:3])
+hdr = int(sys.argv[3])   # the image's code follows its header
+shoff, = struct.unpack_from('<I', elf, 32)
+shnum, shstrndx = struct.unpack_from('<HH', elf, 48)
+secs = [struct.unpack_from('<10I', elf, shoff + 40 * i) for i in range(shnum)]
+strs = secs[shstrndx][4]
+name = lambda s: elf[strs + s[0]:elf.index(b'\0', strs + s[0])].decode()
+text = next(s for s in secs if name(s) == '.text')
+rela = next(s for s in secs if name(s) == '.rela.text')
+code = elf[text[4]:text[4] + text[5]]
+calls = [r for r in (struct.unpack_from('<II', elf, rela[4] + 12 * k) for k in range(rela[5] // 12))
+         if r[1] & 0xFF == 20 and code[r[0] - text[3]] & 0x3F == 0x25]
+if not calls:
+    sys.exit('no CALL8 with R_XTENSA_SLOT0_OP in t.elf')
+for off, _ in calls:
+    at = off - text[3]
+    if mod[hdr + at:hdr + at + 3] != code[at:at + 3]:
+        sys.exit('CALL8 at .text+0x%x changed in the image' % at)
+print('%d direct CALL8 sites, unchanged in the image' % len(calls))
+PY
     ;;
 *)
     fail "unknown case $c"

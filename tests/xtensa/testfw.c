@@ -2,7 +2,8 @@
  * the Xtensa version of tests/riscv/testfw.c: a freestanding Linux program
  * for qemu-xtensa -cpu lx106 (samples/firmware/xtensa: raw system calls,
  * its own _start), built with xtensa-lx106-elf-gcc, with modload compiled
- * for Xtensa (not MODLOAD_HOST).
+ * for Xtensa (not MODLOAD_HOST). Built -mabi=windowed (windowed.cmake) it
+ * runs windowed modules under qemu-xtensa -cpu dc233c.
  *
  *   fw run MODULE.mod       check that bad placements and an unbound import
  *                           are refused; then load testmod at three
@@ -28,6 +29,12 @@
 #include "semihost.h"
 #include "testapi.h"
 #include "xtlinux.h"
+
+#ifdef __XTENSA_WINDOWED_ABI__
+#define FW_XT_ABI MODP_XT_WINDOWED
+#else
+#define FW_XT_ABI MODP_XT_CALL0
+#endif
 
 /* ---- the firmware API the module imports ----------------------------------- */
 
@@ -457,6 +464,8 @@ static void negative_checks(uint32_t len)
     modload_image img;
     if (!fw_check(modload_check(image, len, &img) == MODLOAD_OK, "modload_check"))
         return;
+    /* the image names the ABI it was compiled for: this firmware's */
+    fw_check_u32("image arch flags (ABI)", img.arch_flags, FW_XT_ABI);
     uint32_t size = modload_region_size(&img), align = modload_region_align(&img);
     modload_place pl;
     fw_check(modload_place_region(&img, pool, size - 1, (modload_addr)(uintptr_t)pool, &pl) ==

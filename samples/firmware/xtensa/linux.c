@@ -1,6 +1,7 @@
 /* linux.c - the platform under the Xtensa harness: a freestanding program
- * for qemu-xtensa user mode (-cpu lx106), with its own _start and raw Linux
- * system calls instead of a C library.
+ * for qemu-xtensa user mode (-cpu lx106; built with -mabi=windowed, -cpu
+ * dc233c), with its own _start and raw Linux system calls instead of a C
+ * library.
  *
  * Xtensa Linux system calls: the `syscall` instruction, the number in a2,
  * the arguments in a6, a3, a4, a5, a8, a9, the result in a2 (-4095..-1 is
@@ -180,6 +181,23 @@ void xt_start(long *sp) __attribute__((noreturn, used));
 
 /* The kernel (and qemu-user) enters with a1 = sp -> argc, argv[], NULL,
  * envp[]. */
+#ifdef __XTENSA_WINDOWED_ABI__
+/* Windowed: a0 = 0 marks the outermost frame. CALLX4, not CALLX8: when the
+ * window spills _start's frame, a call4 frame saves only a0..a3 (into the
+ * top of xt_start's frame), while a call8 frame would also save a4..a7 into
+ * its caller's frame, which _start does not have. (The lx106 assembler does
+ * not know CALLX4: tests/xtensa/winasm.py rewrites it as bytes.) */
+__asm__(".section .text._start, \"ax\"\n"
+        ".global _start\n"
+        ".align 4\n"
+        "_start:\n"
+        "  movi a0, 0\n"
+        "  mov a6, a1\n"
+        "  movi a4, xt_start\n"
+        "  callx4 a4\n"
+        "  ill\n"
+        ".previous\n");
+#else
 __asm__(".section .text._start, \"ax\"\n"
         ".global _start\n"
         ".align 4\n"
@@ -189,6 +207,7 @@ __asm__(".section .text._start, \"ax\"\n"
         "  call0 xt_start\n"
         "  ill\n"
         ".previous\n");
+#endif
 
 void xt_start(long *sp)
 {
