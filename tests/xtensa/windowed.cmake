@@ -88,7 +88,9 @@ set(XTENSA_WINDOWED_VARIANTS
 )
 set(XTENSA_WINDOWED_CORRUPT windowed-O2 windowed-O2-direct)
 
-# xt_windowed_split(FLAGS CFLAGS_VAR WFLAGS_VAR PFLAGS_VAR)
+# xt_windowed_split(LISTVAR): split a variant's flags into cflags (gcc),
+# wflags (winasm.py), pflags (modpack build) and fix (the call8fix.py
+# command, when the calls are direct)
 macro(xt_windowed_split flags)
   set(cflags "")
   set(wflags "")
