@@ -85,15 +85,47 @@ void mp_no_split(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *
              mp_sym_name(c->m, r->sym), why);
 }
 
+/* Imports are found by name through an open-addressing table of import
+ * numbers + 1 (0 = empty), kept at most half full, so that a module with
+ * thousands of imports costs linear time. */
+static void index_import(mp_module *mod, uint32_t i)
+{
+    size_t mask = mod->imp_slots_cap - 1;
+    for (size_t k = mod->imp[i].hash & mask;; k = (k + 1) & mask)
+        if (!mod->imp_slots[k]) {
+            mod->imp_slots[k] = i + 1;
+            return;
+        }
+}
+
 static uint32_t import_ref(mp_module *mod, const char *name)
 {
-    for (size_t i = 0; i < mod->nimp; i++)
-        if (strcmp(mod->imp[i].name, name) == 0)
-            return (uint32_t)i;
-    mod->imp = mp_realloc(mod->imp, (mod->nimp + 1) * sizeof *mod->imp);
-    mod->imp[mod->nimp].name = mp_strdup(name);
-    mod->imp[mod->nimp].hash = mp_hash(name);
-    return (uint32_t)mod->nimp++;
+    uint32_t hash = mp_hash(name);
+    if (mod->imp_slots_cap) {
+        size_t mask = mod->imp_slots_cap - 1;
+        for (size_t k = hash & mask; mod->imp_slots[k]; k = (k + 1) & mask) {
+            const mp_import *im = &mod->imp[mod->imp_slots[k] - 1];
+            if (im->hash == hash && strcmp(im->name, name) == 0)
+                return mod->imp_slots[k] - 1;
+        }
+    }
+    if (mod->nimp == mod->imp_cap) {
+        mod->imp_cap = mod->imp_cap ? 2 * mod->imp_cap : 16;
+        mod->imp = mp_realloc(mod->imp, mod->imp_cap * sizeof *mod->imp);
+    }
+    uint32_t i = (uint32_t)mod->nimp++;
+    mod->imp[i].name = mp_strdup(name);
+    mod->imp[i].hash = hash;
+    if (2 * mod->nimp > mod->imp_slots_cap) {   /* grow and re-index */
+        free(mod->imp_slots);
+        mod->imp_slots_cap = mod->imp_slots_cap ? 2 * mod->imp_slots_cap : 32;
+        mod->imp_slots = mp_calloc(mod->imp_slots_cap, sizeof *mod->imp_slots);
+        for (uint32_t j = 0; j < mod->nimp; j++)
+            index_import(mod, j);
+    } else {
+        index_import(mod, i);
+    }
+    return i;
 }
 
 int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t)
@@ -202,6 +234,10 @@ static void sort_imports(mp_module *mod)
             mod->fx[i].target = MODP_TGT_IMPORT + newidx[mod->fx[i].target - MODP_TGT_IMPORT];
     free(mod->imp);
     mod->imp = sorted;
+    mod->imp_cap = n;
+    free(mod->imp_slots);       /* numbers changed: no more lookups by name */
+    mod->imp_slots = NULL;
+    mod->imp_slots_cap = 0;
     free(order);
     free(newidx);
 }
@@ -405,6 +441,7 @@ void mp_module_free(mp_module *mod)
     for (size_t i = 0; i < mod->nimp; i++)
         free(mod->imp[i].name);
     free(mod->imp);
+    free(mod->imp_slots);
     free(mod->exp);
     free(mod->fx);
     mp_layout_free(&mod->L);

@@ -48,7 +48,9 @@ typedef struct mp_module {
     mp_fixup *fx;
     size_t nfx, capfx;
     mp_import *imp;
-    size_t nimp;
+    size_t nimp, imp_cap;
+    uint32_t *imp_slots;        /* lower.c's name index of imp */
+    size_t imp_slots_cap;
     mp_export *exp;
     size_t nexp;
     char split_reason[512];     /* why SPLIT was cleared, first reason */

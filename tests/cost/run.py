@@ -4,7 +4,10 @@ input. Builds two generated ELFs (genelf.py), N and 4N relocations, and
 checks that the larger one costs at most about 4x the time and memory of
 the smaller, and at most a fixed multiple of its size in memory.
 
-    run.py --modpack MODPACK --work DIR [--relocs N] [--single]
+    run.py --modpack MODPACK --work DIR [--relocs N] [--scale-imports] [--single]
+
+--scale-imports gives each ELF one distinct import per four relocations,
+so that the number of imports grows with the input too.
 
 --single runs one size only and prints its figures (for the big run in
 README: --relocs 20000000 makes a ~330 MB ELF).
@@ -53,15 +56,20 @@ def main():
     ap.add_argument('--work', required=True)
     ap.add_argument('--relocs', type=int, default=400000)
     ap.add_argument('--imports', type=int, default=64)
+    ap.add_argument('--scale-imports', action='store_true')
     ap.add_argument('--single', action='store_true')
     a = ap.parse_args()
     os.makedirs(a.work, exist_ok=True)
     n = a.relocs
+
+    def imports(relocs):
+        return relocs // 4 if a.scale_imports else a.imports
+
     if a.single:
-        measure(a.modpack, a.work, n, a.imports, n // 16)
+        measure(a.modpack, a.work, n, imports(n), n // 16)
         return 0
-    s1, t1, m1 = measure(a.modpack, a.work, n, a.imports, n // 16)
-    s4, t4, m4 = measure(a.modpack, a.work, 4 * n, a.imports, 4 * n // 16)
+    s1, t1, m1 = measure(a.modpack, a.work, n, imports(n), n // 16)
+    s4, t4, m4 = measure(a.modpack, a.work, 4 * n, imports(4 * n), 4 * n // 16)
     bad = []
     # 4x the input: allow up to 6x the time (noise, caches) and 5x the memory
     if t4 > 6 * t1 + 1.0:
