@@ -5,6 +5,8 @@
  * decides how it is lowered. Anything not in the table, or listed as
  * REJECT, stops the build with a message naming the site and the flag
  * that avoids it: nothing is silently skipped. */
+#include "arm_insn.h"
+#include "attributes.h"
 #include "lower.h"
 #include "link.h"
 #include "util.h"
@@ -283,33 +285,6 @@ static void arm_cleanup(mp_ctx *c)
 }
 
 /* ---- instruction fields ------------------------------------------------ */
-
-static uint32_t thm_imm16(const uint8_t *p)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    return (h1 & 0xF) << 12 | ((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 7) << 8 | (h2 & 0xFF);
-}
-
-static void thm_set_imm16(uint8_t *p, uint32_t v)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    h1 = (h1 & ~0x040Fu) | ((v >> 12) & 0xF) | ((v >> 11) & 1) << 10;
-    h2 = (h2 & ~0x70FFu) | ((v >> 8) & 7) << 12 | (v & 0xFF);
-    wr16(p, h1);
-    wr16(p + 2, h2);
-}
-
-static uint32_t arm_imm16(const uint8_t *p)
-{
-    uint32_t w = rd32(p);
-    return ((w >> 16) & 0xF) << 12 | (w & 0xFFF);
-}
-
-static void arm_set_imm16(uint8_t *p, uint32_t v)
-{
-    uint32_t w = rd32(p);
-    wr32(p, (w & ~0x000F0FFFu) | ((v >> 12) & 0xF) << 16 | (v & 0xFFF));
-}
 
 /* Is it MOVW (want_t 0) or MOVT (1)? Returns the destination register or -1. */
 static int thm_mov_rd(const uint8_t *p, int movt)
@@ -848,6 +823,40 @@ static int arm_finish(mp_ctx *c)
     return 0;
 }
 
+/* The "aeabi" attributes' value encodings: Tag_CPU_raw_name (4),
+ * Tag_CPU_name (5) and odd tags from 33 on are strings, Tag_compatibility
+ * (32) a number and a string, the rest numbers. */
+static int arm_attr_kind(uint32_t tag)
+{
+    if (tag == 4 || tag == 5 || (tag > 32 && (tag & 1)))
+        return MP_ATTR_STR;
+    return tag == 32 ? MP_ATTR_NUM_STR : MP_ATTR_NUM;
+}
+
+/* What the code needs from the CPU, from the build attributes. */
+static uint32_t arm_attr_flags(const mp_elf *m)
+{
+    enum { CPU_ARCH = 6, THUMB_ISA = 9, FP_ARCH = 10, VFP_ARGS = 28 };
+    mp_attrs a;
+    mp_attrs_read(m, "aeabi", arm_attr_kind, &a);
+    if (!(a.seen & (1u << CPU_ARCH | 1u << THUMB_ISA)))
+        return 0;
+    uint32_t f = MODP_ARM_ATTRS;
+    /* Tag_THUMB_ISA_use 2 is 32-bit Thumb; 3 ("allowed") leaves it to
+     * Tag_CPU_arch: v6T2 (8), v7 (10), v7E-M (13) and later, except v6-M
+     * (11), v6S-M (12) and v8-M baseline (16), which are Thumb-1 cores
+     * (v6K, 9, has no Thumb-2 either). */
+    uint64_t arch = a.num[CPU_ARCH], thumb = a.num[THUMB_ISA];
+    if (thumb == 2 || (thumb == 3 && arch >= 8 && arch != 9 && arch != 11 && arch != 12 && arch != 16))
+        f |= MODP_ARM_THUMB2;
+    if (a.num[FP_ARCH] != 0)
+        f |= MODP_ARM_FP;
+    /* Objects carry the float ABI only here (their e_flags leave it out). */
+    if ((a.seen & 1u << VFP_ARGS) && a.num[VFP_ARGS] == 1)
+        f |= MODP_ARM_HARD_FLOAT;
+    return f;
+}
+
 static uint32_t arm_flags(mp_ctx *c)
 {
     uint32_t f = 0;
@@ -865,7 +874,7 @@ static uint32_t arm_flags(mp_ctx *c)
     }
     if (m->flags & EF_ARM_ABI_FLOAT_HARD)
         f |= MODP_ARM_HARD_FLOAT;
-    return f;
+    return f | arm_attr_flags(m);
 }
 
 /* Shared objects (dynamic.c): R_ARM_RELATIVE, GLOB_DAT, JUMP_SLOT, ABS32,

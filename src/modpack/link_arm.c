@@ -3,6 +3,7 @@
  * Thumb function; Thumb BL to ARM code becomes BLX and ARM BL to Thumb code
  * becomes BLX, as on ARMv5T and later. GOT forms use the slots link.c made
  * (G) and _GLOBAL_OFFSET_TABLE_ (GOT_ORG). */
+#include "arm_insn.h"
 #include "link.h"
 #include "util.h"
 
@@ -31,33 +32,6 @@ static uint32_t sat(const mp_link_site *s, int64_t a)
 {
     uint64_t base = s->thumb ? s->S & ~(uint64_t)1 : s->S;
     return (uint32_t)(base + (uint64_t)a) | (uint32_t)s->thumb;
-}
-
-static uint32_t thm_imm16(const uint8_t *p)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    return (h1 & 0xF) << 12 | ((h1 >> 10) & 1) << 11 | ((h2 >> 12) & 7) << 8 | (h2 & 0xFF);
-}
-
-static void thm_set_imm16(uint8_t *p, uint32_t v)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    h1 = (h1 & ~0x040Fu) | ((v >> 12) & 0xF) | ((v >> 11) & 1) << 10;
-    h2 = (h2 & ~0x70FFu) | ((v >> 8) & 7) << 12 | (v & 0xFF);
-    wr16(p, h1);
-    wr16(p + 2, h2);
-}
-
-static uint32_t arm_imm16(const uint8_t *p)
-{
-    uint32_t w = rd32(p);
-    return ((w >> 16) & 0xF) << 12 | (w & 0xFFF);
-}
-
-static void arm_set_imm16(uint8_t *p, uint32_t v)
-{
-    uint32_t w = rd32(p);
-    wr32(p, (w & ~0x000F0FFFu) | ((v >> 12) & 0xF) << 16 | (v & 0xFFF));
 }
 
 /* Thumb-2 BL / B.W / BLX: S:I1:I2:imm10:imm11:0, I = NOT(J XOR S). */
