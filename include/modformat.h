@@ -59,6 +59,11 @@
 /* ARM arch_flags. */
 #define MODP_ARM_THUMB        0x0001u /* code contains Thumb instructions */
 #define MODP_ARM_HARD_FLOAT   0x0002u /* VFP argument passing (EF_ARM_ABI_FLOAT_HARD) */
+/* From the build attributes (.ARM.attributes, format 1.0 minor additions:
+ * older images have them clear, which claims nothing). */
+#define MODP_ARM_THUMB2       0x0004u /* needs 32-bit Thumb-2 (v6T2, v7-M, v7E-M, v8-M mainline) */
+#define MODP_ARM_FP           0x0008u /* uses floating-point instructions */
+#define MODP_ARM_ATTRS        0x0010u /* bits 2..3 are known: the input had attributes */
 
 /* Xtensa arch_flags: the ABI GNU as records in .xtensa.info (neither bit
  * when the input does not say). */
@@ -71,6 +76,13 @@
 #define MODP_RV_RVE           0x0008u /* RV32E register set */
 #define MODP_RV_TSO           0x0010u /* total store ordering */
 #define MODP_RV_64            0x0020u /* rv64 (ELFCLASS64): XLEN 64, RV_HI20 sign-extends */
+/* From Tag_RISCV_arch in .riscv.attributes (minor additions, clear in older
+ * images: no claim). */
+#define MODP_RV_M             0x0040u /* multiply and divide */
+#define MODP_RV_A             0x0080u /* atomics */
+#define MODP_RV_F             0x0100u /* single-precision floating point */
+#define MODP_RV_D             0x0200u /* double-precision floating point */
+#define MODP_RV_ATTRS         0x0400u /* bits 6..9 are known: the input named its ISA */
 
 /* ---- fixup stream ------------------------------------------------------ */
 

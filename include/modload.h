@@ -40,7 +40,7 @@ typedef enum modload_err {
     MODLOAD_ERR_TRUNCATED,    /* image shorter than its header or its image_size */
     MODLOAD_ERR_MAGIC,        /* not a modpack image */
     MODLOAD_ERR_VERSION,      /* format major version not supported */
-    MODLOAD_ERR_ARCH,         /* built for another ISA */
+    MODLOAD_ERR_ARCH,         /* built for another ISA, or needs what this CPU lacks (arch flags) */
     MODLOAD_ERR_HEADER,       /* header fields inconsistent (sizes, flags, alignment) */
     MODLOAD_ERR_CRC,          /* CRC-32 mismatch */
     MODLOAD_ERR_FIXUP,        /* fixup stream malformed */

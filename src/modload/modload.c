@@ -223,11 +223,10 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
     img->arch_flags = modload_rd32(b + MODP_H_ARCH_FLAGS);
-#if defined(__riscv) && !defined(MODLOAD_HOST)
-    /* rv32 code does not run on an rv64 hart, nor rv64 code on rv32 */
-    if (((img->arch_flags & MODP_RV_64) != 0) != (__riscv_xlen == 64))
+    /* Code needing what this CPU lacks (Thumb-2, RVC, an FPU...), or built
+     * for another float ABI or XLEN, would fault or misbehave. */
+    if (!modload_arch_flags_ok(img->arch_flags, MODLOAD_ARCH_LACKS, MODLOAD_ARCH_MATCH, MODLOAD_ARCH_HAS))
         return MODLOAD_ERR_ARCH;
-#endif
     memcpy(&img->size, b + MODP_H_IMAGE_SIZE, 20);
     memcpy(&img->entry, b + MODP_H_ENTRY, 32);
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);

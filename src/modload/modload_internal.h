@@ -35,6 +35,80 @@ int memcmp(const void *a, const void *b, size_t n);
 #  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
 #endif
 
+/* What the image's code needs from the CPU (arch_flags, spec section 9),
+ * decided at compile time from the compiler's predefined macros: an image
+ * may set no bit of MODLOAD_ARCH_LACKS, and its MODLOAD_ARCH_MATCH bits
+ * must equal MODLOAD_ARCH_HAS (an ABI, or XLEN, both sides must share).
+ * A host build checks nothing. modload_arch_flags_ok is the test. */
+#define MODLOAD_ARCH_LACKS 0u
+#define MODLOAD_ARCH_MATCH 0u
+#define MODLOAD_ARCH_HAS 0u
+#if defined(MODLOAD_HOST)
+#elif defined(__arm__) || defined(__thumb__)
+#  undef MODLOAD_ARCH_LACKS
+#  undef MODLOAD_ARCH_MATCH
+#  undef MODLOAD_ARCH_HAS
+#  if !defined(__ARM_ARCH_ISA_THUMB) || __ARM_ARCH_ISA_THUMB < 2
+#    define MODLOAD_ARCH_THUMB2 0u /* v6-M, v8-M baseline, ARM11: no 32-bit Thumb-2 */
+#  else
+#    define MODLOAD_ARCH_THUMB2 MODP_ARM_THUMB2
+#  endif
+#  if defined(__ARM_FP)
+#    define MODLOAD_ARCH_FP MODP_ARM_FP
+#  else
+#    define MODLOAD_ARCH_FP 0u     /* no FPU, or one the firmware never enabled */
+#  endif
+#  if defined(__ARM_PCS_VFP)
+#    define MODLOAD_ARCH_HAS MODP_ARM_HARD_FLOAT
+#  else
+#    define MODLOAD_ARCH_HAS 0u
+#  endif
+#  define MODLOAD_ARCH_LACKS ((MODP_ARM_THUMB2 | MODP_ARM_FP) & ~(MODLOAD_ARCH_THUMB2 | MODLOAD_ARCH_FP))
+#  define MODLOAD_ARCH_MATCH MODP_ARM_HARD_FLOAT
+#elif defined(__riscv)
+#  undef MODLOAD_ARCH_LACKS
+#  undef MODLOAD_ARCH_MATCH
+#  undef MODLOAD_ARCH_HAS
+#  if defined(__riscv_compressed)
+#    define MODLOAD_RV_C MODP_RV_RVC
+#  else
+#    define MODLOAD_RV_C 0u
+#  endif
+#  if defined(__riscv_mul) && defined(__riscv_div)
+#    define MODLOAD_RV_M MODP_RV_M
+#  else
+#    define MODLOAD_RV_M 0u
+#  endif
+#  if defined(__riscv_atomic)
+#    define MODLOAD_RV_A MODP_RV_A
+#  else
+#    define MODLOAD_RV_A 0u
+#  endif
+#  if defined(__riscv_flen) && __riscv_flen >= 64
+#    define MODLOAD_RV_FD (MODP_RV_F | MODP_RV_D)
+#  elif defined(__riscv_flen) && __riscv_flen >= 32
+#    define MODLOAD_RV_FD MODP_RV_F
+#  else
+#    define MODLOAD_RV_FD 0u
+#  endif
+#  if defined(__riscv_float_abi_double)
+#    define MODLOAD_RV_ABI 0x0004u
+#  elif defined(__riscv_float_abi_single)
+#    define MODLOAD_RV_ABI 0x0002u
+#  else
+#    define MODLOAD_RV_ABI 0u
+#  endif
+#  define MODLOAD_ARCH_LACKS ((MODP_RV_RVC | MODP_RV_M | MODP_RV_A | MODP_RV_F | MODP_RV_D) & \
+                              ~(MODLOAD_RV_C | MODLOAD_RV_M | MODLOAD_RV_A | MODLOAD_RV_FD))
+#  define MODLOAD_ARCH_MATCH (MODP_RV_64 | MODP_RV_FLOAT_ABI)
+#  define MODLOAD_ARCH_HAS ((__riscv_xlen == 64 ? MODP_RV_64 : 0u) | MODLOAD_RV_ABI)
+#endif
+
+/* Whether an image with arch flags f runs where lacks, match and has (the
+ * three masks above) describe. */
+#define modload_arch_flags_ok(f, lacks, match, has) \
+    (((f) & (lacks)) == 0 && (((f) ^ (has)) & (match)) == 0)
+
 /* Aligned 32-bit code access (MODLOAD_CODE_WORDS), for ESP IRAM. */
 #ifndef MODLOAD_CODE_WORD_STORES
 #  if defined(MODLOAD_HOST) || defined(__xtensa__)

@@ -28,10 +28,12 @@
  *   the value its relocation describes, which catches relocations left
  *   describing code from before relaxation.
  */
+#include "attributes.h"
 #include "lower.h"
 #include "link.h"
 #include "util.h"
 
+#include <ctype.h>
 #include <gelf.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -683,9 +685,51 @@ static int rv_finish(mp_ctx *c)
     return 0;
 }
 
+/* RISC-V attributes: odd tags are strings, even ones numbers. */
+static int rv_attr_kind(uint32_t tag)
+{
+    return tag & 1 ? MP_ATTR_STR : MP_ATTR_NUM;
+}
+
+/* The extensions Tag_RISCV_arch (5) names, e.g. "rv32i2p1_m2p0_a2p1_c2p0"
+ * or "rv32imac": single letters, each maybe followed by a version
+ * ("2p0"); multi-letter ones (z*, s*, x*) follow an underscore and need
+ * nothing modload checks, except Zca, the C subset most code uses. */
+static uint32_t rv_attr_flags(const mp_elf *m)
+{
+    enum { ARCH = 5 };
+    mp_attrs a;
+    mp_attrs_read(m, "riscv", rv_attr_kind, &a);
+    const char *p = a.str[ARCH];
+    if (!(a.seen & 1u << ARCH) || !p || (strncmp(p, "rv32", 4) != 0 && strncmp(p, "rv64", 4) != 0))
+        return 0;
+    uint32_t f = MODP_RV_ATTRS;
+    for (p += 4; *p; p++) {
+        if (p[-1] == '_' && (*p == 'z' || *p == 's' || *p == 'x')) {
+            f |= strncmp(p, "zca", 3) == 0 && (p[3] == 0 || p[3] == '_' || isdigit((unsigned char)p[3]))
+                     ? MODP_RV_RVC : 0;
+            while (*p && *p != '_')
+                p++;
+            if (!*p)
+                break;
+            continue;
+        }
+        switch (*p) {
+        case 'g': f |= MODP_RV_M | MODP_RV_A | MODP_RV_F | MODP_RV_D; break;
+        case 'm': f |= MODP_RV_M; break;
+        case 'a': f |= MODP_RV_A; break;
+        case 'f': f |= MODP_RV_F; break;
+        case 'd': f |= MODP_RV_F | MODP_RV_D; break;
+        case 'c': f |= MODP_RV_RVC; break;
+        default: break;  /* i, e, versions, q, v, ...: nothing modload checks */
+        }
+    }
+    return f;
+}
+
 static uint32_t rv_flags(mp_ctx *c)
 {
-    return c->m->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO);
+    return (c->m->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO)) | rv_attr_flags(c->m);
 }
 
 /* Shared objects (dynamic.c): R_RISCV_RELATIVE, JUMP_SLOT, 32, 64, COPY,

@@ -106,21 +106,51 @@ static void target_text(const collect *c, uint32_t t)
         printf("import #%u", (unsigned)(t - MODP_TGT_IMPORT));
 }
 
+/* The arch flags as words ("thumb thumb-2 soft-float", "rv32imac
+ * soft-float"); returns how many. */
+static int arch_words(const modload_image *img, char w[8][16])
+{
+    uint32_t f = img->arch_flags;
+    int n = 0;
+#define WORD(cond, s) do { if (cond) snprintf(w[n++], 16, "%s", s); } while (0)
+    if (img->arch == MODP_ARCH_ARM) {
+        WORD(f & MODP_ARM_THUMB, "thumb");
+        WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_THUMB2), "thumb-2");
+        WORD((f & (MODP_ARM_ATTRS | MODP_ARM_THUMB | MODP_ARM_THUMB2)) == (MODP_ARM_ATTRS | MODP_ARM_THUMB), "thumb-1");
+        WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_FP), "fpu");
+        WORD(1, f & MODP_ARM_HARD_FLOAT ? "hard-float" : "soft-float");
+    }
+    if (img->arch == MODP_ARCH_RISCV) {
+        const char *xlen = f & MODP_RV_64 ? "rv64" : "rv32";
+        if (f & MODP_RV_ATTRS) {
+            snprintf(w[n++], 16, "%s%s%s%s%s%s%s", xlen, f & MODP_RV_RVE ? "e" : "i", f & MODP_RV_M ? "m" : "",
+                     f & MODP_RV_A ? "a" : "", f & MODP_RV_F ? "f" : "", f & MODP_RV_D ? "d" : "",
+                     f & MODP_RV_RVC ? "c" : "");
+        } else {
+            WORD(1, xlen);
+            WORD(f & MODP_RV_RVC, "rvc");
+            WORD(f & MODP_RV_RVE, "rve");
+        }
+        WORD(f & MODP_RV_TSO, "tso");
+        static const char *const abi[] = {"soft-float", "single-float", "double-float", "quad-float"};
+        WORD(1, abi[(f & MODP_RV_FLOAT_ABI) >> 1]);
+    }
+    if (img->arch == MODP_ARCH_XTENSA) {
+        WORD(f & MODP_XT_CALL0, "call0");
+        WORD(f & MODP_XT_WINDOWED, "windowed");
+    }
+#undef WORD
+    return n;
+}
+
 static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
     static const char *const fl[] = {"split", "xip", "stripped"};
     printf("Format:       %u.%u\n", img->major, img->minor);
     printf("Arch:         %s (%u), arch flags 0x%08x", arch_name(img->arch), img->arch, img->arch_flags);
-    if (img->arch == MODP_ARCH_ARM)
-        printf("%s%s", img->arch_flags & MODP_ARM_THUMB ? " thumb" : "",
-               img->arch_flags & MODP_ARM_HARD_FLOAT ? " hard-float" : "");
-    if (img->arch == MODP_ARCH_RISCV)
-        printf("%s%s %s-float", img->arch_flags & MODP_RV_64 ? " rv64" : "",
-               img->arch_flags & MODP_RV_RVC ? " rvc" : "",
-               (const char *const[]){"soft", "single", "double", "quad"}[(img->arch_flags & MODP_RV_FLOAT_ABI) >> 1]);
-    if (img->arch == MODP_ARCH_XTENSA)
-        printf("%s%s", img->arch_flags & MODP_XT_CALL0 ? " call0" : "",
-               img->arch_flags & MODP_XT_WINDOWED ? " windowed" : "");
+    char words[8][16];
+    for (int i = 0, n = arch_words(img, words); i < n; i++)
+        printf(" %s", words[i]);
     printf("\nFlags:        0x%04x", img->flags);
     for (int i = 0; i < 3; i++)
         if (img->flags & (1u << i))
@@ -267,6 +297,11 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     printf("{\n  \"format\": \"%u.%u\",\n", img->major, img->minor);
     printf("  \"arch\": \"%s\",\n  \"arch_id\": %u,\n  \"arch_flags\": %u,\n", arch_name(img->arch),
            img->arch, img->arch_flags);
+    char words[8][16];
+    printf("  \"arch_flag_names\": [");
+    for (int i = 0, n = arch_words(img, words); i < n; i++)
+        printf("%s\"%s\"", i ? ", " : "", words[i]);
+    printf("],\n");
     printf("  \"flags\": [");
     static const char *const fl[] = {"split", "xip", "stripped"};
     int any = 0;

@@ -14,6 +14,10 @@
  *   fw stream MODULE.mod    stream it from the file in chunks of 1, 7 and
  *                           512 bytes and run it; refuse a stream whose
  *                           last byte is corrupted
+ *   fw arch MODULE.mod      an image needing what this CPU lacks (Thumb-2,
+ *                           RVC, another float ABI): checking, loading and
+ *                           streaming all refuse it with MODLOAD_ERR_ARCH,
+ *                           nothing runs and nothing is written
  *   fw xip MODULE.mod       (ARM) run it in place from the flash partition
  *
  * Runs on the MPS2 harness (samples/firmware/cortex-m) or the RISC-V virt
@@ -569,6 +573,36 @@ static int mode_stream(const char *path)
     return 0;
 }
 
+/* ---- arch mode: code this CPU cannot run (arch flags) ---------------------------------------- */
+
+/* modload_check, a load from memory and a streamed load all refuse the
+ * image with MODLOAD_ERR_ARCH; nothing ran and the pool is untouched. */
+static int mode_arch(const char *path)
+{
+    int32_t n = fw_read_file(path, image, sizeof image);
+    if (n < 0)
+        return 1;
+    modload_image img;
+    int err = modload_check(image, (uint32_t)n, &img);
+    fw_printf("modload_check: %s\n", modload_strerror(err));
+    fw_check(err == MODLOAD_ERR_ARCH, "modload_check returned %d, not MODLOAD_ERR_ARCH", err);
+    reset_state();
+    pool_fill();
+    fw_module m;
+    err = fw_load(image, (uint32_t)n, pool, POOL_SIZE, &env, &m);
+    fw_check(err == MODLOAD_ERR_ARCH, "load returned %d, not MODLOAD_ERR_ARCH", err);
+    fw_check(pool_dirty(0, 0) == 0, "the pool was written");
+    stream_src src = {sh_open(path, 1 /* "rb" */), 512, 0, 0, 0};
+    if (!fw_check(src.fd >= 0, "cannot open %s", path))
+        return 1;
+    err = stream_once(&src, &m);
+    sh_close(src.fd);
+    fw_check(err == MODLOAD_ERR_ARCH, "streamed load returned %d, not MODLOAD_ERR_ARCH", err);
+    fw_check(pool_dirty(0, 0) == 0, "the pool was written");
+    fw_check(record_calls == 0 && registered == 0, "the module ran");
+    return 0;
+}
+
 /* ---- xip mode ------------------------------------------------------------------------------ */
 #if FW_PIC_BASE
 
@@ -728,12 +762,14 @@ int main(void)
         rc = mode_corrupt(argv[2]);
     else if (argc == 3 && argv[1][0] == 's')
         rc = mode_stream(argv[2]);
+    else if (argc == 3 && argv[1][0] == 'a')
+        rc = mode_arch(argv[2]);
 #if FW_PIC_BASE
     else if (argc == 3 && argv[1][0] == 'x')
         rc = mode_xip(argv[2]);
 #endif
     else {
-        fw_printf("usage: fw run|corrupt|stream|xip MODULE.mod\n");
+        fw_printf("usage: fw run|corrupt|stream|arch|xip MODULE.mod\n");
         return 2;
     }
     if (rc)
