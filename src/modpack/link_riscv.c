@@ -74,20 +74,6 @@ static void set_cb(uint8_t *p, uint64_t v)
     wr16(p, (rd16(p) & 0xE383) | f);
 }
 
-static uint64_t rdn(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void wrn(uint8_t *p, unsigned n, uint64_t v)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* A 32-bit PC-relative or absolute value for a HI20 pair; rv32 wraps. */
 static int fits_hi(mp_ctx *c, int64_t v)
 {

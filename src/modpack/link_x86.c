@@ -10,20 +10,6 @@
 #define PLT_HINT "compile with -fno-plt"
 #define OTHER_HINT "link it with ld --emit-relocs -T samples/ld/module.ld and pack the result"
 
-static uint64_t rdn(const uint8_t *p, unsigned n)
-{
-    uint64_t v = 0;
-    for (unsigned i = 0; i < n; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static void wrn(uint8_t *p, unsigned n, uint64_t v)
-{
-    for (unsigned i = 0; i < n; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
-
 /* Write v into an n-byte field: signed fields must fit signed; "either"
  * fields (ld's bitfield check) may hold a signed or an unsigned value. */
 enum { F_SIGNED, F_UNSIGNED, F_EITHER, F_WRAP };

@@ -94,6 +94,27 @@ void buf_sleb(mp_buf *b, int32_t v)
     }
 }
 
+void buf_printf(mp_buf *b, const char *fmt, ...)
+{
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    if (n < (int)sizeof line) {
+        buf_put(b, line, (size_t)n);
+        return;
+    }
+    char *big = mp_malloc((size_t)n + 1);   /* a long name: format again in full */
+    va_start(ap, fmt);
+    vsnprintf(big, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    buf_put(b, big, (size_t)n);
+    free(big);
+}
+
 void buf_free(mp_buf *b)
 {
     free(b->p);

@@ -36,6 +36,8 @@ void buf_u16(mp_buf *b, unsigned v);
 void buf_u32(mp_buf *b, uint32_t v);
 void buf_uleb(mp_buf *b, uint32_t v);
 void buf_sleb(mp_buf *b, int32_t v);
+/* printf into the buffer (no NUL), for generated source text. */
+void buf_printf(mp_buf *b, const char *fmt, ...) MP_PRINTF(2, 3);
 void buf_free(mp_buf *b);
 
 static inline uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] << 8; }
@@ -47,6 +49,20 @@ static inline void wr16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uin
 static inline void wr32(uint8_t *p, uint32_t v)
 {
     p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); p[2] = (uint8_t)(v >> 16); p[3] = (uint8_t)(v >> 24);
+}
+
+/* n-byte little-endian fields, n <= 8 */
+static inline uint64_t rdn(const uint8_t *p, unsigned n)
+{
+    uint64_t v = 0;
+    for (unsigned i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+static inline void wrn(uint8_t *p, unsigned n, uint64_t v)
+{
+    for (unsigned i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 uint32_t mp_hash(const char *name);      /* FNV-1a 32, spec section 8 */
