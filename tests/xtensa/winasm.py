@@ -83,7 +83,8 @@ def translate(line, direct, defined):
     elif re.fullmatch(r'call(4|8|12)', op):
         out = call(int(op[4:]), ops, direct, defined)
     elif op in ('movsp', 'rotw', 'l32e', 's32e', 'rfwo', 'rfwu'):
-        sys.exit('winasm: %s is not translated (not emitted by gcc)' % op)
+        # (gcc emits MOVSP for alloca and frames over 32 KiB: none here)
+        sys.exit('winasm: %s is not translated' % op)
     if out is None:
         return [line]
     return ([label] if label else []) + ['\t# winasm: ' + code.strip()] + out
