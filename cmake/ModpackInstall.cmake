@@ -7,7 +7,8 @@
 #                                        them with its own cross compiler)
 #   share/modpack/ld/*.ld                module.ld, the module linker script
 #   share/modpack/cmake/toolchain-*.cmake
-#   share/man/man1, man3                 modpack(1), modload(3)
+#   share/man/man1, man3, man5           modpack(1), modload(3), modreg(3),
+#                                        modpack-image(5)
 #   lib/cmake/Modpack/                   ModpackConfig.cmake, version file,
 #                                        Modpack.cmake (modpack_add_module)
 # (bin/modpack is installed by src/modpack/CMakeLists.txt.)
@@ -31,6 +32,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}
         FILES_MATCHING PATTERN "*.1")
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3
         FILES_MATCHING PATTERN "*.3")
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man5
+        FILES_MATCHING PATTERN "*.5")
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/ModpackConfig.cmake.in
   ${PROJECT_BINARY_DIR}/ModpackConfig.cmake

@@ -18,7 +18,8 @@ run("cmake --install" ${CMAKE_EXE} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(f bin/modpack include/modpack/modload.h include/modpack/modformat.h
           share/modpack/ld/module.ld share/modpack/modload/modload.c
           share/modpack/cmake/toolchain-arm-none-eabi.cmake share/man/man1/modpack.1
-          share/man/man3/modload.3 lib/cmake/Modpack/ModpackConfig.cmake
+          share/man/man3/modload.3 share/man/man3/modreg.3 share/man/man5/modpack-image.5
+          lib/cmake/Modpack/ModpackConfig.cmake
           lib/cmake/Modpack/ModpackConfigVersion.cmake lib/cmake/Modpack/Modpack.cmake)
   if(NOT EXISTS ${prefix}/${f})
     message(FATAL_ERROR "cmake --install did not install ${f}")
