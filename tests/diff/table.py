@@ -99,11 +99,11 @@ def main():
 
     print('differential test, every ISA x input x toolchain: the image placed at a base')
     print('by modload compared byte for byte with the linker\'s output at that base')
-    print('%-9s %-11s %-17s %9s %8s' % ('isa', 'input', 'toolchain', 'compared', 'matched'))
+    print('%-12s %-11s %-17s %9s %8s' % ('isa', 'input', 'toolchain', 'compared', 'matched'))
     for (isa, kind, tc), (n, ok) in sorted(rows.items()):
-        print('%-9s %-11s %-17s %9d %8d' % (isa, kind, tc, n, ok))
+        print('%-12s %-11s %-17s %9d %8d' % (isa, kind, tc, n, ok))
     total = sum(v[0] for v in rows.values())
-    print('%-39s %9d %8d' % ('all', total, sum(v[1] for v in rows.values())))
+    print('%-42s %9d %8d' % ('all', total, sum(v[1] for v in rows.values())))
     for b in bad:
         print('FAIL:', b)
     return 1 if bad or not rows else 0
