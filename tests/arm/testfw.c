@@ -1,6 +1,6 @@
-/* testfw.c - test firmware for the Cortex-M (tests/arm) and rv32
- * (tests/riscv) end-to-end tests; testfw_arch.h, found on the include path
- * of each, holds what differs.
+/* testfw.c - test firmware for the Cortex-M (tests/arm), RISC-V
+ * (tests/riscv) and Xtensa (tests/xtensa) end-to-end tests; testfw_arch.h,
+ * found on the include path of each, holds what differs.
  *
  *   fw run MODULE.mod       check that bad placements and an unbound import
  *                           are refused; then load testmod at three
@@ -20,9 +20,11 @@
  *                           nothing runs and nothing is written
  *   fw xip MODULE.mod       (ARM) run it in place from the flash partition
  *
- * Runs on the MPS2 harness (samples/firmware/cortex-m) or the RISC-V virt
- * harness (samples/firmware/riscv). Exit status 0 only when every check
- * passed. The AN385 build is compiled for Cortex-M0 (modload included) and
+ * Runs on the MPS2 harness (samples/firmware/cortex-m), the RISC-V virt
+ * harness (samples/firmware/riscv) or, as a freestanding Linux program
+ * under qemu-xtensa user mode, on samples/firmware/xtensa (memory from
+ * mmap; split placement in two mappings, the code written by 32-bit stores
+ * only). Exit status 0 only when every check passed. The AN385 build is compiled for Cortex-M0 (modload included) and
  * traps unaligned accesses (FW_TRAP_UNALIGNED), so that it behaves as a
  * Cortex-M0 would although QEMU models a Cortex-M3. On RISC-V the three run
  * addresses put the code at offsets whose low 12 bits differ, so that
@@ -34,7 +36,41 @@
 #include "modload.h"
 #include "semihost.h"
 #include "testapi.h"
+
+/* Split placement: code and data areas, each size bytes (the same area on
+ * bare metal), and where in its area the code goes. */
+typedef struct fw_split {
+    uint8_t *code, *data;
+    uint32_t size, code_off;
+    uint32_t flags; /* modload_place.flags */
+} fw_split;
+
 #include <testfw_arch.h> /* the ISA's, from the include path (not this directory) */
+
+#ifndef FW_ARCH_SYMS
+#define FW_ARCH_SYMS /* the firmware table entries the ISA adds */
+#endif
+
+#ifndef FW_SPLIT_MAPPED
+/* Bare metal: a static pool; split placement puts data low in the pool and
+ * code far above it. */
+static uint8_t *fw_pool_alloc(uint32_t size)
+{
+    static uint8_t mem[128u * 1024u] __attribute__((aligned(4096)));
+    return size <= sizeof mem ? mem : 0;
+}
+
+static int fw_split_begin(fw_split *s, uint8_t *pool, uint32_t pool_size)
+{
+    s->code = s->data = pool;
+    s->size = pool_size;
+    s->code_off = 0x9000u;
+    s->flags = 0;
+    return 1;
+}
+#define fw_split_seal(s) ((void)(s))
+#define fw_split_end(s) ((void)(s))
+#endif
 
 /* ---- the firmware API the module imports ----------------------------------- */
 
@@ -81,6 +117,7 @@ static modload_symbol fw_syms[] = {
     SYM(fw_register),
     SYM(fw_shared),
     SYM(fw_table),
+    FW_ARCH_SYMS
 };
 #define NSYMS (sizeof fw_syms / sizeof fw_syms[0])
 
@@ -156,7 +193,7 @@ static uint32_t ref_compute(uint32_t sel, uint32_t a, uint32_t b)
 #define POOL_SIZE (128u * 1024u)
 #define POOL_FILL 0xA5u
 static uint8_t image[32 * 1024] __attribute__((aligned(8)));
-static uint8_t pool[POOL_SIZE] __attribute__((aligned(4096)));
+static uint8_t *pool; /* fw_pool_alloc's, where one-region placements go */
 
 static void pool_fill(void)
 {
@@ -239,12 +276,12 @@ static void run_once(uint32_t len, uint32_t offset)
     run_checks(&m);
 }
 
-/* Split placement (the image says SPLIT): data below code, far apart, so
- * that a loader confusing the two bases or assuming data_offset fails. */
+/* Split placement (the image says SPLIT): code and data in the areas
+ * fw_split_begin gives, data below code and far apart, so that a loader
+ * confusing the two bases or assuming data_offset fails. */
 static void run_split(uint32_t len)
 {
     reset_state();
-    pool_fill();
     fw_module m;
     int err = modload_check(image, len, &m.img);
     if (!fw_check(err == MODLOAD_OK, "modload_check: %s", modload_strerror(err)))
@@ -253,25 +290,34 @@ static void run_split(uint32_t len)
         fw_printf("split placement: not allowed by the image, skipped\n");
         return;
     }
-    uint32_t data_total = m.img.data_size + m.img.bss_size;
-    uint32_t data_off = 0x124u, code_off = 0x9000u;
-    data_off = (data_off + m.img.data_align - 1) & ~(m.img.data_align - 1);
-    code_off = (code_off + m.img.code_align - 1) & ~(m.img.code_align - 1);
-    if (!fw_check(data_off + data_total <= code_off && code_off + m.img.code_size <= POOL_SIZE,
-                  "split placement does not fit the pool"))
+    fw_split s;
+    if (!fw_split_begin(&s, pool, POOL_SIZE))
         return;
-    fw_printf("split: code at pool+0x%x, data at pool+0x%x\n", (unsigned)code_off,
-              (unsigned)data_off);
+    for (uint32_t i = 0; i < s.size; i++)
+        s.code[i] = s.data[i] = POOL_FILL;
+    uint32_t data_total = m.img.data_size + m.img.bss_size;
+    uint32_t code_room = m.img.code_size;
+    if (s.flags & MODLOAD_CODE_WORDS)
+        code_room = (code_room + 3u) & ~3u;
+    uint32_t data_off = (0x124u + m.img.data_align - 1) & ~(m.img.data_align - 1);
+    uint32_t code_off = (s.code_off + m.img.code_align - 1) & ~(m.img.code_align - 1);
+    if (!fw_check(data_off + data_total <= s.size && code_off + code_room <= s.size &&
+                      (s.code != s.data || data_off + data_total <= code_off),
+                  "split placement does not fit"))
+        return;
+    fw_printf("split: code at %p, data at %p%s\n", (void *)(s.code + code_off),
+              (void *)(s.data + data_off), (s.flags & MODLOAD_CODE_WORDS) ? ", 32-bit code stores" : "");
     modload_place pl = {
-        .code_write = pool + code_off,
-        .code_run = (modload_addr)(uintptr_t)(pool + code_off),
-        .code_room = m.img.code_size,
-        .data_write = pool + data_off,
-        .data_run = (modload_addr)(uintptr_t)(pool + data_off),
+        .code_write = s.code + code_off,
+        .code_run = (modload_addr)(uintptr_t)(s.code + code_off),
+        .code_room = code_room,
+        .data_write = s.data + data_off,
+        .data_run = (modload_addr)(uintptr_t)(s.data + data_off),
         .data_room = data_total,
+        .flags = s.flags,
     };
     m.pl = pl;
-    m.mem = pool + code_off;
+    m.mem = s.code + code_off;
     m.size = m.img.code_size;
     err = modload_load(&m.img, &m.pl, &env, &m.mod);
     if (!fw_check(err == MODLOAD_OK, "split load failed: %s", modload_strerror(err)))
@@ -279,13 +325,24 @@ static void run_split(uint32_t len)
     fw_check(m.mod.code_run == pl.code_run && m.mod.data_run == pl.data_run,
              "split run addresses 0x%08x/0x%08x", (unsigned)m.mod.code_run,
              (unsigned)m.mod.data_run);
-    fw_check(pool_dirty2(code_off, code_off + m.img.code_size, data_off, data_off + data_total) == 0,
-             "split: pool bytes written outside code and data");
-    uint32_t nz = 0;
+    uint32_t dirty = 0, nz = 0;
+    for (uint32_t i = 0; i < s.size; i++) {
+        int in_code_part = i >= code_off && i < code_off + code_room;
+        int in_data_part = i >= data_off && i < data_off + data_total;
+        if (s.code == s.data)
+            dirty += !in_code_part && !in_data_part && s.code[i] != POOL_FILL;
+        else
+            dirty += (!in_code_part && s.code[i] != POOL_FILL) + (!in_data_part && s.data[i] != POOL_FILL);
+    }
+    fw_check(dirty == 0, "split: %u bytes written outside code and data", (unsigned)dirty);
+    for (uint32_t i = m.img.code_size; i < code_room; i++)
+        nz += s.code[code_off + i] != 0;
     for (uint32_t i = m.img.data_size; i < data_total; i++)
-        nz += pool[data_off + i] != 0;
-    fw_check(nz == 0, "split: %u bss bytes not zero", (unsigned)nz);
+        nz += s.data[data_off + i] != 0;
+    fw_check(nz == 0, "split: %u padding or bss bytes not zero", (unsigned)nz);
+    fw_split_seal(&s);
     run_checks(&m);
+    fw_split_end(&s);
 }
 
 /* Everything after placement: run the module and check what it computed. */
@@ -443,6 +500,9 @@ static void negative_checks(uint32_t len)
     modload_image img;
     if (!fw_check(modload_check(image, len, &img) == MODLOAD_OK, "modload_check"))
         return;
+#ifdef FW_IMAGE_ARCH_FLAGS
+    fw_check_u32("image arch flags", img.arch_flags, FW_IMAGE_ARCH_FLAGS);
+#endif
     uint32_t size = modload_region_size(&img), align = modload_region_align(&img);
     modload_place pl;
     fw_check(modload_place_region(&img, pool, size - 1, (modload_addr)(uintptr_t)pool, &pl) ==
@@ -753,6 +813,11 @@ static int mode_corrupt(const char *path)
 int main(void)
 {
     char *argv[4];
+    pool = fw_pool_alloc(POOL_SIZE);
+    if (!pool) {
+        fw_printf("FAIL: no pool of %u bytes\n", (unsigned)POOL_SIZE);
+        return 1;
+    }
     int argc = fw_args(argv, 4);
     fw_symtab_init(fw_syms, NSYMS);
     int rc;

@@ -56,13 +56,13 @@ foreach(src IN LISTS MODLOAD_SOURCES)
   list(APPEND fw_objs ${wout}/modload-${n}.o)
 endforeach()
 set(fw_hdrs ${hdrs} ${FW_COMMON_DIR}/fwutil.h ${XT_FW_DIR}/semihost.h ${XT_FW_DIR}/xtlinux.h
-            ${TESTS_ARM_DIR}/testapi.h)
+            ${TESTS_ARM_DIR}/testapi.h ${XT_DIR}/testfw_arch.h)
 foreach(src IN LISTS fw_srcs ITEMS ${XT_DIR}/winlibgcc.c)
   get_filename_component(n ${src} NAME_WE)
   xt_windowed_object(${wout}/fw-${n}.o ${src} "" "${fw_hdrs}"
     -std=c11 -O1 -g -Wall -Wextra -Werror -ffreestanding -fno-tree-loop-distribute-patterns
     "-DFW_BOARD=\"xtensa-windowed\"" -I${PROJECT_SOURCE_DIR}/include -I${XT_FW_DIR}
-    -I${FW_COMMON_DIR} -I${TESTS_ARM_DIR})
+    -I${FW_COMMON_DIR} -I${XT_DIR} -I${TESTS_ARM_DIR})
   list(APPEND fw_objs ${wout}/fw-${n}.o)
 endforeach()
 # no -lgcc: it is call0 code (winlibgcc.c stands in for it)
