@@ -1,6 +1,7 @@
 /* testfw.c - test firmware for the Cortex-M (tests/arm), RISC-V
- * (tests/riscv) and Xtensa (tests/xtensa) end-to-end tests; testfw_arch.h,
- * found on the include path of each, holds what differs.
+ * (tests/riscv), Xtensa (tests/xtensa) and x86 (tests/x86) end-to-end
+ * tests; testfw_arch.h, found on the include path of each, holds what
+ * differs.
  *
  *   fw run MODULE.mod       check that bad placements and an unbound import
  *                           are refused; then load testmod at three
@@ -24,11 +25,13 @@
  * harness (samples/firmware/riscv) or, as a freestanding Linux program
  * under qemu-xtensa user mode, on samples/firmware/xtensa (memory from
  * mmap; split placement in two mappings, the code written by 32-bit stores
- * only). Exit status 0 only when every check passed. The AN385 build is compiled for Cortex-M0 (modload included) and
- * traps unaligned accesses (FW_TRAP_UNALIGNED), so that it behaves as a
- * Cortex-M0 would although QEMU models a Cortex-M3. On RISC-V the three run
- * addresses put the code at offsets whose low 12 bits differ, so that
- * RV_LO12 additions carry into RV_HI20.
+ * only) or, as a native Linux process, on i386 and x86-64 (also a region
+ * across the 4 GiB or 2 GiB line, and x86extra.c's results). Exit status 0
+ * only when every check passed. The AN385 build is compiled for Cortex-M0
+ * (modload included) and traps unaligned accesses (FW_TRAP_UNALIGNED), so
+ * that it behaves as a Cortex-M0 would although QEMU models a Cortex-M3. On
+ * RISC-V the three run addresses put the code at offsets whose low 12 bits
+ * differ, so that RV_LO12 additions carry into RV_HI20.
  */
 #include <stdint.h>
 
@@ -46,6 +49,11 @@ typedef struct fw_split {
 } fw_split;
 
 #include <testfw_arch.h> /* the ISA's, from the include path (not this directory) */
+
+#ifndef FW_FUNC_OK /* can a be a function's address? */
+#define FW_FUNC_OK(a) (((a) & 1) == FW_FUNC_BIT)
+#endif
+#define FW_FUNC_ADDR(a) ((a) & ~(modload_addr)FW_FUNC_BIT) /* the bytes it starts at */
 
 #ifndef FW_ARCH_SYMS
 #define FW_ARCH_SYMS /* the firmware table entries the ISA adds */
@@ -85,14 +93,10 @@ static uint32_t (*registered)(uint32_t);
 void fw_record(uint32_t key, uint32_t value)
 {
     record_calls++;
-    if (key < K_NKEYS) {
-        if (recorded & (1u << key))
-            fw_printf("  FAIL: key %u recorded twice\n", (unsigned)key), fw_failures++;
+    if (fw_check(key < K_NKEYS, "bad key %u", (unsigned)key)) {
+        fw_check(!(recorded & (1u << key)), "key %u recorded twice", (unsigned)key);
         records[key] = value;
         recorded |= 1u << key;
-    } else {
-        fw_printf("  FAIL: bad key %u\n", (unsigned)key);
-        fw_failures++;
     }
 }
 
@@ -380,7 +384,7 @@ static void run_checks(fw_module *mp)
 
     /* module_init */
     modload_addr entry = modload_entry(&m.mod);
-    if (!fw_check(entry != 0 && in_code(&m, entry & ~(modload_addr)1) && (entry & 1) == FW_FUNC_BIT,
+    if (!fw_check(entry != 0 && in_code(&m, FW_FUNC_ADDR(entry)) && FW_FUNC_OK(entry),
                   "entry 0x%08x is not %s address in the code", (unsigned)entry, FW_FUNC_KIND))
         return;
     int rc = FW_FUNC(int (*)(void), entry)();
@@ -438,29 +442,28 @@ static void run_checks(fw_module *mp)
                  (unsigned)ops_tab[2], (void *)&fw_mix);
         for (int i = 0; i < 4; i++)
             if (i != 2)
-                fw_check(in_code(&m, ops_tab[i] & ~1u) && (ops_tab[i] & 1) == FW_FUNC_BIT,
+                fw_check(in_code(&m, FW_FUNC_ADDR(ops_tab[i])) && FW_FUNC_OK(ops_tab[i]),
                          "mod_ops[%d] = 0x%08x is not %s address in the code", i,
                          (unsigned)ops_tab[i], FW_FUNC_KIND);
     }
 
     /* callbacks */
     if (fw_check(registered != 0, "module did not register its callback")) {
-        fw_check(in_code(&m, (uintptr_t)registered & ~1u), "callback %p outside the module",
+        fw_check(in_code(&m, FW_FUNC_ADDR((uintptr_t)registered)), "callback %p outside the module",
                  (void *)registered);
         static const uint32_t xs[] = { 0, 1, 7, 1000, 65535, 0x12345678u };
         for (unsigned i = 0; i < sizeof xs / sizeof xs[0]; i++)
             fw_check_u32("registered callback", registered(xs[i]), xs[i] * xs[i] + 3u);
     }
+    static const uint32_t pairs[][2] = {
+        { 0, 0 }, { 1, 1 }, { 1000, 7 }, { 0xFFFFFFFFu, 2 }, { 0x80000000u, 0xFFFFFFFFu },
+        { 12345678, 0 }, { (uint32_t)-123456, 7 }, { 0xDEADBEEFu, 0x1234 }, { 6, 0xFFFFFFF0u },
+    };
     err = modload_find(&m.mod, "mod_compute", &a);
     if (fw_check(err == MODLOAD_OK, "modload_find(mod_compute): %s", modload_strerror(err))) {
         uint32_t (*compute)(uint32_t, uint32_t, uint32_t) =
             FW_FUNC(uint32_t (*)(uint32_t, uint32_t, uint32_t), a);
-        fw_check(in_code(&m, a & ~(modload_addr)1) && (a & 1) == FW_FUNC_BIT, "mod_compute at 0x%08x",
-                 (unsigned)a);
-        static const uint32_t pairs[][2] = {
-            { 0, 0 }, { 1, 1 }, { 1000, 7 }, { 0xFFFFFFFFu, 2 }, { 0x80000000u, 0xFFFFFFFFu },
-            { 12345678, 0 }, { (uint32_t)-123456, 7 }, { 0xDEADBEEFu, 0x1234 }, { 6, 0xFFFFFFF0u },
-        };
+        fw_check(in_code(&m, FW_FUNC_ADDR(a)) && FW_FUNC_OK(a), "mod_compute at 0x%08x", (unsigned)a);
         unsigned bad = 0;
         for (uint32_t sel = 0; sel <= 11; sel++)
             for (unsigned p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
@@ -475,10 +478,13 @@ static void run_checks(fw_module *mp)
                   (unsigned)(12 * (sizeof pairs / sizeof pairs[0]) - bad),
                   (unsigned)(12 * (sizeof pairs / sizeof pairs[0])));
     }
+#ifdef FW_ARCH_RUN_CHECKS
+    FW_ARCH_RUN_CHECKS(&m, pairs, sizeof pairs / sizeof pairs[0]);
+#endif
 
     /* module_exit: counter was 100, module_init added 5 -> 105 = 0x69 */
     modload_addr ex = modload_exit(&m.mod);
-    if (fw_check(ex != 0 && in_code(&m, ex & ~(modload_addr)1), "exit 0x%08x", (unsigned)ex)) {
+    if (fw_check(ex != 0 && in_code(&m, FW_FUNC_ADDR(ex)), "exit 0x%08x", (unsigned)ex)) {
         FW_FUNC(void (*)(void), ex)();
         fw_check_u32("fw_shared after exit", fw_shared, 0xE0000069u);
     }
@@ -542,6 +548,18 @@ static int mode_run(const char *path)
         run_once((uint32_t)len, below64k);
     else
         fw_check(0, "pool %p has no 64 KiB boundary to straddle", (void *)pool);
+#ifdef FW_EDGE_POOL
+    uint8_t *own = pool;
+    pool = fw_edge_pool(POOL_SIZE);
+    if (pool) {
+        fw_printf("pool at %p, 8 KiB below the edge\n", (void *)pool);
+        run_once((uint32_t)len, 0x1F00);
+        fw_pool_free(pool, POOL_SIZE);
+    } else {
+        fw_printf("no pool at the edge: straddling placement skipped\n");
+    }
+    pool = own;
+#endif
     run_split((uint32_t)len);
     return 0;
 }
