@@ -2,8 +2,8 @@
  * tests/arm/testmod.c: a switch compiled to a jump table (relative or
  * absolute entries), tail calls and a conditional tail call to an import
  * (JMP/Jcc rel32 through a veneer), pointers to an import's element and
- * to own functions in read-only data. The harness (x86fw.c) computes the
- * same results itself. */
+ * to own functions in read-only data. The harness (tests/arm/testfw.c
+ * with tests/x86/testfw_arch.h) computes the same results itself. */
 #include <stdint.h>
 
 #include "testapi.h"
