@@ -60,7 +60,7 @@ static void usage(FILE *f)
                "       modpack relocate IMG --base ADDR -o OUT.bin [options]\n"
                "       modpack stubs IMG -o OUT.c [--header OUT.h] [options]\n"
                "       modpack exports FW.o... -o FW_EXPORTS.c [options]\n"
-               "       modpack help [build|inspect|verify|relocate|exports]\n"
+               "       modpack help [build|inspect|verify|relocate|exports|stubs]\n"
                "       modpack --help | --version\n\n%s\n%s\n%s\n%s",
             MODPACK_VERSION, usage_build, usage_inspect, usage_verify, usage_relocate);
     fprintf(f, "\n%s", mp_usage_stubs);
