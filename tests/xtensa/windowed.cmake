@@ -216,5 +216,10 @@ foreach(entry IN LISTS XTENSA_WINDOWED_VARIANTS)
              COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} corrupt ${wout}/${name}.mod)
     set_tests_properties(xtensa.corrupt.${name} PROPERTIES LABELS "xtensa" TIMEOUT 300
                          FAIL_REGULAR_EXPRESSION "FAIL")
+    # streamed from the file in chunks of 1, 7 and 512 bytes
+    add_test(NAME xtensa.stream.${name}
+             COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} stream ${wout}/${name}.mod)
+    set_tests_properties(xtensa.stream.${name} PROPERTIES LABELS "xtensa" TIMEOUT 120
+                         FAIL_REGULAR_EXPRESSION "FAIL")
   endif()
 endforeach()
