@@ -239,18 +239,6 @@ static void x86_cleanup(mp_ctx *c)
     c->arch_state = NULL;
 }
 
-static uint64_t rdw(const uint8_t *p, unsigned width)
-{
-    return width == 8 ? (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32 : rd32(p);
-}
-
-static void wrw(uint8_t *p, unsigned width, uint64_t v)
-{
-    wr32(p, (uint32_t)v);
-    if (width == 8)
-        wr32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* A relation between two addresses in the segments `a` (added) and `b`
  * (subtracted), stored in a word: nothing within a segment; across them the
  * module cannot be split and the word moves with the data. */
@@ -278,7 +266,7 @@ static void lower_abs(mp_ctx *c, int seg, uint64_t addr, const mp_target *t, uns
     }
     uint8_t *p = mp_seg_at(&c->mod->L, seg, addr, 8);
     if (t->kind == MP_T_SEG)
-        wrw(p, 8, rdw(p, 8) - c->mod->L.seg[t->seg].base);
+        wrn(p, 8, rdn(p, 8) - c->mod->L.seg[t->seg].base);
     mp_add_fixup(c, MODP_FIX_WORD64, seg, addr, addr, t);
 }
 
@@ -312,7 +300,7 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
         return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
     /* a static link stores the symbol's link address (0 for an import) */
     uint64_t want = t->kind == MP_T_IMPORT ? 0 : t->value;
-    if (rdw(s->bytes + (addr - s->addr), w) != want)
+    if (rdn(s->bytes + (addr - s->addr), w) != want)
         return mp_reloc_error(c, rs, r, "the GOT slot does not hold the symbol's address",
                               "link statically with GNU ld or lld and --emit-relocs");
     st->slot = mp_realloc(st->slot, (st->ns + 1) * sizeof *st->slot);
@@ -489,7 +477,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
-        uint64_t f = rdw(p, ri->width);
+        uint64_t f = rdn(p, ri->width);
         /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
          * the slot's absolute address; otherwise slot - GOT. */
         int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
@@ -521,7 +509,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                 return rc;
         }
         /* field = slot + A - P */
-        uint64_t f = rdw(p, ri->width);
+        uint64_t f = rdn(p, ri->width);
         int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
         uint64_t slot = r->offset + (uint64_t)(v - a);
         const mp_section *gs = section_at(c, slot, 8);
@@ -615,7 +603,7 @@ static int x86_finish(mp_ctx *c)
         uint8_t buf[14];
         uint32_t n = w64 ? 14 : 6, lit = w64 ? 6 : 1;
         memcpy(buf, w64 ? x86_64_veneer : i386_veneer, n);
-        wrw(buf + lit, w64 ? 8 : 4, v->t.kind == MP_T_ABS ? v->t.value : 0);
+        wrn(buf + lit, w64 ? 8 : 4, v->t.kind == MP_T_ABS ? v->t.value : 0);
         v->off = mp_code_append(&mod->L, buf, n, w64 ? 3 : 2);
         if (v->t.kind == MP_T_IMPORT) {
             uint64_t at = code->base + v->off + lit;
@@ -638,7 +626,7 @@ static int x86_finish(mp_ctx *c)
     for (size_t i = 0; i < st->nx; i++) {
         const xword *x = &st->x[i];
         uint8_t *p = mp_seg_at(&mod->L, x->seg, x->addr, x->width);
-        uint64_t v = rdw(p, x->width) + (uint64_t)((int64_t)x->coeff * moved);
+        uint64_t v = rdn(p, x->width) + (uint64_t)((int64_t)x->coeff * moved);
         if (x->width == 4) {
             int64_t sv = sext32(rd32(p)) + (int64_t)x->coeff * moved;
             if (sv < INT32_MIN || sv > INT32_MAX)
@@ -646,7 +634,7 @@ static int x86_finish(mp_ctx *c)
                                       "this 32-bit relative field", NULL);
             v = (uint32_t)(int32_t)sv;
         }
-        wrw(p, x->width, v);
+        wrn(p, x->width, v);
     }
     mod->L.data_offset += moved;
     return 0;

@@ -53,18 +53,6 @@ int mp_dyn_metadata(const mp_section *s)
     }
 }
 
-static uint64_t rdw(const uint8_t *p, unsigned w)
-{
-    return w == 8 ? (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32 : rd32(p);
-}
-
-static void wrw(uint8_t *p, unsigned w, uint64_t v)
-{
-    wr32(p, (uint32_t)v);
-    if (w == 8)
-        wr32(p + 4, (uint32_t)(v >> 32));
-}
-
 /* The allocated section holding [addr, addr + width), or 0. */
 static uint32_t section_at(const mp_elf *m, uint64_t addr, unsigned width)
 {
@@ -147,7 +135,7 @@ static int lower_one(mp_ctx *c, const mp_relsec *table, const mp_reloc *r, unsig
     if (!p)
         return mp_reloc_error(c, &rs, r, "the site lies outside the segment's stored bytes", NULL);
 
-    uint64_t addend = table->rela ? (uint64_t)r->addend : replace ? 0 : rdw(p, word);
+    uint64_t addend = table->rela ? (uint64_t)r->addend : replace ? 0 : rdn(p, word);
     mp_target tg;
     if (relative) {
         memset(&tg, 0, sizeof tg);
@@ -168,12 +156,12 @@ static int lower_one(mp_ctx *c, const mp_relsec *table, const mp_reloc *r, unsig
         addend += tg.value;             /* S + A; an import's value is 0 */
     }
     if (tg.kind == MP_T_ABS) {          /* absolute: the linker's value stands */
-        wrw(p, word, addend);
+        wrn(p, word, addend);
         return 0;
     }
     if (tg.kind == MP_T_SEG)
         addend -= mod->L.seg[tg.seg].base;
-    wrw(p, word, addend);
+    wrn(p, word, addend);
     mp_add_fixup(c, word == 8 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, s->seg, r->offset, r->offset,
                  &tg);
     return 0;
