@@ -171,6 +171,21 @@ static size_t classify(const mp_section *s)
     return (s->flags & SHF_WRITE) ? D_ORPHAN_RW : D_ORPHAN_RO;
 }
 
+/* Append a writable allocated section of modpack's own (COMMON, .got);
+ * layout places it like any other. */
+static void add_data_section(mp_elf *m, const char *name, uint32_t type, uint64_t size, uint64_t align)
+{
+    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
+    mp_section *s = &m->sec[m->nsec++];
+    memset(s, 0, sizeof *s);
+    s->name = name;
+    s->type = type;
+    s->flags = SHF_ALLOC | SHF_WRITE;
+    s->size = size;
+    s->align = align;
+    s->seg = MP_SEG_NONE;
+}
+
 /* COMMON symbols get a section of their own at the end of .bss. */
 static size_t add_common_section(mp_elf *m)
 {
@@ -192,16 +207,8 @@ static size_t add_common_section(mp_elf *m)
     }
     if (n == 0)
         return (size_t)-1;    /* none */
-    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
-    mp_section *s = &m->sec[m->nsec];
-    memset(s, 0, sizeof *s);
-    s->name = "COMMON";
-    s->type = SHT_NOBITS;
-    s->flags = SHF_ALLOC | SHF_WRITE;
-    s->size = off;
-    s->align = maxal;
-    s->seg = MP_SEG_NONE;
-    return m->nsec++;
+    add_data_section(m, "COMMON", SHT_NOBITS, off, maxal);
+    return m->nsec - 1;
 }
 
 typedef struct placed {
@@ -459,23 +466,10 @@ static int plan_got(mp_elf *m, const uint8_t *drop, got *g)
             return mp_error("%s: the object has a section %s and uses the GOT; modpack builds the "
                             "GOT of a relocatable object itself", m->path, m->sec[i].name);
     g->word = m->cls == ELFCLASS64 ? 8 : 4;
-    m->sec = mp_realloc(m->sec, (m->nsec + 1) * sizeof *m->sec);
-    mp_section *s = &m->sec[m->nsec];
-    memset(s, 0, sizeof *s);
-    s->name = ".got";
-    s->type = SHT_PROGBITS;
-    s->flags = SHF_ALLOC | SHF_WRITE;
-    s->size = (uint64_t)(g->abi->plt_words + g->abi->got_words + g->n) * g->word;
-    s->align = g->word;
-    s->seg = MP_SEG_NONE;
-    g->sec = m->nsec++;
+    add_data_section(m, ".got", SHT_PROGBITS,
+                     (uint64_t)(g->abi->plt_words + g->abi->got_words + g->n) * g->word, g->word);
+    g->sec = m->nsec - 1;
     return 0;
-}
-
-static void put_word(uint8_t *p, unsigned word, uint64_t v)
-{
-    for (unsigned i = 0; i < word; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
 }
 
 /* After placement: _GLOBAL_OFFSET_TABLE_ defined (as ld does, a local
@@ -495,9 +489,9 @@ static void fill_got(mp_elf *m, got *g)
     m->sym[g->gsym] = (mp_symbol){"_GLOBAL_OFFSET_TABLE_", g->org, 0, STB_LOCAL, STT_OBJECT,
                                   STV_DEFAULT, (uint32_t)g->sec};
     uint8_t *p = m->linked + s->addr;
-    put_word(p, g->word, g->abi->plt0_ones ? UINT64_MAX : 0);
+    wrn(p, g->word, g->abi->plt0_ones ? UINT64_MAX : 0);
     for (size_t i = 0; i < g->n; i++)
-        put_word(m->linked + slot_addr(m, g, i), g->word, mp_link_symval(m, g->sym[i]));
+        wrn(m->linked + slot_addr(m, g, i), g->word, mp_link_symval(m, g->sym[i]));
 }
 
 /* RISC-V (as_pcrel set): the slot references become PC-relative ones to
