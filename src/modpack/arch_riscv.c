@@ -58,12 +58,7 @@ enum cls {
     K_REJECT,
 };
 
-typedef struct rinfo {
-    uint16_t type;
-    uint8_t cls, width;
-    const char *name;
-    const char *why, *hint;   /* K_REJECT */
-} rinfo;
+typedef mp_rinfo rinfo;
 
 #define GOT_WHY   "GOT-relative addressing (position-independent code) is not supported on RISC-V"
 #define PIC_HINT  "compile with -fno-pic"
@@ -142,20 +137,12 @@ static const rinfo table[] = {
 
 static const rinfo *lookup(uint32_t type)
 {
-    for (size_t i = 0; i < sizeof table / sizeof table[0]; i++)
-        if (table[i].type == type)
-            return &table[i];
-    return NULL;
+    return mp_rinfo_find(table, sizeof table / sizeof table[0], type);
 }
 
 static const char *rv_reloc_name(uint32_t type)
 {
-    static char buf[40];
-    const rinfo *ri = lookup(type);
-    if (ri)
-        return ri->name;
-    snprintf(buf, sizeof buf, "R_RISCV_<%u>", (unsigned)type);
-    return buf;
+    return mp_rinfo_name(table, sizeof table / sizeof table[0], "R_RISCV_", type);
 }
 
 static int is64(const mp_ctx *c) { return c->arch->elfclass == ELFCLASS64; }

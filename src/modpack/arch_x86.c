@@ -43,12 +43,7 @@ enum cls {
     K_REJECT,
 };
 
-typedef struct rinfo {
-    uint16_t type;
-    uint8_t cls, width;
-    const char *name;
-    const char *why, *hint;   /* K_REJECT */
-} rinfo;
+typedef mp_rinfo rinfo;
 
 #define PLT_WHY  "PLT-relative addressing needs a PLT, which modules do not have"
 #define PLT_HINT "compile with -fno-plt, or without -mcmodel=large -fPIC"
@@ -158,30 +153,17 @@ static const rinfo *lookup(const mp_ctx *c, uint32_t type)
     const rinfo *t = is64(c) ? x86_64_table : i386_table;
     size_t n = is64(c) ? sizeof x86_64_table / sizeof x86_64_table[0]
                        : sizeof i386_table / sizeof i386_table[0];
-    for (size_t i = 0; i < n; i++)
-        if (t[i].type == type)
-            return &t[i];
-    return NULL;
-}
-
-static const char *name_in(const rinfo *t, size_t n, const char *prefix, uint32_t type)
-{
-    static char buf[40];
-    for (size_t i = 0; i < n; i++)
-        if (t[i].type == type)
-            return t[i].name;
-    snprintf(buf, sizeof buf, "%s<%u>", prefix, (unsigned)type);
-    return buf;
+    return mp_rinfo_find(t, n, type);
 }
 
 static const char *i386_reloc_name(uint32_t type)
 {
-    return name_in(i386_table, sizeof i386_table / sizeof i386_table[0], "R_386_", type);
+    return mp_rinfo_name(i386_table, sizeof i386_table / sizeof i386_table[0], "R_386_", type);
 }
 
 static const char *x86_64_reloc_name(uint32_t type)
 {
-    return name_in(x86_64_table, sizeof x86_64_table / sizeof x86_64_table[0], "R_X86_64_", type);
+    return mp_rinfo_name(x86_64_table, sizeof x86_64_table / sizeof x86_64_table[0], "R_X86_64_", type);
 }
 
 /* ---- state ---------------------------------------------------------------- */

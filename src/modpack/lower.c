@@ -65,6 +65,24 @@ const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
     return y;
 }
 
+const mp_rinfo *mp_rinfo_find(const mp_rinfo *t, size_t n, uint32_t type)
+{
+    for (size_t i = 0; i < n; i++)
+        if (t[i].type == type)
+            return &t[i];
+    return NULL;
+}
+
+const char *mp_rinfo_name(const mp_rinfo *t, size_t n, const char *prefix, uint32_t type)
+{
+    static char buf[40];
+    const mp_rinfo *ri = mp_rinfo_find(t, n, type);
+    if (ri)
+        return ri->name;
+    snprintf(buf, sizeof buf, "%s<%u>", prefix, (unsigned)type);
+    return buf;
+}
+
 int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
                    const char *hint)
 {

@@ -122,6 +122,20 @@ void mp_module_free(mp_module *mod);
 #define MP_DYN_WHY  "dynamic relocation in a static module"
 #define MP_DYN_HINT "link without -shared/-pie and without shared libraries"
 
+/* One row of an ISA's relocation allow-list: every type is listed with the
+ * class (arch-specific) that decides how it is lowered. */
+typedef struct mp_rinfo {
+    uint16_t type;
+    uint8_t cls, width;
+    const char *name;
+    const char *why, *hint;   /* refused types: the reason and the flag that avoids it */
+} mp_rinfo;
+
+/* The row of type in table t (n rows), or NULL. */
+const mp_rinfo *mp_rinfo_find(const mp_rinfo *t, size_t n, uint32_t type);
+/* Its name, or "<prefix><type>" for a type the table does not list. */
+const char *mp_rinfo_name(const mp_rinfo *t, size_t n, const char *prefix, uint32_t type);
+
 /* Resolve symbol sym. Returns 0, or -1 after an error naming the site. */
 int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t);
 /* Segment of the site and a pointer to its width bytes (error if outside). */
