@@ -345,17 +345,20 @@ static size_t veneer_for(rv_state *st, const mp_target *t)
 
 static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int cls, const uint8_t *p)
 {
-    uint32_t w = rd32(p), h = rd16(p);
+    /* Read only the relocation's width (mp_site checked it): a C.J may be
+     * the last two bytes of the section. */
     switch (cls) {
     case K_CALL:
-        if (OP(w) != 0x17u || OP(rd32(p + 4)) != 0x67u)
+        if (OP(rd32(p)) != 0x17u || OP(rd32(p + 4)) != 0x67u)
             return stale(c, rs, r, "AUIPC+JALR pair");
         return 0;
     case K_JAL:
-        return OP(w) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
-    case K_CJUMP:  /* C.J (funct3 5) or rv32 C.JAL (funct3 1; rv64 C.ADDIW), quadrant 1 */
+        return OP(rd32(p)) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
+    case K_CJUMP: {  /* C.J (funct3 5) or rv32 C.JAL (funct3 1; rv64 C.ADDIW), quadrant 1 */
+        uint32_t h = rd16(p);
         return (h & 3u) == 1u && ((h >> 13) == 5u || ((h >> 13) == 1u && !is64(c)))
                    ? 0 : stale(c, rs, r, "C.J/C.JAL");
+    }
     default:
         return 0;
     }
