@@ -16,6 +16,13 @@ static int bad(const mp_elf *m, const char *what)
     return mp_error("%s: malformed ELF: %s", m->path, what);
 }
 
+/* libelf's last error, or what failed when libelf recorded none. */
+static const char *libelf_why(const char *what)
+{
+    int err = elf_errno();
+    return err ? elf_errmsg(err) : what;
+}
+
 static int read_sections(mp_elf *m, Elf *e)
 {
     size_t shnum, shstrndx;
@@ -243,6 +250,9 @@ int mp_elf_open(mp_elf *m, const char *path)
         return mp_error("%s: big-endian ELF is not supported (modules are little-endian)", path);
     if (id[EI_DATA] != ELFDATA2LSB)
         return mp_error("%s: malformed ELF: unknown data encoding %u", path, id[EI_DATA]);
+    if (id[EI_VERSION] != EV_CURRENT)   /* libelf refuses it without saying why */
+        return mp_error("%s: malformed ELF: ELF version %u in e_ident, expected %u",
+                        path, id[EI_VERSION], EV_CURRENT);
     m->cls = id[EI_CLASS];
     size_t ehsize = m->cls == ELFCLASS32 ? sizeof(Elf32_Ehdr) : sizeof(Elf64_Ehdr);
     if (m->file_size < ehsize)
@@ -251,11 +261,11 @@ int mp_elf_open(mp_elf *m, const char *path)
     elf_version(EV_CURRENT);
     Elf *e = elf_memory((char *)m->file, m->file_size);
     if (!e)
-        return mp_error("%s: malformed ELF: %s", path, elf_errmsg(-1));
+        return mp_error("%s: malformed ELF: %s", path, libelf_why("libelf cannot open it"));
     m->elf = e;
     GElf_Ehdr eh;
     if (elf_kind(e) != ELF_K_ELF || !gelf_getehdr(e, &eh))
-        return mp_error("%s: malformed ELF: %s", path, elf_errmsg(-1));
+        return mp_error("%s: malformed ELF: %s", path, libelf_why("libelf cannot read the ELF header"));
     m->type = eh.e_type;
     m->machine = eh.e_machine;
     m->flags = eh.e_flags;

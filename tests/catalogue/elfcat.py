@@ -172,6 +172,7 @@ def cases(path):
         ('class_3', lambda e: e.set_u8(4, 3), [], 'malformed ELF: unknown ELF class 3'),
         ('big_endian', lambda e: e.set_u8(5, 2), [], 'big-endian ELF is not supported (modules are little-endian)'),
         ('data_0', lambda e: e.set_u8(5, 0), [], 'malformed ELF: unknown data encoding 0'),
+        ('ident_version_0', lambda e: e.set_u8(6, 0), [], 'malformed ELF: ELF version 0 in e_ident, expected 1'),
         ('header_cut', lambda e: e.d.__delitem__(slice(40, None)), [], 'malformed ELF: truncated ELF header'),
         ('no_sections', both(lambda e: e.set_u32(32, 0), lambda e: e.set_u16(48, 0), lambda e: e.set_u16(50, 0)),
          [], 'ELF has no section headers'),
