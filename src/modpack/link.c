@@ -602,7 +602,8 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
                         m->machine == EM_XTENSA ? "xtensa-lx106-elf" : arch->name);
     if (!m->symtab)
         return mp_error("%s: relocatable input without a symbol table", m->path);
-    uint8_t *drop = mp_calloc(m->nsec + 1, 1);
+    /* one flag per section, and for the COMMON and .got sections added below */
+    uint8_t *drop = mp_calloc(m->nsec + 2, 1);
     int rc = drop_duplicate_groups(m, drop);
     size_t common = rc == 0 ? add_common_section(m) : 0;
     if (common == 0)

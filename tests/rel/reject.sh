@@ -34,6 +34,15 @@ riscv_rvc_tail)
     "$MODPACK" build a.o -o a.mod || fail "a C.J ending the code is refused"
     "$MODPACK" verify a.mod || fail "image does not verify"
     ;;
+arm_got_common)
+    # not a refusal: a -fPIC object with a COMMON symbol gets both a COMMON
+    # and a .got section (ASan caught a read past the per-section flags)
+    need "$ARM_GCC" arm-none-eabi-gcc
+    printf 'int shared_count;\nextern int fw_value;\nint module_init(void) { shared_count++; return shared_count + fw_value; }\n' >a.c
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -Os -fPIC -fcommon -c a.c -o a.o || fail compile
+    "$MODPACK" build a.o -o a.mod || fail "-fPIC object with a COMMON symbol refused"
+    "$MODPACK" inspect a.mod | grep -q fw_value || fail "import fw_value missing"
+    ;;
 riscv_align)
     need "$RV_GCC" riscv64-unknown-elf-gcc
     # two 2-byte NOPs, then 8-byte alignment: the assembler pads 6 bytes, ld would delete 4
