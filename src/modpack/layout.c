@@ -152,7 +152,8 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     }
     for (size_t i = 1; i < m->nsec; i++) {
         const mp_section *s = &m->sec[i];
-        if (s->seg == MP_SEG_NONE || s->bss || !s->bytes)
+        /* An empty section may lie anywhere, even below its segment. */
+        if (s->seg == MP_SEG_NONE || s->bss || !s->bytes || s->size == 0)
             continue;
         mp_seg *g = &L->seg[s->seg];
         memcpy(g->bytes + (s->addr - g->base), s->bytes, s->size);
