@@ -46,3 +46,5 @@ install(FILES ${PROJECT_BINARY_DIR}/ModpackConfig.cmake
               ${PROJECT_BINARY_DIR}/ModpackConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/Modpack.cmake
         DESTINATION ${MODPACK_INSTALL_CMAKEDIR})
+# One page per function name (man modload_load), each a .so link to its page.
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/man/links/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3 FILES_MATCHING PATTERN "*.3")
