@@ -4,8 +4,7 @@
     doctest.py --source SRC --build BUILD [--fw FW.elf] --work DIR readme
     doctest.py --source SRC --build BUILD --work DIR man PAGE...
 
-The rule (README.md "Documentation that runs" and tests/docs/README.md say
-the same):
+The rule (README.md's Tests section says it in short):
 
   README.md  Every 4-space indented block and every fenced block marked
              sh, shell, console (its "$ " lines) or unmarked is a shell
