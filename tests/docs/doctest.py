@@ -60,7 +60,7 @@ class Block:
         return '%s:%d' % (self.doc, self.line)
 
 
-def annotation(pending, regex, lines):
+def annotation(regex, lines):
     """The annotation on the lines just before a block (blank ones skipped)."""
     for raw in reversed(lines):
         if not raw.strip():
@@ -88,7 +88,7 @@ def md_blocks(path):
             while j < len(lines) and not lines[j].startswith(mark):
                 j += 1
             body = lines[start:j]
-            ann = annotation(None, ANNOT_MD, lines[max(0, i - 4):i])
+            ann = annotation(ANNOT_MD, lines[max(0, i - 4):i])
             i = j + 1
             if lang in ('', 'sh', 'shell', 'bash', 'console'):
                 if lang == 'console':
@@ -114,7 +114,7 @@ def md_blocks(path):
                 i += 1
             while body and not body[-1].strip():
                 body.pop()
-            ann = annotation(None, ANNOT_MD, lines[max(0, start - 4):start])
+            ann = annotation(ANNOT_MD, lines[max(0, start - 4):start])
             blocks.append(make_block(doc, start + 1, 'sh', body, ann, 'indented'))
             continue
         i += 1
@@ -161,7 +161,7 @@ def man_blocks(path):
             j = start
             while j < len(lines) and lines[j].strip() != end:
                 j += 1
-            ann = annotation(None, ANNOT_ROFF, lines[max(0, i - 4):i])
+            ann = annotation(ANNOT_ROFF, lines[max(0, i - 4):i])
             body = []
             for b in lines[start:j]:
                 if b.startswith('.\\"'):
@@ -201,8 +201,7 @@ def run_blocks(blocks, start_dir, env, work):
         f.write('cd %s\n' % sh_quote(start_dir))
     runner = os.path.join(work, 'runner.sh')
     ran, skipped, failed = [], [], []
-    cwd = start_dir
-    for n, b in enumerate(blocks):
+    for b in blocks:
         if b.kind == 'skip':
             print('SKIP  %s: %s' % (b.where(), b.reason))
             skipped.append(b)
@@ -265,9 +264,12 @@ def check(cmd, what):
         sys.exit('doctest: %s failed: %s' % (what, ' '.join(cmd)))
 
 
+CMAKE = 'cmake'
+
+
 def install(build, prefix):
     shutil.rmtree(prefix, ignore_errors=True)
-    check(['cmake', '--install', build, '--prefix', prefix], 'cmake --install')
+    check([CMAKE, '--install', build, '--prefix', prefix], 'cmake --install')
 
 
 def main():
@@ -275,10 +277,13 @@ def main():
     ap.add_argument('--source', required=True)
     ap.add_argument('--build', required=True)
     ap.add_argument('--work', required=True)
+    ap.add_argument('--cmake', default='cmake', help='the cmake to install and build with')
     ap.add_argument('--fw', help='the sample firmware fw-an386.elf, if already built')
     ap.add_argument('what', choices=['readme', 'man'])
     ap.add_argument('pages', nargs='*')
     a = ap.parse_args()
+    global CMAKE
+    CMAKE = a.cmake
     src, work = os.path.abspath(a.source), os.path.abspath(a.work)
     shutil.rmtree(work, ignore_errors=True)
     os.makedirs(work)
@@ -299,10 +304,10 @@ def main():
             os.makedirs(fwdir)
             shutil.copy(a.fw, os.path.join(fwdir, 'fw-an386.elf'))
         else:
-            check(['cmake', '-S', os.path.join(tree, 'samples/firmware/cortex-m'), '-B', fwdir,
+            check([CMAKE, '-S', os.path.join(tree, 'samples/firmware/cortex-m'), '-B', fwdir,
                    '-DCMAKE_TOOLCHAIN_FILE=' + os.path.join(tree, 'cmake/toolchain-arm-none-eabi.cmake')],
                   'configuring the sample firmware')
-            check(['cmake', '--build', fwdir, '-j2'], 'building the sample firmware')
+            check([CMAKE, '--build', fwdir, '-j2'], 'building the sample firmware')
         ran, skipped, failed = run_blocks(blocks, tree, env, work)
     else:
         prefix = os.path.join(work, 'prefix')
