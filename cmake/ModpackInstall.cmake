@@ -46,3 +46,17 @@ install(FILES ${PROJECT_BINARY_DIR}/ModpackConfig.cmake
               ${PROJECT_BINARY_DIR}/ModpackConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/Modpack.cmake
         DESTINATION ${MODPACK_INSTALL_CMAKEDIR})
+# One man3 page per name in the NAME line of modload(3) and modreg(3), so
+# that `man modload_load` works: a one-line ".so man3/modload.3" each, made
+# here (not kept under man/, whose subdirectories the rules above copy).
+file(REMOVE_RECURSE ${PROJECT_BINARY_DIR}/man-links)
+foreach(page modload modreg)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/man/${page}.3)
+  file(READ ${PROJECT_SOURCE_DIR}/man/${page}.3 page_text)
+  string(REGEX MATCH "\n\\.SH NAME\n([^\\]*)" page_names "${page_text}")
+  string(REGEX MATCHALL "[A-Za-z_][A-Za-z0-9_]*" page_names "${CMAKE_MATCH_1}")
+  foreach(name ${page_names})
+    file(WRITE ${PROJECT_BINARY_DIR}/man-links/${name}.3 ".so man3/${page}.3\n")
+  endforeach()
+endforeach()
+install(DIRECTORY ${PROJECT_BINARY_DIR}/man-links/ DESTINATION ${CMAKE_INSTALL_MANDIR}/man3)
