@@ -134,7 +134,8 @@ endif()
 set(fwbuild ${WORK}/firmware)
 run("configuring the firmware project" ${CMAKE_EXE} -S ${SOURCE_DIR}/tests/cmake/firmware
     -B ${fwbuild} -DCMAKE_PREFIX_PATH=${prefix} -DSAMPLES=${SOURCE_DIR}/samples
-    -DCMAKE_TOOLCHAIN_FILE=${prefix}/share/modpack/cmake/toolchain-arm-none-eabi.cmake)
+    -DCMAKE_TOOLCHAIN_FILE=${prefix}/share/modpack/cmake/toolchain-arm-none-eabi.cmake
+    -DARM_CPU=cortex-m4)
 run("building the firmware project" ${CMAKE_EXE} --build ${fwbuild})
 
 # ---- 6. they run: the sample firmware loads each and checks what it computes ----
