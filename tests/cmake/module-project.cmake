@@ -15,7 +15,7 @@ set(prefix ${WORK}/prefix)
 
 # ---- 1. install this build ----
 run("cmake --install" ${CMAKE_EXE} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(f bin/modpack include/modpack/modload.h include/modpack/modformat.h
+foreach(f bin/modpack include/modload.h include/modformat.h include/modload_export.h include/modreg.h
           share/modpack/ld/module.ld share/modpack/modload/modload.c
           share/modpack/cmake/toolchain-arm-none-eabi.cmake share/man/man1/modpack.1
           share/man/man3/modload.3 share/man/man3/modreg.3 share/man/man5/modpack-image.5
