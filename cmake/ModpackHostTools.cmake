@@ -10,8 +10,10 @@
 # Sets MODPACK_HAVE_<THING> (ON/OFF) for tests/*/CMakeLists.txt:
 #   ARM_GCC QEMU_ARM RISCV_GCC QEMU_RISCV XTENSA_GCC QEMU_XTENSA
 #   M32 (gcc -m32 links) CLANG LLD CMOCKA PYTHON
-# With -DMODPACK_CROSS_TESTS=OFF the cross tools are not looked for and the
-# cross-built firmware and tests are all skipped (one line says so).
+# With -DMODPACK_CROSS_TESTS=OFF the cross tools are not looked for here and
+# the cross-built firmware and the module runs are skipped (one line says
+# so); tests/modpack, catalogue and abi still pack ARM modules when they
+# find arm-none-eabi-gcc themselves.
 # The directories' own reasons for a skip are printed with
 # `cmake --log-level=VERBOSE`.
 
@@ -43,7 +45,7 @@ endif()
 _modpack_tool(PYTHON python3 "tests that need python3 skipped (cost, diff.table, dyn, size-report)" python3)
 
 if(NOT MODPACK_CROSS_TESTS)
-  message(STATUS "modpack: MODPACK_CROSS_TESTS is OFF: cross-built firmware and tests "
+  message(STATUS "modpack: MODPACK_CROSS_TESTS is OFF: cross-built firmware and module runs "
                  "(Cortex-M, RISC-V, Xtensa, i386, x86-64, clang/lld, QEMU) skipped")
   foreach(t ARM_GCC QEMU_ARM RISCV_GCC QEMU_RISCV XTENSA_GCC QEMU_XTENSA M32 CLANG LLD)
     set(MODPACK_HAVE_${t} OFF)
