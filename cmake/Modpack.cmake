@@ -41,10 +41,20 @@
 # without --firmware gets a warning and no check.
 # samples/hello/Makefile takes the same options as make variables.
 #
+#   target_link_libraries(<firmware> PRIVATE Modpack::modload [Modpack::modreg])
+#
+# Modpack::modload is an INTERFACE target (defined when MODPACK_MODLOAD_DIR
+# is known, as find_package(Modpack) sets it): modload's installed sources
+# (modload.c, crc32.c, strerror.c, arch_*.c) become sources of the target
+# that links it, compiled with that target's own (cross) compiler and flags
+# (its -mcpu, -O, ...), and <modload.h> is on its include path.
+# Modpack::modreg adds the registry (modreg.c, <modreg.h>).
+#
 #   modpack_add_modload(<target> [SOURCES <more firmware sources>...])
 #
-# modload as a static library built with the project's own (cross) C
-# compiler and flags: a firmware project configured for its target links it.
+# modload (and the registry) as a static library built with the project's
+# own (cross) C compiler and flags: a firmware project configured for its
+# target links it.
 
 include_guard(DIRECTORY)
 
@@ -302,3 +312,24 @@ function(modpack_add_modload target)
   # freestanding: nothing from a C library but memcpy, memset and memcmp
   target_compile_options(${target} PRIVATE -ffreestanding)
 endfunction()
+
+# Modpack::modload, Modpack::modreg: modload's sources for the consumer's
+# own toolchain (see the top of this file).
+if(MODPACK_MODLOAD_DIR AND NOT TARGET Modpack::modload)
+  add_library(Modpack::modload INTERFACE IMPORTED)
+  set(_mp_srcs "")
+  foreach(_mp_f modload.c crc32.c strerror.c arch_arm.c arch_riscv.c)
+    if(EXISTS ${MODPACK_MODLOAD_DIR}/${_mp_f})
+      list(APPEND _mp_srcs ${MODPACK_MODLOAD_DIR}/${_mp_f})
+    endif()
+  endforeach()
+  set_target_properties(Modpack::modload PROPERTIES
+    INTERFACE_SOURCES "${_mp_srcs}"
+    INTERFACE_INCLUDE_DIRECTORIES "${MODPACK_INCLUDE_DIR}")
+  add_library(Modpack::modreg INTERFACE IMPORTED)
+  set_target_properties(Modpack::modreg PROPERTIES
+    INTERFACE_SOURCES "${MODPACK_MODLOAD_DIR}/modreg.c"
+    INTERFACE_LINK_LIBRARIES Modpack::modload)
+  unset(_mp_srcs)
+  unset(_mp_f)
+endif()

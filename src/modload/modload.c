@@ -659,16 +659,18 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
  * 32-bit loads, patch a copy, store them back with 32-bit stores. */
 static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr value, unsigned rv64)
 {
-    uint32_t w[3], i, start = fx->offset & ~3u, width = fx->kind == MODP_FIX_WORD64 ? 8u : 4u;
-    uint32_t n = (fx->offset + width - start + 3u) / 4u; /* at most 3 */
-    volatile uint32_t *p = (volatile uint32_t *)(void *)(seg + start);
+    /* The site starts d bytes into its first word and spans 4 or 8 bytes:
+     * 1 to 3 words, the first always read. */
+    uint32_t w[3], i, d = fx->offset & 3u, width = fx->kind == MODP_FIX_WORD64 ? 8u : 4u;
+    uint32_t n = (d + width + 3u) / 4u;
+    volatile uint32_t *p = (volatile uint32_t *)(void *)(seg + (fx->offset - d));
     int rc;
 
     if (fx->kind == MODP_FIX_THM_MOVW_MOVT || fx->kind == MODP_FIX_ARM_MOVW_MOVT)
         return MODLOAD_ERR_PLACEMENT; /* two sites: not in this mode */
     for (i = 0; i < n; i++)
         w[i] = p[i];
-    rc = apply_at(fx, (uint8_t *)w + (fx->offset - start), 0, value, rv64);
+    rc = apply_at(fx, (uint8_t *)w + d, 0, value, rv64);
     for (i = 0; i < n; i++)
         p[i] = w[i];
     return rc;

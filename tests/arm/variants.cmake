@@ -58,7 +58,7 @@ if(ARM_CLANG AND ARM_LLD)
     "clang-m0-Os-pic-longcalls cortex-m0 an385 --target=thumbv6m-none-eabi -Os -fPIC -mlong-calls"
   )
 else()
-  message(STATUS "tests/arm: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
+  message(VERBOSE "tests/arm: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
 endif()
 
 # Variants the firmware also runs in place from its flash partition.

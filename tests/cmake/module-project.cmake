@@ -15,7 +15,7 @@ set(prefix ${WORK}/prefix)
 
 # ---- 1. install this build ----
 run("cmake --install" ${CMAKE_EXE} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(f bin/modpack include/modpack/modload.h include/modpack/modformat.h
+foreach(f bin/modpack include/modload.h include/modformat.h include/modload_export.h include/modreg.h
           share/modpack/ld/module.ld share/modpack/modload/modload.c
           share/modpack/cmake/toolchain-arm-none-eabi.cmake share/man/man1/modpack.1
           share/man/man3/modload.3 share/man/man3/modreg.3 share/man/man5/modpack-image.5
@@ -134,7 +134,8 @@ endif()
 set(fwbuild ${WORK}/firmware)
 run("configuring the firmware project" ${CMAKE_EXE} -S ${SOURCE_DIR}/tests/cmake/firmware
     -B ${fwbuild} -DCMAKE_PREFIX_PATH=${prefix} -DSAMPLES=${SOURCE_DIR}/samples
-    -DCMAKE_TOOLCHAIN_FILE=${prefix}/share/modpack/cmake/toolchain-arm-none-eabi.cmake)
+    -DCMAKE_TOOLCHAIN_FILE=${prefix}/share/modpack/cmake/toolchain-arm-none-eabi.cmake
+    -DARM_CPU=cortex-m4)
 run("building the firmware project" ${CMAKE_EXE} --build ${fwbuild})
 
 # ---- 6. they run: the sample firmware loads each and checks what it computes ----

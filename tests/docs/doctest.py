@@ -305,7 +305,8 @@ def main():
             shutil.copy(a.fw, os.path.join(fwdir, 'fw-an386.elf'))
         else:
             check([CMAKE, '-S', os.path.join(tree, 'samples/firmware/cortex-m'), '-B', fwdir,
-                   '-DCMAKE_TOOLCHAIN_FILE=' + os.path.join(tree, 'cmake/toolchain-arm-none-eabi.cmake')],
+                   '-DCMAKE_TOOLCHAIN_FILE=' + os.path.join(tree, 'cmake/toolchain-arm-none-eabi.cmake'),
+                   '-DARM_CPU=none'],   # as tools/quickstart: each firmware sets its -mcpu
                   'configuring the sample firmware')
             check([CMAKE, '--build', fwdir, '-j2'], 'building the sample firmware')
         ran, skipped, failed = run_blocks(blocks, tree, env, work)

@@ -105,7 +105,7 @@ set(RV_DIFF_CLANG_VARIANTS
 find_program(RISCV_CLANG clang)
 find_program(RISCV_LLD ld.lld)
 if(NOT RISCV_CLANG OR NOT RISCV_LLD)
-  message(STATUS "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of riscv.diff skipped")
+  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of riscv.diff skipped")
   set(RV_DIFF_CLANG_VARIANTS "")
 endif()
 set(lld_defsyms "")

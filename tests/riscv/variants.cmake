@@ -49,7 +49,7 @@ if(RISCV_CLANG AND RISCV_LLD)
     "imc-Os-medany-relax-lld rv32imc -Os -mcmodel=medany -mrelax -fuse-ld=lld"
   )
 else()
-  message(STATUS "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
+  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")
 endif()
 
 # rv64 (the rv64 test firmware under qemu-system-riscv64): medany only,

@@ -25,7 +25,7 @@
 find_package(Python3 COMPONENTS Interpreter)
 find_program(XTENSA_AS xtensa-lx106-elf-as)
 if(NOT Python3_Interpreter_FOUND OR NOT XTENSA_AS)
-  message(STATUS "tests/xtensa: python3 or xtensa-lx106-elf-as not found; windowed Xtensa tests skipped")
+  message(VERBOSE "tests/xtensa: python3 or xtensa-lx106-elf-as not found; windowed Xtensa tests skipped")
   return()
 endif()
 
@@ -191,7 +191,7 @@ endforeach()
 
 # ---- runs under qemu-xtensa -cpu dc233c -------------------------------------------
 if(NOT QEMU_XTENSA)
-  message(STATUS "tests/xtensa: qemu-xtensa not found (apt-get install qemu-user); windowed Xtensa runs skipped")
+  message(VERBOSE "tests/xtensa: qemu-xtensa not found (apt-get install qemu-user); windowed Xtensa runs skipped")
   return()
 endif()
 

@@ -34,8 +34,16 @@
 
 /* ---- the firmware API modules may import ------------------------------- */
 
+/* The same API as the sample firmware (../common/main.c), so that the
+ * sample module samples/hello loads here too, plus fw_print_int. */
 void fw_puts(const char *s);
 void fw_print_int(const char *label, int v);
+void fw_print_u32(const char *label, uint32_t v);
+volatile uint32_t fw_led;
+#ifndef FW_BOARD
+#define FW_BOARD "mps2-an386"
+#endif
+const char fw_board_name[] = FW_BOARD;
 
 void fw_puts(const char *s)
 {
@@ -47,10 +55,18 @@ void fw_print_int(const char *label, int v)
     fw_printf("%s: %d\n", label, v);
 }
 
+void fw_print_u32(const char *label, uint32_t v)
+{
+    fw_printf("%s: %u\n", label, (unsigned)v);
+}
+
 #define SYM(name) { 0, #name, (modload_addr)(uintptr_t)&name }
 static modload_symbol fw_syms[] = {
     SYM(fw_puts),
     SYM(fw_print_int),
+    SYM(fw_print_u32),
+    SYM(fw_led),
+    SYM(fw_board_name),
 };
 #define NSYMS (sizeof fw_syms / sizeof fw_syms[0])
 

@@ -1,5 +1,6 @@
 # harness.cmake - CMake functions for the Cortex-M modload harness.
-# Include from a project configured with cmake/toolchain-arm-none-eabi.cmake.
+# Include from a project configured with cmake/toolchain-arm-none-eabi.cmake
+# (-DARM_CPU=none or the one CPU: each target gets -mcpu=<cpu> itself).
 #
 #   MODPACK_ROOT      the modpack source tree (default: three levels up)
 #   MODLOAD_SOURCES   modload's sources (default: src/modload/*.c as listed
