@@ -381,7 +381,7 @@ static int cmd_inspect(int argc, char **argv)
         if (json && i)
             printf(",\n");
         else if (!json && n > 1)
-            printf("%s%s:\n", i ? "\n" : "", v[i]);
+            printf("%s%s:\n", i ? "\n" : "", mp_input_name(v[i]));
         int r = mp_inspect(v[i], fixups, json);
         rc = r > rc ? r : rc;
     }

@@ -485,6 +485,9 @@ d=bytearray(open('b.mod','rb').read()); d[100]^=0x10; open('flip.mod','wb').writ
         fail "inspect a b: headings"
     "$MODPACK" inspect b.mod >b.txt
     { echo "a.mod:"; cat one.txt; echo; echo "b.mod:"; cat b.txt; } | cmp - two.txt || fail "inspect a b is not a:, a, b:, b"
+    "$MODPACK" inspect - a.mod <b.mod >two.txt || fail "inspect - a"
+    { echo "(standard input):"; cat b.txt; echo; echo "a.mod:"; cat one.txt; } | cmp - two.txt ||
+        fail "inspect - a: standard input's heading"
     expect 1 "short.mod: image truncated" "$MODPACK" inspect a.mod short.mod flip.mod
     grep -q "^Status: *refused: image truncated" out.txt || fail "inspect does not say why short.mod is refused"
     grep -q "^CRC: *BAD" out.txt && grep -q "^Status: *refused: CRC mismatch" out.txt ||
