@@ -35,7 +35,7 @@
 # through a register (arm: -mlong-calls), STRIP drops names from the image
 # (--strip-names), INSPECT writes `modpack inspect` to <name>.txt. VERSION,
 # DESCRIPTION, ENTRY, EXIT, REQUIRE, FIRMWARE and ABI_VERSION are modpack
-# build's --version, --description, --entry, --exit, --require, --firmware
+# build's --module-version, --description, --entry, --exit, --require, --firmware
 # (the imports must be exported by that firmware ELF or list; a firmware
 # target is built first) and --abi-version (with FIRMWARE only). A modpack
 # without --firmware gets a warning and no check.
@@ -258,6 +258,7 @@ function(modpack_add_module name)
   foreach(opt VERSION DESCRIPTION ENTRY EXIT REQUIRE)
     if(DEFINED M_${opt})
       string(TOLOWER ${opt} flag)
+      string(REPLACE "version" "module-version" flag ${flag})
       list(APPEND pack --${flag} ${M_${opt}})
     endif()
   endforeach()

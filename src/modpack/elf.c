@@ -4,6 +4,7 @@
  * memory, handed to elf_memory(), and every offset, size and index libelf
  * returns is checked again against the file and the tables it refers to. */
 #include "elf.h"
+#include "cli.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -238,9 +239,10 @@ static void find_build_id(mp_elf *m)
 int mp_elf_open(mp_elf *m, const char *path)
 {
     memset(m, 0, sizeof *m);
-    m->path = path;
+    m->path = mp_input_name(path);
     if (mp_read_file(path, &m->file, &m->file_size) != 0)
         return -1;
+    path = m->path;
     const uint8_t *id = m->file;
     if (m->file_size < EI_NIDENT || memcmp(id, ELFMAG, SELFMAG) != 0)
         return mp_error("%s: not an ELF file", path);

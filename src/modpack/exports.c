@@ -7,6 +7,7 @@
  *   cc -c fw.c api.c; modpack exports fw.o api.o -o fw_exports.c; cc -c fw_exports.c; ld ...
  */
 #include "exports.h"
+#include "cli.h"
 #include "output.h"
 
 #include <stdio.h>
@@ -19,8 +20,8 @@ const char mp_usage_exports[] =
     "  its ABI (modload_fw_abi) as C source, declared in modload_export.h\n"
     "  INPUT                 firmware objects or ELF: the names MODLOAD_EXPORT put in\n"
     "                        their .modload_exports section; any other file: a list\n"
-    "                        of names, one a line, '#' comments\n"
-    "  -o, --output FILE     C file to write (atomically)\n"
+    "                        of names, one a line, '#' comments; - is standard input\n"
+    "  -o, --output FILE     C file to write (atomically; - for standard output)\n"
     "  --abi-version M.N     API major.minor recorded in modload_fw_abi (default 1.0)\n"
     "  --all-globals         from ELF inputs take every defined global function and\n"
     "                        object instead of the marked names\n";
@@ -32,7 +33,7 @@ void mp_exports_source(mp_buf *out, const mp_fwnames *fw, unsigned major, unsign
              " * them, and its ABI: id 0x%08x, version %u.%u. Modules built with\n"
              " *   modpack build --firmware <the same inputs> --abi-version %u.%u\n"
              " * record this ABI. */\n", MODPACK_TOOL, fw->n, fw->id, major, minor, major, minor);
-    buf_printf(out, "#include <stdint.h>\n\n#include \"modload_export.h\"\n\n");
+    buf_printf(out, "#include <stdint.h>\n\n#include <modload_export.h>\n\n");
     /* Local names bound to the exports by asm labels: no clash with any
      * declaration of the same name, whatever its type. */
     buf_printf(out, "#define MODLOAD_STR_(x) #x\n#define MODLOAD_STR(x) MODLOAD_STR_(x)\n"
@@ -47,12 +48,14 @@ void mp_exports_source(mp_buf *out, const mp_fwnames *fw, unsigned major, unsign
     buf_printf(out, "const modload_abi modload_fw_abi = { 0x%08xu, %u, %u };\n", fw->id, major, minor);
 }
 
-static int usage_error(const char *msg, const char *arg)
-{
-    fprintf(stderr, "modpack: exports: %s%s%s%s\nTry 'modpack help exports'.\n", msg,
-            arg ? " '" : "", arg ? arg : "", arg ? "'" : "");
-    return 2;
-}
+enum { O_OUTPUT = 1, O_ABI_VERSION, O_ALL_GLOBALS };
+
+static const mp_optspec exports_opts[] = {
+    {"--output", 'o', 1, O_OUTPUT, NULL},
+    {"--abi-version", 0, 1, O_ABI_VERSION, NULL},
+    {"--all-globals", 0, 0, O_ALL_GLOBALS, NULL},
+    {0},
+};
 
 int mp_cmd_exports(int argc, char **argv)
 {
@@ -60,44 +63,26 @@ int mp_cmd_exports(int argc, char **argv)
     int all_globals = 0;
     char **inputs = mp_calloc((size_t)argc + 1, sizeof *inputs);
     size_t n = 0;
-    int rc = 2;
+    int rc = MP_EXIT_USAGE;
+    mp_cli c;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        const char **dst = NULL;
-        if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0)
-            dst = &out;
-        else if (strcmp(a, "--abi-version") == 0)
-            dst = &version;
-        if (dst) {
-            if (i + 1 >= argc) {
-                rc = usage_error("option needs a value:", a);
-                goto done;
-            }
-            *dst = argv[++i];
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            out = a + 9;
-        } else if (strncmp(a, "--abi-version=", 14) == 0) {
-            version = a + 14;
-        } else if (strcmp(a, "--all-globals") == 0) {
-            all_globals = 1;
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(mp_usage_exports, stdout);
-            rc = 0;
-            goto done;
-        } else if (a[0] == '-' && a[1]) {
-            rc = usage_error("unknown option", a);
-            goto done;
-        } else {
-            inputs[n++] = argv[i];
+    mp_cli_init(&c, "exports", mp_usage_exports, exports_opts, argc, argv);
+    for (int r; (r = mp_cli_next(&c)) != MP_CLI_END;) {
+        switch (r) {
+        case MP_CLI_HELP: rc = 0; goto done;
+        case MP_CLI_ERROR: goto done;
+        case MP_CLI_OPERAND: inputs[n++] = (char *)c.value; break;
+        case O_OUTPUT: out = c.value; break;
+        case O_ABI_VERSION: version = c.value; break;
+        case O_ALL_GLOBALS: all_globals = 1; break;
         }
     }
     if (!n) {
-        rc = usage_error("no input given (firmware objects, ELF or a list of names)", NULL);
+        rc = mp_usage_error("exports", "no input given (firmware objects, ELF or a list of names)", NULL);
         goto done;
     }
     if (!out) {
-        rc = usage_error("no output given (-o OUT.c)", NULL);
+        rc = mp_usage_error("exports", "no output given (-o OUT.c, or -o - for standard output)", NULL);
         goto done;
     }
 

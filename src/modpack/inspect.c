@@ -4,6 +4,7 @@
  * modload_walk decodes fixups and imports, modload_export_at and
  * modload_meta_next read the tables. */
 #include "inspect.h"
+#include "cli.h"
 #include "lower.h"
 #include "util.h"
 
@@ -96,14 +97,61 @@ static void hex(const uint8_t *p, size_t n)
         printf("%02x", p[i]);
 }
 
-static void target_text(const collect *c, uint32_t t)
+static void target_buf(mp_buf *b, const collect *c, uint32_t t)
 {
     if (t < MODP_TGT_IMPORT)
-        printf("%s", seg_name(t));
+        buf_printf(b, "%s", seg_name(t));
     else if (t - MODP_TGT_IMPORT < c->nimp && c->imp[t - MODP_TGT_IMPORT].name[0])
-        printf("import %s", c->imp[t - MODP_TGT_IMPORT].name);
+        buf_printf(b, "import %s", c->imp[t - MODP_TGT_IMPORT].name);
     else
-        printf("import #%u", (unsigned)(t - MODP_TGT_IMPORT));
+        buf_printf(b, "import #%u", (unsigned)(t - MODP_TGT_IMPORT));
+}
+
+static void target_text(const collect *c, uint32_t t)
+{
+    mp_buf b = {0};
+    target_buf(&b, c, t);
+    printf("%.*s", (int)b.len, (const char *)b.p);
+    buf_free(&b);
+}
+
+/* Why the image cannot be split: the first reference that ties the
+ * segments, as modpack recorded it. */
+static const char *split_reason(const modload_image *img, int *len)
+{
+    uint32_t pos = 0;
+    modload_meta m;
+    const char *why = "code and data refer to each other relatively";
+    *len = (int)strlen(why);
+    while (modload_meta_next(img, &pos, &m) == 1)
+        if (m.type == MODP_META_NOSPLIT)
+            why = (const char *)m.bytes, *len = m.len ? (int)m.len - 1 : 0;
+    return why;
+}
+
+/* Why the code cannot run in place: how many sites in code, and the three
+ * lowest (the stream is ordered by target). */
+static void xip_reason(mp_buf *b, const collect *c)
+{
+    size_t incode = 0;
+    for (size_t i = 0; i < c->nfx; i++)
+        incode += c->fx[i].seg == MODP_SEG_CODE;
+    buf_printf(b, "%zu fixup sites in code", incode);
+    const modload_fixup *prev = NULL;
+    for (int shown = 0; shown < 3; shown++) {
+        const modload_fixup *low = NULL;
+        for (size_t i = 0; i < c->nfx; i++) {
+            const modload_fixup *f = &c->fx[i];
+            if (f->seg == MODP_SEG_CODE && (!prev || f->offset > prev->offset) &&
+                (!low || f->offset < low->offset))
+                low = f;
+        }
+        if (!low)
+            break;
+        buf_printf(b, "%s code+0x%x %s -> ", shown ? "," : ", first", low->offset, kind_name(low->kind));
+        target_buf(b, c, low->target);
+        prev = low;
+    }
 }
 
 /* The arch flags as words ("thumb thumb-2 soft-float", "rv32imac
@@ -172,40 +220,17 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
     if (img->flags & MODP_F_SPLIT) {
         printf("  split        yes\n");
     } else {
-        /* modpack records the first reference that ties the segments. */
-        uint32_t pos = 0;
-        modload_meta m;
-        const char *why = "code and data refer to each other relatively";
-        int len = (int)strlen(why);
-        while (modload_meta_next(img, &pos, &m) == 1)
-            if (m.type == MODP_META_NOSPLIT)
-                why = (const char *)m.bytes, len = (int)m.len - 1;
+        int len;
+        const char *why = split_reason(img, &len);
         printf("  split        no: %.*s\n", len, why);
     }
-    size_t incode = 0;
-    for (size_t i = 0; i < c->nfx; i++)
-        incode += c->fx[i].seg == MODP_SEG_CODE;
     if (img->flags & MODP_F_XIP) {
         printf("  xip          yes\n");
     } else {
-        printf("  xip          no: %zu fixup sites in code", incode);
-        /* The three lowest sites (the stream is ordered by target). */
-        const modload_fixup *prev = NULL;
-        for (int shown = 0; shown < 3; shown++) {
-            const modload_fixup *low = NULL;
-            for (size_t i = 0; i < c->nfx; i++) {
-                const modload_fixup *f = &c->fx[i];
-                if (f->seg == MODP_SEG_CODE && (!prev || f->offset > prev->offset) &&
-                    (!low || f->offset < low->offset))
-                    low = f;
-            }
-            if (!low)
-                break;
-            printf("%s code+0x%x %s -> ", shown ? "," : ", first", low->offset, kind_name(low->kind));
-            target_text(c, low->target);
-            prev = low;
-        }
-        printf("\n");
+        mp_buf b = {0};
+        xip_reason(&b, c);
+        printf("  xip          no: %.*s\n", (int)b.len, (const char *)b.p);
+        buf_free(&b);
     }
 
     /* Bytes per fixup counts the site encoding; the import names are the
@@ -292,9 +317,25 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
            img->crc, crc);
 }
 
+/* The keys every JSON report starts with (formats/inspect.schema.json). */
+static void json_head(const char *path, int ok, int err, const char *why)
+{
+    printf("{\n  \"format_version\": \"%s\",\n  \"file\": ", MP_INSPECT_JSON_VERSION);
+    json_str(path, strlen(path));
+    printf(",\n  \"ok\": %s,\n  \"error\": ", ok ? "true" : "false");
+    if (why)
+        json_str(why, strlen(why));
+    else
+        printf("null");
+    if (err)
+        printf(",\n  \"error_code\": %d,\n", err);
+    else
+        printf(",\n  \"error_code\": null,\n");
+}
+
 static void print_json(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
-    printf("{\n  \"format\": \"%u.%u\",\n", img->major, img->minor);
+    printf("  \"format\": \"%u.%u\",\n", img->major, img->minor);
     printf("  \"arch\": \"%s\",\n  \"arch_id\": %u,\n  \"arch_flags\": %u,\n", arch_name(img->arch),
            img->arch, img->arch_flags);
     char words[8][16];
@@ -318,6 +359,27 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     if (img->exit == MODP_NONE) printf("  \"exit\": null,\n"); else printf("  \"exit\": %u,\n", img->exit);
     printf("  \"region_size\": %u,\n  \"region_align\": %u,\n", modload_region_size(img),
            modload_region_align(img));
+    printf("  \"split\": %s,\n  \"split_reason\": ", img->flags & MODP_F_SPLIT ? "true" : "false");
+    if (img->flags & MODP_F_SPLIT) {
+        printf("null");
+    } else {
+        int len;
+        const char *why = split_reason(img, &len);
+        json_str(why, (size_t)len);
+    }
+    printf(",\n  \"xip\": %s,\n  \"xip_reason\": ", img->flags & MODP_F_XIP ? "true" : "false");
+    if (img->flags & MODP_F_XIP) {
+        printf("null");
+    } else {
+        mp_buf b = {0};
+        xip_reason(&b, c);
+        json_str((const char *)b.p, b.len);
+        buf_free(&b);
+    }
+    size_t incode = 0;
+    for (size_t i = 0; i < c->nfx; i++)
+        incode += c->fx[i].seg == MODP_SEG_CODE;
+    printf(",\n  \"code_fixups\": %zu,\n", incode);
     printf("  \"fixup_size\": %u,\n  \"nfixups\": %u,\n  \"import_desc_size\": %u,\n",
            img->fixup_size, img->nfixups, c->import_bytes);
     printf("  \"fixups_by_kind\": {");
@@ -419,38 +481,56 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
            crc == img->crc ? "true" : "false");
 }
 
-static int load(const char *path, uint8_t **buf, size_t *len, modload_image *img)
-{
-    if (mp_read_file(path, buf, len) != 0)
-        return -1;
-    int rc = modload_check_nocrc(*buf, *len, img);
-    if (rc != MODLOAD_OK) {
-        mp_error("%s: %s", path, modload_strerror(rc));
-        free(*buf);
-        return -1;
-    }
-    return 0;
-}
-
+/* Report on one image: 0 when it passes modload_check, 1 when not (what
+ * can be read is still printed, and why it fails). */
 int mp_inspect(const char *path, int list_fixups, int json)
 {
     uint8_t *buf;
     size_t len;
     modload_image img;
-    if (load(path, &buf, &len, &img) != 0)
+    const char *name = mp_input_name(path);
+    if (mp_read_file(path, &buf, &len) != 0) {
+        if (json) {
+            json_head(name, 0, 0, "cannot read the file");
+            printf("  \"file_size\": null\n}\n");
+        } else {
+            printf("Status:       refused: cannot read the file\n");
+        }
         return 1;
+    }
+    /* The header, tables and fixup stream first: without them there is
+     * nothing to report but the reason. */
+    int rc = modload_check_nocrc(buf, len, &img);
     collect c = {{on_import, on_fixup}, NULL, 0, NULL, 0, 0};
-    int rc = modload_walk(&img, &c.w);
+    if (rc == MODLOAD_OK)
+        rc = modload_walk(&img, &c.w);
     if (rc != MODLOAD_OK) {
-        mp_error("%s: %s", path, modload_strerror(rc));
+        mp_error("%s: %s", name, modload_strerror(rc));
+        if (json) {
+            json_head(name, 0, rc, modload_strerror(rc));
+            printf("  \"file_size\": %zu\n}\n", len);
+        } else {
+            printf("File size:    %zu bytes\nStatus:       refused: %s\n", len, modload_strerror(rc));
+        }
     } else {
         uint32_t crc = modload_crc32(0, img.base, img.size - 4);
-        if (json)
+        modload_image full;
+        rc = modload_check(buf, len, &full);
+        if (rc == MODLOAD_OK && crc != img.crc)
+            rc = MODLOAD_ERR_CRC;
+        if (rc == MODLOAD_ERR_CRC)
+            mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", name, img.crc, crc);
+        else if (rc != MODLOAD_OK)
+            mp_error("%s: %s", name, modload_strerror(rc));
+        if (json) {
+            json_head(name, rc == MODLOAD_OK, rc, rc == MODLOAD_OK ? NULL : modload_strerror(rc));
+            printf("  \"file_size\": %zu,\n", len);
             print_json(&img, &c, crc, list_fixups);
-        else
+        } else {
             print_text(&img, &c, crc, list_fixups);
-        if (fflush(stdout) != 0 || ferror(stdout))
-            rc = mp_error("write error on standard output");
+            if (rc != MODLOAD_OK)
+                printf("Status:       refused: %s\n", modload_strerror(rc));
+        }
     }
     free(c.imp);
     free(c.fx);
@@ -463,11 +543,18 @@ int mp_verify(const char *path)
     uint8_t *buf;
     size_t len;
     modload_image img;
-    if (load(path, &buf, &len, &img) != 0)
+    if (mp_read_file(path, &buf, &len) != 0)
         return 1;
+    path = mp_input_name(path);
+    int rc = modload_check_nocrc(buf, len, &img);
+    if (rc != MODLOAD_OK) {
+        mp_error("%s: %s", path, modload_strerror(rc));
+        free(buf);
+        return 1;
+    }
     uint32_t crc = modload_crc32(0, img.base, img.size - 4);
     modload_image full;
-    int rc = modload_check(buf, len, &full);
+    rc = modload_check(buf, len, &full);
     if (rc == MODLOAD_ERR_CRC || (rc == MODLOAD_OK && crc != img.crc))
         mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", path, img.crc, crc);
     else if (rc != MODLOAD_OK)

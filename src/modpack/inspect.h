@@ -3,7 +3,12 @@
 #ifndef MODPACK_INSPECT_H
 #define MODPACK_INSPECT_H
 
-/* Exit codes: 0 ok, 1 error. */
+/* The version of inspect --json (formats/inspect.schema.json): the minor
+ * grows when keys are added, the major when one changes or goes. */
+#define MP_INSPECT_JSON_VERSION "1.0"
+
+/* Exit codes: 0 ok, 1 the image fails verification or cannot be read (PATH
+ * "-": standard input). inspect still prints what it can read, and why. */
 int mp_inspect(const char *path, int list_fixups, int json);
 int mp_verify(const char *path);
 

@@ -1,8 +1,11 @@
-/* main.c - the modpack command line: build, inspect, verify. */
+/* main.c - the modpack command line: the table of commands, and build,
+ * inspect, verify and relocate (exports and stubs live in their own files).
+ * Every command parses its arguments with cli.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "elf.h"
 #include "encode.h"
 #include "exports.h"
@@ -16,14 +19,15 @@
 #include "stubs.h"
 #include "util.h"
 
-#define EXIT_USAGE 2
-
 static const char usage_build[] =
     "usage: modpack build IN.elf -o OUT.mod [options]\n"
+    "  IN.elf or OUT.mod may be -: standard input or output\n"
     "  -o, --output FILE     image to write (atomically)\n"
-    "  --name S              module name (default: OUT without directory and extension)\n"
+    "  --name S              module name (default: OUT without directory and extension;\n"
+    "                        IN's when OUT is -)\n"
     "  --description S       description metadata\n"
-    "  --version S           version metadata\n"
+    "  --module-version S    the module's version metadata (--version S inside build\n"
+    "                        is a deprecated spelling)\n"
     "  --entry SYM           entry function (default: module_init, else e_entry)\n"
     "  --exit SYM            exit function (default: module_exit if defined)\n"
     "  --strip-names         drop import and export names; bind by hash only\n"
@@ -32,69 +36,106 @@ static const char usage_build[] =
     "  --firmware FW         fail unless the firmware exports every import, and\n"
     "                        record its ABI; FW as modpack exports reads it (the\n"
     "                        firmware ELF, its objects, or a list of names); repeatable\n"
-    "  --firmware-all-globals  take every global of the --firmware ELF files\n"
+    "  --all-globals         take every global of the --firmware ELF files (as\n"
+    "                        modpack exports --all-globals; --firmware-all-globals is\n"
+    "                        a deprecated spelling)\n"
     "  --abi-version M.N     the firmware's API version to record (default 1.0)\n"
     "  -v, --verbose         print a summary, and why the module cannot be split\n";
 static const char usage_inspect[] =
-    "usage: modpack inspect IMG [--fixups] [--json]\n"
+    "usage: modpack inspect IMG... [--fixups] [--json]\n"
+    "  IMG may be - (standard input); with several, each under a FILE: heading\n"
+    "  exit status 1 if any image fails verification (still reported)\n"
     "  --fixups              list every fixup\n"
-    "  --json                one JSON object instead of text\n";
+    "  --json                one JSON object (an array of them for several images),\n"
+    "                        as formats/inspect.schema.json describes\n";
 static const char usage_relocate[] =
     "usage: modpack relocate IMG --base ADDR -o OUT.bin [symbols]\n"
     "       modpack relocate IMG --code-base ADDR --data-base ADDR -o CODE.bin\n"
     "                        --data-output DATA.bin [symbols]\n"
     "  place the image as modload would for those run addresses and write the\n"
-    "  stored bytes (one region: code, zero gap, data; bss is not written)\n"
+    "  stored bytes (one region: code, zero gap, data; bss is not written);\n"
+    "  IMG, OUT and FILE may be - (standard input or output)\n"
     "  --defsym NAME=ADDR    address of an import (repeatable)\n"
     "  --symbols FILE        addresses of imports, as nm prints them\n";
 static const char usage_verify[] =
-    "usage: modpack verify IMG\n"
-    "  check the whole image (header, tables, fixups, CRC) as modload does\n";
+    "usage: modpack verify IMG...\n"
+    "  check each whole image (header, tables, fixups, CRC) as modload does;\n"
+    "  IMG may be - (standard input); exit status 1 if any fails\n";
+static const char usage_help[] =
+    "usage: modpack help [COMMAND]\n"
+    "  the usage of COMMAND, or of every command\n";
+
+static int cmd_build(int argc, char **argv);
+static int cmd_inspect(int argc, char **argv);
+static int cmd_verify(int argc, char **argv);
+static int cmd_relocate(int argc, char **argv);
+static int cmd_help(int argc, char **argv);
+
+/* The commands: each name, its function and its usage, once. */
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+} command;
+
+static const command commands[] = {
+    {"build", cmd_build, usage_build},
+    {"inspect", cmd_inspect, usage_inspect},
+    {"verify", cmd_verify, usage_verify},
+    {"relocate", cmd_relocate, usage_relocate},
+    {"stubs", mp_cmd_stubs, mp_usage_stubs},
+    {"exports", mp_cmd_exports, mp_usage_exports},
+    {"help", cmd_help, usage_help},
+};
+#define NCOMMANDS (sizeof commands / sizeof commands[0])
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < NCOMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0)
+            return &commands[i];
+    return NULL;
+}
 
 static void usage(FILE *f)
 {
-    fprintf(f, "modpack %s - turn linked ELF modules into compact, checked images for modload\n\n"
-               "usage: modpack build IN.elf -o OUT.mod [options]\n"
-               "       modpack inspect IMG [--fixups] [--json]\n"
-               "       modpack verify IMG\n"
-               "       modpack relocate IMG --base ADDR -o OUT.bin [options]\n"
-               "       modpack stubs IMG -o OUT.c [--header OUT.h] [options]\n"
-               "       modpack exports FW.o... -o FW_EXPORTS.c [options]\n"
-               "       modpack help [build|inspect|verify|relocate|exports|stubs]\n"
-               "       modpack --help | --version\n\n%s\n%s\n%s\n%s",
-            MODPACK_VERSION, usage_build, usage_inspect, usage_verify, usage_relocate);
-    fprintf(f, "\n%s", mp_usage_stubs);
-    fprintf(f, "\n%s", mp_usage_exports);
-}
-
-static int usage_error(const char *msg, const char *arg)
-{
-    if (arg)
-        fprintf(stderr, "modpack: %s '%s'\n", msg, arg);
-    else
-        fprintf(stderr, "modpack: %s\n", msg);
-    fprintf(stderr, "Try 'modpack --help'.\n");
-    return EXIT_USAGE;
-}
-
-/* Match "--opt VALUE" and "--opt=VALUE"; advances *i. Returns 1 on a match,
- * -1 when the value is missing. */
-static int opt_value(int argc, char **argv, int *i, const char *name, const char **val)
-{
-    size_t n = strlen(name);
-    const char *a = argv[*i];
-    if (strncmp(a, name, n) != 0)
-        return 0;
-    if (a[n] == '=') {
-        *val = a + n + 1;
-        return 1;
+    fprintf(f, "modpack %s - turn linked ELF modules into compact, checked images for modload\n\n",
+            MODPACK_VERSION);
+    /* The synopsis: the first usage line of each command. */
+    for (size_t i = 0; i < NCOMMANDS; i++) {
+        const char *u = commands[i].usage + strlen("usage: ");
+        fprintf(f, "%s%.*s\n", i ? "       " : "usage: ", (int)strcspn(u, "\n"), u);
     }
-    if (a[n] != 0)
+    fprintf(f, "       modpack --help | --version\n\n"
+               "Options take a value as --opt VALUE, --opt=VALUE, -o VALUE or -oVALUE;\n"
+               "-- ends the options; - as a file is standard input or output.\n");
+    for (size_t i = 0; i + 1 < NCOMMANDS; i++)
+        fprintf(f, "\n%s", commands[i].usage);
+}
+
+static int cmd_help(int argc, char **argv)
+{
+    mp_cli c;
+    const char *topic = NULL;
+    mp_cli_init(&c, "help", usage_help, NULL, argc, argv);
+    for (int r; (r = mp_cli_next(&c)) != MP_CLI_END;) {
+        if (r == MP_CLI_HELP)
+            return 0;
+        if (r == MP_CLI_ERROR)
+            return MP_EXIT_USAGE;
+        if (topic)
+            return mp_usage_error("help", "one command at a time:", c.value);
+        topic = c.value;
+    }
+    if (!topic) {
+        usage(stdout);
         return 0;
-    if (*i + 1 >= argc)
-        return -1;
-    *val = argv[++*i];
-    return 1;
+    }
+    const command *cmd = find_command(topic);
+    if (!cmd)
+        return mp_usage_error("help", "unknown command", topic);
+    fputs(cmd->usage, stdout);
+    return 0;
 }
 
 static char *default_name(const char *out)
@@ -149,66 +190,82 @@ static int check_required(const mp_elf *m, const mp_module *mod, unsigned want)
     return 0;
 }
 
+enum {
+    O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
+    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_VERSION, O_VERBOSE, O_FIXUPS, O_JSON, O_BASE, O_CODE_BASE,
+    O_DATA_BASE, O_DATA_OUTPUT, O_DEFSYM, O_SYMBOLS
+};
+
+static const mp_optspec build_opts[] = {
+    {"--output", 'o', 1, O_OUTPUT, NULL},
+    {"--name", 0, 1, O_NAME, NULL},
+    {"--description", 0, 1, O_DESCRIPTION, NULL},
+    {"--module-version", 0, 1, O_MODULE_VERSION, NULL},
+    {"--version", 0, 1, O_MODULE_VERSION,
+     "--version S is deprecated inside build (it reads like modpack --version): use --module-version S"},
+    {"--entry", 0, 1, O_ENTRY, NULL},
+    {"--exit", 0, 1, O_EXIT, NULL},
+    {"--strip-names", 0, 0, O_STRIP, NULL},
+    {"--require", 0, 1, O_REQUIRE, NULL},
+    {"--firmware", 0, 1, O_FIRMWARE, NULL},
+    {"--all-globals", 0, 0, O_ALL_GLOBALS, NULL},
+    {"--firmware-all-globals", 0, 0, O_ALL_GLOBALS,
+     "--firmware-all-globals is deprecated: use --all-globals (the same option as in modpack exports)"},
+    {"--abi-version", 0, 1, O_ABI_VERSION, NULL},
+    {"--verbose", 'v', 0, O_VERBOSE, NULL},
+    {0},
+};
+
 /* fwpaths: room for argc --firmware inputs */
 static int build(int argc, char **argv, char **fwpaths)
 {
     mp_options opt = {0};
-    const char *in = NULL, *out = NULL, *req = NULL, *fwin = NULL, *abiver = NULL;
+    const char *in = NULL, *out = NULL, *abiver = NULL;
     unsigned required = 0;
     size_t nfw = 0;
     int fw_globals = 0;
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        struct { const char *name; const char **dst; } vals[] = {
-            {"--output", &out}, {"-o", &out}, {"--name", &opt.name},
-            {"--description", &opt.description}, {"--version", &opt.version},
-            {"--entry", &opt.entry}, {"--exit", &opt.exit}, {"--require", &req},
-            {"--firmware", &fwin}, {"--abi-version", &abiver},
-        };
-        int matched = 0;
-        for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
-            int r = opt_value(argc, argv, &i, vals[k].name, vals[k].dst);
-            if (r < 0)
-                return usage_error("option needs a value:", a);
-            matched = r;
-        }
-        if (matched && fwin) {
-            fwpaths[nfw++] = (char *)fwin;
-            fwin = NULL;
-        }
-        if (matched && req) {
-            if (strcmp(req, "split") == 0)
+    mp_cli c;
+    mp_cli_init(&c, "build", usage_build, build_opts, argc, argv);
+    for (int r; (r = mp_cli_next(&c)) != MP_CLI_END;) {
+        switch (r) {
+        case MP_CLI_HELP: return 0;
+        case MP_CLI_ERROR: return MP_EXIT_USAGE;
+        case MP_CLI_OPERAND:
+            if (in)
+                return mp_usage_error("build", "more than one input:", c.value);
+            in = c.value;
+            break;
+        case O_OUTPUT: out = c.value; break;
+        case O_NAME: opt.name = c.value; break;
+        case O_DESCRIPTION: opt.description = c.value; break;
+        case O_MODULE_VERSION: opt.version = c.value; break;
+        case O_ENTRY: opt.entry = c.value; break;
+        case O_EXIT: opt.exit = c.value; break;
+        case O_STRIP: opt.strip = 1; break;
+        case O_REQUIRE:
+            if (strcmp(c.value, "split") == 0)
                 required |= MODP_F_SPLIT;
-            else if (strcmp(req, "xip") == 0)
+            else if (strcmp(c.value, "xip") == 0)
                 required |= MODP_F_XIP;
             else
-                return usage_error("build: --require takes split or xip, not", req);
-            req = NULL;
+                return mp_usage_error("build", "--require takes split or xip, not", c.value);
+            break;
+        case O_FIRMWARE: fwpaths[nfw++] = (char *)c.value; break;
+        case O_ALL_GLOBALS: fw_globals = 1; break;
+        case O_ABI_VERSION: abiver = c.value; break;
+        case O_VERBOSE: opt.verbose = 1; break;
         }
-        if (matched)
-            continue;
-        if (strcmp(a, "--strip-names") == 0)
-            opt.strip = 1;
-        else if (strcmp(a, "--firmware-all-globals") == 0)
-            fw_globals = 1;
-        else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0)
-            opt.verbose = 1;
-        else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_build, stdout);
-            return 0;
-        } else if (a[0] == '-' && a[1])
-            return usage_error("build: unknown option", a);
-        else if (!in)
-            in = a;
-        else
-            return usage_error("build: more than one input:", a);
     }
     if (!in)
-        return usage_error("build: no input ELF given", NULL);
+        return mp_usage_error("build", "no input ELF given (IN.elf, or - for standard input)", NULL);
     if (!out)
-        return usage_error("build: no output given (-o OUT.mod)", NULL);
-    if ((abiver || fw_globals) && !nfw)
-        return usage_error("build: --abi-version and --firmware-all-globals need --firmware FW", NULL);
+        return mp_usage_error("build", "no output given (-o OUT.mod, or -o - for standard output)", NULL);
+    if (abiver && !nfw)
+        return mp_usage_error("build", "--abi-version needs --firmware FW", NULL);
+    if (fw_globals && !nfw)
+        return mp_usage_error("build", "--all-globals needs --firmware FW (it applies to the firmware's ELF)", NULL);
+    if (!opt.name && mp_is_stdio(in) && mp_is_stdio(out))
+        return mp_usage_error("build", "input and output are both standard streams: give --name NAME", NULL);
     /* The firmware's names first: they are the ABI the image records. */
     mp_fwnames fw = {0};
     modload_abi abi = {0, 1, 0};
@@ -232,7 +289,9 @@ static int build(int argc, char **argv, char **fwpaths)
     mp_elf m;
     mp_module mod;
     mp_buf img = {0};
-    char *name = opt.name ? NULL : default_name(out);
+    /* The default name: OUT's, or IN's when OUT is standard output. */
+    char *name = opt.name ? NULL : default_name(mp_is_stdio(out) ? in : out);
+    const char *outname = mp_is_stdio(out) ? "(standard output)" : out;
     int rc = 1;
     memset(&mod, 0, sizeof mod);
     if (mp_elf_open(&m, in) != 0 || mp_lower(&m, &opt, &mod) != 0 ||
@@ -243,17 +302,17 @@ static int build(int argc, char **argv, char **fwpaths)
     modload_image chk;
     int err = modload_check(img.p, img.len, &chk);
     if (err != MODLOAD_OK) {
-        mp_error("%s: internal error: the image fails modload_check: %s", out, modload_strerror(err));
+        mp_error("%s: internal error: the image fails modload_check: %s", outname, modload_strerror(err));
         goto done;
     }
     if (mp_write_atomic(out, img.p, img.len) != 0)
         goto done;
     if (opt.verbose) {
         fprintf(stderr, "modpack: %s: %zu bytes: code %u, data %u, bss %u; %zu fixups in %u bytes; "
-                        "%zu imports, %zu exports\n", out, img.len, chk.code_size, chk.data_size,
+                        "%zu imports, %zu exports\n", outname, img.len, chk.code_size, chk.data_size,
                 chk.bss_size, mod.nfx, chk.fixup_size, mod.nimp, mod.nexp);
         if (!(mod.flags & MODP_F_SPLIT))
-            fprintf(stderr, "modpack: %s: not splittable: %s\n", out, mod.split_reason);
+            fprintf(stderr, "modpack: %s: not splittable: %s\n", outname, mod.split_reason);
     }
     rc = 0;
 done:
@@ -273,39 +332,82 @@ static int cmd_build(int argc, char **argv)
     return rc;
 }
 
+static const mp_optspec inspect_opts[] = {
+    {"--fixups", 0, 0, O_FIXUPS, NULL},
+    {"--json", 0, 0, O_JSON, NULL},
+    {0},
+};
+
+/* The image operands of inspect and verify, collected; NULL after an error
+ * or --help (*rc says which). */
+static const char **images(mp_cli *c, int *fixups, int *json, size_t *n, int *rc)
+{
+    const char **v = mp_calloc((size_t)c->argc + 1, sizeof *v);
+    *n = 0;
+    for (int r; (r = mp_cli_next(c)) != MP_CLI_END;) {
+        if (r == MP_CLI_HELP || r == MP_CLI_ERROR) {
+            *rc = r == MP_CLI_HELP ? 0 : MP_EXIT_USAGE;
+            free(v);
+            return NULL;
+        }
+        if (r == MP_CLI_OPERAND)
+            v[(*n)++] = c->value;
+        else if (r == O_FIXUPS)
+            *fixups = 1;
+        else if (r == O_JSON)
+            *json = 1;
+    }
+    if (!*n) {
+        *rc = mp_usage_error(c->cmd, "no image given (IMG..., or - for standard input)", NULL);
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
 static int cmd_inspect(int argc, char **argv)
 {
-    const char *img = NULL;
-    int fixups = 0, json = 0;
-    for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--fixups") == 0)
-            fixups = 1;
-        else if (strcmp(argv[i], "--json") == 0)
-            json = 1;
-        else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-            fputs(usage_inspect, stdout);
-            return 0;
-        } else if (argv[i][0] == '-' && argv[i][1])
-            return usage_error("inspect: unknown option", argv[i]);
-        else if (!img)
-            img = argv[i];
-        else
-            return usage_error("inspect: more than one image:", argv[i]);
+    mp_cli c;
+    int fixups = 0, json = 0, rc = 0;
+    size_t n;
+    mp_cli_init(&c, "inspect", usage_inspect, inspect_opts, argc, argv);
+    const char **v = images(&c, &fixups, &json, &n, &rc);
+    if (!v)
+        return rc;
+    /* Several images: a JSON array, or text under a FILE: heading each. */
+    if (json && n > 1)
+        printf("[\n");
+    for (size_t i = 0; i < n; i++) {
+        if (json && i)
+            printf(",\n");
+        else if (!json && n > 1)
+            printf("%s%s:\n", i ? "\n" : "", mp_input_name(v[i]));
+        int r = mp_inspect(v[i], fixups, json);
+        rc = r > rc ? r : rc;
     }
-    if (!img)
-        return usage_error("inspect: no image given", NULL);
-    return mp_inspect(img, fixups, json);
+    if (json && n > 1)
+        printf("]\n");
+    if (fflush(stdout) != 0 || ferror(stdout))
+        rc = 1, mp_error("write error on standard output");
+    free(v);
+    return rc;
 }
 
 static int cmd_verify(int argc, char **argv)
 {
-    if (argc == 1 && (strcmp(argv[0], "-h") == 0 || strcmp(argv[0], "--help") == 0)) {
-        fputs(usage_verify, stdout);
-        return 0;
+    mp_cli c;
+    int fixups = 0, json = 0, rc = 0;
+    size_t n;
+    mp_cli_init(&c, "verify", usage_verify, NULL, argc, argv);
+    const char **v = images(&c, &fixups, &json, &n, &rc);
+    if (!v)
+        return rc;
+    for (size_t i = 0; i < n; i++) {
+        int r = mp_verify(v[i]);
+        rc = r > rc ? r : rc;
     }
-    if (argc != 1 || (argv[0][0] == '-' && argv[0][1]))
-        return usage_error("verify: expects exactly one image", NULL);
-    return mp_verify(argv[0]);
+    free(v);
+    return rc;
 }
 
 static int parse_base(const char *opt, const char *s, modload_addr *out)
@@ -313,61 +415,69 @@ static int parse_base(const char *opt, const char *s, modload_addr *out)
     char *end;
     unsigned long long v = strtoull(s, &end, 0);
     if (!*s || *end)
-        return usage_error(opt, s);
+        return mp_usage_error("relocate", opt, s);
     *out = (modload_addr)v;
     return 0;
 }
 
+static const mp_optspec relocate_opts[] = {
+    {"--base", 0, 1, O_BASE, NULL},
+    {"--code-base", 0, 1, O_CODE_BASE, NULL},
+    {"--data-base", 0, 1, O_DATA_BASE, NULL},
+    {"--output", 'o', 1, O_OUTPUT, NULL},
+    {"--data-output", 0, 1, O_DATA_OUTPUT, NULL},
+    {"--defsym", 0, 1, O_DEFSYM, NULL},
+    {"--symbols", 0, 1, O_SYMBOLS, NULL},
+    {0},
+};
+
 static int cmd_relocate(int argc, char **argv)
 {
-    const char *img = NULL, *base = NULL, *cbase = NULL, *dbase = NULL, *defsym = NULL, *symfile = NULL;
+    const char *img = NULL, *base = NULL, *cbase = NULL, *dbase = NULL;
     mp_relocate_opts o = {0};
     mp_symbols syms = {0};
-    int rc = EXIT_USAGE;
+    int rc = MP_EXIT_USAGE;
+    mp_cli c;
 
-    for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        struct { const char *name; const char **dst; } vals[] = {
-            {"--base", &base}, {"--code-base", &cbase}, {"--data-base", &dbase},
-            {"--output", &o.out}, {"-o", &o.out}, {"--data-output", &o.data_out},
-            {"--defsym", &defsym}, {"--symbols", &symfile},
-        };
-        int matched = 0;
-        for (size_t k = 0; k < sizeof vals / sizeof vals[0] && !matched; k++) {
-            int r = opt_value(argc, argv, &i, vals[k].name, vals[k].dst);
-            if (r < 0) {
-                rc = usage_error("option needs a value:", a);
+    mp_cli_init(&c, "relocate", usage_relocate, relocate_opts, argc, argv);
+    for (int r; (r = mp_cli_next(&c)) != MP_CLI_END;) {
+        switch (r) {
+        case MP_CLI_HELP: rc = 0; goto done;
+        case MP_CLI_ERROR: goto done;
+        case MP_CLI_OPERAND:
+            if (img) {
+                mp_usage_error("relocate", "more than one image:", c.value);
                 goto done;
             }
-            matched = r;
-        }
-        if (matched) {
-            /* Symbols accumulate in command-line order. */
-            if (defsym && mp_symbols_defsym(&syms, defsym) != 0)
+            img = c.value;
+            break;
+        case O_BASE: base = c.value; break;
+        case O_CODE_BASE: cbase = c.value; break;
+        case O_DATA_BASE: dbase = c.value; break;
+        case O_OUTPUT: o.out = c.value; break;
+        case O_DATA_OUTPUT: o.data_out = c.value; break;
+        /* Symbols accumulate in command-line order. */
+        case O_DEFSYM:
+            if (mp_symbols_defsym(&syms, c.value) != 0)
                 goto fail;
-            if (symfile && mp_symbols_read_nm(&syms, symfile) != 0)
+            break;
+        case O_SYMBOLS:
+            if (mp_symbols_read_nm(&syms, c.value) != 0)
                 goto fail;
-            defsym = symfile = NULL;
-            continue;
+            break;
         }
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            fputs(usage_relocate, stdout);
-            rc = 0;
-            goto done;
-        }
-        if ((a[0] == '-' && a[1]) || img) {
-            rc = usage_error(img ? "relocate: more than one image:" : "relocate: unknown option", a);
-            goto done;
-        }
-        img = a;
     }
     if (!img || !o.out || (!base == !cbase) || (!cbase != !dbase) || (!dbase != !o.data_out)) {
-        rc = usage_error("relocate: give IMG, -o OUT and either --base ADDR, or --code-base, "
-                         "--data-base and --data-output", NULL);
+        mp_usage_error("relocate", "give IMG, -o OUT and either --base ADDR, or --code-base, "
+                       "--data-base and --data-output", NULL);
         goto done;
     }
-    if ((rc = parse_base("relocate: bad address", base ? base : cbase, &o.code_base)) != 0 ||
-        (dbase && (rc = parse_base("relocate: bad address", dbase, &o.data_base)) != 0))
+    if (o.data_out && mp_is_stdio(o.out) && mp_is_stdio(o.data_out)) {
+        mp_usage_error("relocate", "-o and --data-output cannot both be standard output", NULL);
+        goto done;
+    }
+    if ((rc = parse_base("bad address", base ? base : cbase, &o.code_base)) != 0 ||
+        (dbase && (rc = parse_base("bad address", dbase, &o.data_base)) != 0))
         goto done;
     o.split = dbase != NULL;
     o.syms = &syms;
@@ -383,7 +493,7 @@ done:
 int main(int argc, char **argv)
 {
     if (argc < 2)
-        return usage_error("no command given", NULL);
+        return mp_usage_error(NULL, "no command given", NULL);
     const char *cmd = argv[1];
     if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
         usage(stdout);
@@ -393,29 +503,8 @@ int main(int argc, char **argv)
         printf("modpack %s (image format %u.%u)\n", MODPACK_VERSION, MODP_VERSION_MAJOR, MODP_VERSION_MINOR);
         return 0;
     }
-    if (strcmp(cmd, "help") == 0) {
-        const char *t = argc > 2 ? argv[2] : "";
-        if (strcmp(t, "build") == 0) fputs(usage_build, stdout);
-        else if (strcmp(t, "inspect") == 0) fputs(usage_inspect, stdout);
-        else if (strcmp(t, "verify") == 0) fputs(usage_verify, stdout);
-        else if (strcmp(t, "relocate") == 0) fputs(usage_relocate, stdout);
-        else if (strcmp(t, "exports") == 0) fputs(mp_usage_exports, stdout);
-        else if (strcmp(t, "stubs") == 0) fputs(mp_usage_stubs, stdout);
-        else if (!*t) usage(stdout);
-        else return usage_error("help: unknown command", t);
-        return 0;
-    }
-    if (strcmp(cmd, "build") == 0)
-        return cmd_build(argc - 2, argv + 2);
-    if (strcmp(cmd, "inspect") == 0)
-        return cmd_inspect(argc - 2, argv + 2);
-    if (strcmp(cmd, "verify") == 0)
-        return cmd_verify(argc - 2, argv + 2);
-    if (strcmp(cmd, "relocate") == 0)
-        return cmd_relocate(argc - 2, argv + 2);
-    if (strcmp(cmd, "exports") == 0)
-        return mp_cmd_exports(argc - 2, argv + 2);
-    if (strcmp(cmd, "stubs") == 0)
-        return mp_cmd_stubs(argc - 2, argv + 2);
-    return usage_error("unknown command", cmd);
+    const command *c = find_command(cmd);
+    if (!c)
+        return mp_usage_error(NULL, "unknown command", cmd);
+    return c->run(argc - 2, argv + 2);
 }

@@ -107,6 +107,13 @@ static int write_through(const char *link, const void *data, size_t len, int lin
 
 int mp_write_atomic(const char *path, const void *data, size_t len)
 {
+    if (strcmp(path, "-") == 0) {
+        /* Standard output: not atomic, but written in one go once the
+         * whole content is made. */
+        if (fflush(stdout) != 0 || write_all(STDOUT_FILENO, data, len) != 0)
+            return mp_error("standard output: write failed: %s", strerror(errno));
+        return 0;
+    }
     return write_atomic(path, data, len, 0);
 }
 

@@ -8,7 +8,7 @@
 /* Temp file in the same directory, fsync, rename over path. On any error
  * the temp file is removed, an existing path is untouched, and the error is
  * printed. Non-regular outputs (/dev/stdout, /dev/null, a FIFO) are written
- * directly. Returns 0 or -1. */
+ * directly, and "-" is standard output. Returns 0 or -1. */
 int mp_write_atomic(const char *path, const void *data, size_t len);
 
 #endif

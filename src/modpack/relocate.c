@@ -2,6 +2,7 @@
  * host, with modload itself, and write the bytes as the target would hold
  * them (a flat binary for a kernel or firmware without a loader). */
 #include "relocate.h"
+#include "cli.h"
 #include "output.h"
 #include "util.h"
 
@@ -55,20 +56,29 @@ int mp_symbols_defsym(mp_symbols *t, const char *arg)
  * and other lines are skipped. */
 int mp_symbols_read_nm(mp_symbols *t, const char *path)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return mp_error("%s: %s", path, strerror(errno));
+    uint8_t *data;
+    size_t len;
+    if (mp_read_file(path, &data, &len) != 0)
+        return -1;
+    path = mp_input_name(path);
     char line[1024], addr[64], type[8], name[512];
-    int lineno = 0, used = 0;
-    while (fgets(line, sizeof line, f)) {
+    int used = 0;
+    for (size_t pos = 0; pos < len;) {
+        size_t n = 0;
+        while (pos < len && data[pos] != '\n') {
+            if (n + 1 < sizeof line)
+                line[n++] = (char)data[pos];
+            pos++;
+        }
+        pos++;
+        line[n] = 0;
         modload_addr a;
-        lineno++;
         if (sscanf(line, "%63s %7s %511s", addr, type, name) == 3 && parse_addr(addr, 16, &a) == 0) {
             mp_symbols_add(t, name, a);
             used++;
         }
     }
-    fclose(f);
+    free(data);
     if (!used)
         return mp_error("%s: no symbols found (expected the output of nm: ADDRESS TYPE NAME)", path);
     return 0;
@@ -119,6 +129,7 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
 
     if (mp_read_file(path, &buf, &len) != 0)
         return 1;
+    path = rc.path = mp_input_name(path);
     if ((err = modload_check(buf, len, &img)) != MODLOAD_OK) {
         mp_error("%s: %s", path, modload_strerror(err));
         goto done;

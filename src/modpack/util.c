@@ -130,9 +130,25 @@ uint32_t mp_hash(const char *name)
     return h;
 }
 
+/* Standard input can be read once: its bytes are kept for a second reader
+ * ("-" given twice, or a firmware list read and then opened as ELF). */
+static uint8_t *stdin_data;
+static size_t stdin_len;
+static int stdin_read;
+
 int mp_read_file(const char *path, uint8_t **data, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
+    int is_stdin = strcmp(path, "-") == 0;
+    if (is_stdin && stdin_read) {
+        *data = mp_malloc(stdin_len ? stdin_len : 1);
+        if (stdin_len)
+            memcpy(*data, stdin_data, stdin_len);
+        *len = stdin_len;
+        return 0;
+    }
+    if (is_stdin)
+        path = "(standard input)";
+    FILE *f = is_stdin ? stdin : fopen(path, "rb");
     if (!f)
         return mp_error("%s: %s", path, strerror(errno));
     mp_buf b = {0};
@@ -148,12 +164,19 @@ int mp_read_file(const char *path, uint8_t **data, size_t *len)
     }
     int bad = ferror(f);
     int e = errno;
-    fclose(f);
+    if (!is_stdin)
+        fclose(f);
     if (bad) {
         buf_free(&b);
         return mp_error("%s: %s", path, strerror(e));
     }
     *data = b.p ? b.p : mp_malloc(1);
     *len = b.len;
+    if (is_stdin) {
+        stdin_read = 1;
+        stdin_len = b.len;
+        stdin_data = mp_malloc(b.len ? b.len : 1);
+        memcpy(stdin_data, *data, b.len);
+    }
     return 0;
 }

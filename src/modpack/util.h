@@ -67,7 +67,8 @@ static inline void wrn(uint8_t *p, unsigned n, uint64_t v)
 
 uint32_t mp_hash(const char *name);      /* FNV-1a 32, spec section 8 */
 
-/* Read a whole file; returns 0, or -1 after printing "modpack: PATH: why". */
+/* Read a whole file ("-": standard input, read once and kept for a second
+ * call); returns 0, or -1 after printing "modpack: PATH: why". */
 int mp_read_file(const char *path, uint8_t **data, size_t *len);
 
 #endif

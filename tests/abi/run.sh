@@ -122,7 +122,7 @@ T
     "$MODPACK" inspect n.mod | grep -q "abi " && fail "record without --firmware"
     "$MODPACK" inspect --json n.mod | python3 -c "import json,sys; assert json.load(sys.stdin)['meta']['abi'] is None" || fail "json abi not null"
     expect 2 "$MODPACK" build m.elf -o n.mod --abi-version 1.4
-    grep -qF "modpack: build: --abi-version and --firmware-all-globals need --firmware FW" err.txt || fail "usage error"
+    grep -qF "modpack: build: --abi-version needs --firmware FW" err.txt || fail "usage error"
     ;;
 *)
     fail "unknown case $1"

@@ -1,6 +1,7 @@
 /* fuzz_inspect.c - libFuzzer harness: `modpack inspect` and `modpack
  * verify` on arbitrary bytes (text, text with every fixup, JSON).
- * Properties: no crash, no sanitizer report, no hang, exit status 0 or 1.
+ * Properties: no crash, no sanitizer report, no hang, exit status 0 or 1,
+ * and inspect's status is verify's (both refuse what modload_check does).
  * Standard output goes to /dev/null.
  */
 #include <stdint.h>
@@ -14,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int quiet;
     const char *path = memfile(data, size);
-    int rc;
+    int rc, inspected;
 
     if (!quiet) {
         if (!freopen("/dev/null", "w", stdout))
@@ -27,7 +28,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(mp_inspect(path, 1, 0) == 0, "inspect --fixups disagrees");
         FUZZ_ASSERT(mp_inspect(path, 1, 1) == 0, "inspect --json --fixups disagrees");
     }
+    inspected = rc;
     rc = mp_verify(path);
     FUZZ_ASSERT(rc == 0 || rc == 1, "verify returned %d", rc);
+    FUZZ_ASSERT(rc == inspected, "inspect exits %d, verify %d", inspected, rc);
     return 0;
 }

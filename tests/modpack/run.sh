@@ -38,7 +38,7 @@ ok_verify() { "$MODPACK" verify "$1" >/dev/null || fail "verify $1"; }
 case $case_name in
 basic)
     mod basic.c b.elf $M4
-    ok_build b.elf -o b.mod --version 1.2 --description "basic test"
+    ok_build b.elf -o b.mod --module-version 1.2 --description "basic test"
     ok_verify b.mod
     json b.mod 'j["format"]=="1.0" and j["arch"]=="arm" and j["arch_flags"]&1 and
         [i["name"] for i in j["imports"]]==["fw_printf","fw_val"] and
@@ -240,9 +240,13 @@ verify)
     python3 -c "
 d=bytearray(open('b.mod','rb').read()); d[100]^=0x10; open('flip.mod','wb').write(d)"
     expect 1 "flip.mod: CRC mismatch" "$MODPACK" verify flip.mod
-    # inspect still reports, with the CRC marked BAD
-    "$MODPACK" inspect flip.mod >out.txt || fail "inspect flipped"
+    # inspect still reports, with the CRC marked BAD, and exits 1
+    expect 1 "flip.mod: CRC mismatch" "$MODPACK" inspect flip.mod
     grep -q "^CRC: *BAD" out.txt || fail "inspect does not say BAD"
+    grep -q "^Status: *refused: CRC mismatch" out.txt || fail "inspect does not say why"
+    "$MODPACK" inspect --json flip.mod >j.json; [ $? = 1 ] || fail "inspect --json flipped: exit status"
+    python3 -c "import json; j=json.load(open('j.json')); assert not j['ok'] and not j['crc']['ok'] and j['error']" ||
+        fail "inspect --json flipped: ok"
     expect 1 "empty.mod: image truncated" sh -c ": >empty.mod; exec \"\$0\" verify empty.mod" "$MODPACK"
     python3 -c "open('junk.mod','wb').write(b'NOPE'+bytes(200))"
     expect 1 "junk.mod: not a modpack image" "$MODPACK" inspect junk.mod
@@ -251,7 +255,7 @@ d=bytearray(open('b.mod','rb').read()); d[100]^=0x10; open('flip.mod','wb').writ
     ;;
 golden)
     "$CC" $M4 -c "$SRC/src/golden.S" -o g.o && "$CC" $M4 $LDFLAGS g.o -o g.elf || fail build
-    ok_build g.elf -o golden.mod --description "inspect golden sample" --version 1.0.0
+    ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0
     ok_verify golden.mod
     "$MODPACK" inspect --fixups golden.mod >golden.txt || fail inspect
     diff -u "$SRC/golden/golden.txt" golden.txt || fail "inspect output differs from golden/golden.txt"
@@ -343,6 +347,186 @@ PY
         "$MODPACK" relocate m4.mod --base 0x20000002 --symbols fw.nm -o z.bin
     expect 2 "relocate: give IMG, -o OUT and either --base" "$MODPACK" relocate m4.mod -o z.bin
     [ ! -e z.bin ] || fail "a failed relocate left z.bin"
+    ;;
+stdio)
+    # - is standard input or output wherever a file is read or written
+    mod basic.c b.elf $M4
+    INC=$SRC/../../include
+    ok_build b.elf -o b.mod --module-version 1.2
+    "$MODPACK" build b.elf -o - --module-version 1.2 >s.mod || fail "build -o -"
+    cmp b.mod s.mod || fail "build -o - differs from -o b.mod"
+    [ ! -e ./- ] || fail "build -o - wrote a file named -"
+    "$MODPACK" build - -o b2.mod --name b --module-version 1.2 <b.elf || fail "build from stdin"
+    cmp b.mod b2.mod || fail "build - <b.elf differs from build b.elf"
+    "$MODPACK" build - -o - --name b --module-version 1.2 <b.elf >s2.mod || fail "build - -o -"
+    cmp b.mod s2.mod || fail "build - -o - differs"
+    # the default name is OUT's, or IN's when OUT is -; both streams need --name
+    json s.mod 'j["meta"]["name"]=="b"'
+    expect 2 "input and output are both standard streams: give --name NAME" "$MODPACK" build - -o - <b.elf
+    [ ! -s out.txt ] || fail "refused build wrote to stdout"
+    # a refused build writes nothing to stdout
+    : >bad.elf
+    expect 1 "bad.elf: not an ELF file" "$MODPACK" build bad.elf -o -
+    [ ! -s out.txt ] || fail "failed build -o - wrote to stdout"
+    expect 1 "(standard input): not an ELF file" "$MODPACK" build - -o x.mod <bad.elf
+    [ ! -e x.mod ] || fail "output left behind"
+    # inspect and verify read -
+    "$MODPACK" inspect b.mod >i1.txt && "$MODPACK" inspect - <b.mod >i2.txt || fail "inspect -"
+    cmp i1.txt i2.txt || fail "inspect - differs from inspect b.mod"
+    "$MODPACK" inspect --json - <b.mod >j.json || fail "inspect --json -"
+    python3 -c "import json; j=json.load(open('j.json')); assert j['file']=='(standard input)' and j['ok'], j" ||
+        fail "inspect --json - names the file"
+    "$MODPACK" verify - <b.mod >out.txt || fail "verify -"
+    grep -q "^(standard input): ok (" out.txt || fail "verify - output: $(cat out.txt)"
+    expect 1 "(standard input): image truncated" "$MODPACK" verify - </dev/null
+    # relocate: image, symbols and outputs
+    printf '00012345 T fw_printf\n20000404 D fw_val\n' >fw.nm
+    "$MODPACK" relocate b.mod --base 0x20010000 --symbols fw.nm -o r1.bin || fail relocate
+    "$MODPACK" relocate - --base 0x20010000 --symbols fw.nm -o - <b.mod >r2.bin || fail "relocate - -o -"
+    cmp r1.bin r2.bin || fail "relocate - -o - differs"
+    "$MODPACK" relocate b.mod --base 0x20010000 --symbols - -o r3.bin <fw.nm || fail "relocate --symbols -"
+    cmp r1.bin r3.bin || fail "relocate --symbols - differs"
+    "$MODPACK" relocate b.mod --code-base 0x08000000 --data-base 0x20000000 --symbols fw.nm -o c1.bin --data-output d1.bin &&
+        "$MODPACK" relocate b.mod --code-base 0x08000000 --data-base 0x20000000 --symbols fw.nm -o c2.bin --data-output - >d2.bin ||
+        fail "relocate split --data-output -"
+    cmp c1.bin c2.bin && cmp d1.bin d2.bin || fail "relocate --data-output - differs"
+    expect 2 "-o and --data-output cannot both be standard output" \
+        "$MODPACK" relocate b.mod --code-base 0 --data-base 0x1000 -o - --data-output -
+    # exports: a list of names from -, C to -; compiles with the public headers (-I)
+    printf 'fw_printf\nfw_val\n' >names.txt
+    "$MODPACK" exports names.txt -o e1.c || fail exports
+    "$MODPACK" exports - -o - <names.txt >e2.c || fail "exports - -o -"
+    cmp e1.c e2.c || fail "exports - -o - differs"
+    grep -q '^#include <modload_export.h>$' e1.c || fail "exports: #include <modload_export.h>"
+    "$CC" $M4 -I"$INC" -c e1.c -o e1.o || fail "exports output does not compile with -I include"
+    # stubs: image from -, source and header to -
+    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s1.c --header s1.h || fail stubs
+    "$MODPACK" stubs b.mod --symbol module_init --module counter -o - >s2.c || fail "stubs -o -"
+    cmp s1.c s2.c || fail "stubs -o - differs"
+    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s3.c --header - >s3.h || fail "stubs --header -"
+    cmp s1.h s3.h || fail "stubs --header - differs"
+    "$MODPACK" stubs - --symbol module_init --module counter -o s4.c <b.mod || fail "stubs -"
+    sed 's/(standard input)/b.mod/' s4.c | cmp - s1.c || fail "stubs - differs beyond the file name"
+    grep -q '^#include <modreg.h>$' s1.c && grep -q '^#include <modreg.h>$' s1.h || fail "stubs: #include <modreg.h>"
+    "$CC" $M4 -I"$INC" -c s1.c -o s1.o || fail "stubs output does not compile with -I include"
+    expect 2 "-o and --header cannot both be standard output" "$MODPACK" stubs b.mod -o - --header -
+    ;;
+options)
+    # -oFILE, -o FILE, --output=FILE, --output FILE in every command; -- ends options
+    mod basic.c b.elf $M4
+    ok_build b.elf -o b.mod
+    for form in "-o:o1.mod" "-oo2.mod" "--output=o3.mod" "--output:o4.mod"; do
+        "$MODPACK" build b.elf ${form/:/ } --name b || fail "build $form"
+        f=${form##*[:=]}; f=${f#-o}
+        cmp b.mod "$f" || fail "build $form differs"
+    done
+    printf 'fw_printf\nfw_val\n' >names.txt
+    "$MODPACK" exports names.txt -o e.c || fail exports
+    for form in "-oe1.c" "--output=e2.c" "--output:e3.c"; do
+        "$MODPACK" exports names.txt ${form/:/ } || fail "exports $form"
+    done
+    cmp e.c e1.c && cmp e.c e2.c && cmp e.c e3.c || fail "exports output forms differ"
+    "$MODPACK" stubs b.mod --symbol=module_init -os1.c || fail "stubs -oFILE"
+    "$MODPACK" stubs b.mod --symbol module_init --output=s2.c || fail "stubs --output="
+    cmp s1.c s2.c || fail "stubs output forms differ"
+    printf '00012345 T fw_printf\n20000404 D fw_val\n' >fw.nm
+    "$MODPACK" relocate b.mod --base=0x20010000 --symbols=fw.nm -or1.bin || fail "relocate -oFILE"
+    "$MODPACK" relocate b.mod --base 0x20010000 --symbols fw.nm --output=r2.bin || fail "relocate --output="
+    cmp r1.bin r2.bin || fail "relocate output forms differ"
+    # --: a file named like an option
+    cp b.elf ./--name
+    "$MODPACK" build -o d.mod --name b -- --name || fail "build -- --name"
+    cmp b.mod d.mod || fail "build -- differs"
+    cp b.mod ./-x.mod
+    "$MODPACK" inspect -- -x.mod >/dev/null || fail "inspect -- -x.mod"
+    "$MODPACK" verify -- -x.mod | grep -q "^-x.mod: ok" || fail "verify -- -x.mod"
+    "$MODPACK" relocate --base 0x20010000 --symbols fw.nm -o r3.bin -- -x.mod && cmp r1.bin r3.bin ||
+        fail "relocate --"
+    "$MODPACK" stubs --symbol module_init -o s3.c -- -x.mod || fail "stubs --"
+    cp names.txt ./-n.txt
+    "$MODPACK" exports -o e4.c -- -n.txt && cmp e.c e4.c || fail "exports --"
+    expect 2 "inspect: unknown option '-x.mod'" "$MODPACK" inspect -x.mod
+    # the errors of the one parser
+    expect 2 "build: option needs a value: '--output'" "$MODPACK" build b.elf --output
+    expect 2 "build: option needs a value: '-o'" "$MODPACK" build b.elf -o
+    expect 2 "build: option takes no value: '--strip-names=1'" "$MODPACK" build b.elf -o x.mod --strip-names=1
+    expect 2 "build: more than one input: 'c.elf'" "$MODPACK" build b.elf c.elf -o x.mod
+    expect 2 "stubs: unknown option '--bogus'" "$MODPACK" stubs b.mod -o x.c --bogus
+    expect 2 "exports: unknown option '-q'" "$MODPACK" exports names.txt -o x.c -q
+    expect 2 "relocate: unknown option '--bogus'" "$MODPACK" relocate b.mod --bogus
+    expect 2 "verify: no image given" "$MODPACK" verify
+    expect 2 "help: unknown command 'frob'" "$MODPACK" help frob
+    [ ! -e x.mod ] && [ ! -e x.c ] || fail "output left behind"
+    # -h/--help of each command, and help COMMAND, print the same usage
+    for c in build inspect verify relocate stubs exports help; do
+        "$MODPACK" $c --help >h1.txt && "$MODPACK" help $c >h2.txt && "$MODPACK" $c -h >h3.txt ||
+            fail "$c --help"
+        grep -q "^usage: modpack $c" h1.txt && cmp h1.txt h2.txt && cmp h1.txt h3.txt || fail "$c usage"
+        "$MODPACK" --help | grep -q "^ *\(usage: \)\?modpack $c" || fail "--help lacks $c"
+    done
+    ;;
+multi)
+    # inspect and verify take several images; the exit status is the worst
+    mod basic.c b.elf $M4
+    ok_build b.elf -o a.mod --name a
+    ok_build b.elf -o b.mod
+    python3 -c "
+d=bytearray(open('b.mod','rb').read()); d[100]^=0x10; open('flip.mod','wb').write(d)"
+    head -c 60 b.mod >short.mod
+    "$MODPACK" verify a.mod b.mod >out.txt || fail "verify a b"
+    [ "$(grep -c ': ok (' out.txt)" = 2 ] || fail "verify a b: $(cat out.txt)"
+    expect 1 "flip.mod: CRC mismatch" "$MODPACK" verify a.mod flip.mod b.mod
+    grep -q "^a.mod: ok" out.txt && grep -q "^b.mod: ok" out.txt || fail "verify reports each: $(cat out.txt)"
+    # text: a FILE: heading each, only with several
+    "$MODPACK" inspect a.mod >one.txt || fail "inspect a"
+    grep -q "^a.mod:$" one.txt && fail "heading for one image"
+    "$MODPACK" inspect a.mod b.mod >two.txt || fail "inspect a b"
+    [ "$(grep -c '^Format: ' two.txt)" = 2 ] && grep -q "^a.mod:$" two.txt && grep -q "^b.mod:$" two.txt ||
+        fail "inspect a b: headings"
+    "$MODPACK" inspect b.mod >b.txt
+    { echo "a.mod:"; cat one.txt; echo; echo "b.mod:"; cat b.txt; } | cmp - two.txt || fail "inspect a b is not a:, a, b:, b"
+    "$MODPACK" inspect - a.mod <b.mod >two.txt || fail "inspect - a"
+    { echo "(standard input):"; cat b.txt; echo; echo "a.mod:"; cat one.txt; } | cmp - two.txt ||
+        fail "inspect - a: standard input's heading"
+    expect 1 "short.mod: image truncated" "$MODPACK" inspect a.mod short.mod flip.mod
+    grep -q "^Status: *refused: image truncated" out.txt || fail "inspect does not say why short.mod is refused"
+    grep -q "^CRC: *BAD" out.txt && grep -q "^Status: *refused: CRC mismatch" out.txt ||
+        fail "inspect does not report flip.mod"
+    grep -qF "flip.mod: CRC mismatch" err.txt || fail "no CRC message for flip.mod"
+    # JSON: an array in command-line order, worst exit status
+    "$MODPACK" inspect --json a.mod b.mod >j.json || fail "inspect --json a b"
+    python3 -c "import json; j=json.load(open('j.json')); assert [r['file'] for r in j]==['a.mod','b.mod'] and all(r['ok'] for r in j)" ||
+        fail "inspect --json a b"
+    "$MODPACK" inspect --json a.mod flip.mod short.mod missing.mod >j.json 2>err.txt; rc=$?
+    [ $rc = 1 ] || fail "inspect --json with refused images exited $rc"
+    python3 -c "
+import json; j=json.load(open('j.json'))
+assert [(r['file'], r['ok']) for r in j]==[('a.mod',True),('flip.mod',False),('short.mod',False),('missing.mod',False)], j
+assert j[1]['error_code']==7 and not j[1]['crc']['ok'] and j[1]['code_size']>0
+assert j[2]['error']=='image truncated' and 'code_size' not in j[2] and j[2]['file_size']==60
+assert j[3]['file_size'] is None" || fail "inspect --json with refused images"
+    ;;
+deprecated)
+    # the old spellings work, with a note on stderr
+    mod basic.c b.elf $M4
+    ok_build b.elf -o new.mod --module-version 1.2
+    "$MODPACK" build b.elf -o old.mod --name new --version 1.2 2>err.txt || fail "build --version S"
+    grep -qF "modpack: build: note: --version S is deprecated inside build (it reads like modpack --version): use --module-version S" err.txt ||
+        fail "no note for --version: $(cat err.txt)"
+    cmp new.mod old.mod || fail "--version S and --module-version S differ"
+    "$MODPACK" build b.elf -o new.mod --module-version 1.2 2>err.txt && [ ! -s err.txt ] || fail "note without --version"
+    "$MODPACK" --version | grep -q "^modpack 0.1.0" || fail "modpack --version"
+    printf 'fw_printf\nfw_val\n' >fw.txt
+    "$MODPACK" build b.elf -o g1.mod --firmware b.elf.o --firmware fw.txt --all-globals 2>err.txt || fail "--all-globals"
+    [ ! -s err.txt ] || fail "--all-globals printed: $(cat err.txt)"
+    "$MODPACK" build b.elf -o g2.mod --name g1 --firmware b.elf.o --firmware fw.txt --firmware-all-globals 2>err.txt ||
+        fail "--firmware-all-globals"
+    grep -qF "modpack: build: note: --firmware-all-globals is deprecated: use --all-globals" err.txt ||
+        fail "no note for --firmware-all-globals"
+    cmp g1.mod g2.mod || fail "--all-globals and --firmware-all-globals differ"
+    "$MODPACK" build b.elf -o g3.mod --name g1 --firmware b.elf.o --firmware fw.txt || fail "without --all-globals"
+    cmp -s g1.mod g3.mod && fail "--all-globals changes nothing; the test proves nothing"
+    expect 2 "build: --all-globals needs --firmware FW" "$MODPACK" build b.elf -o x.mod --all-globals
     ;;
 *)
     fail "unknown case $case_name"

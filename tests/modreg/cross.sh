@@ -27,7 +27,7 @@ module() {
         -c "$SRC/counter.c" -o c$v.o || fail "compile counter $v"
     $cc "$@" -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all -T "$LDS" c$v.o -lgcc \
         -o c$v.elf || fail "link counter $v"
-    "$MODPACK" build c$v.elf -o c$v.mod --name counter --version $v.0 || fail "pack counter $v"
+    "$MODPACK" build c$v.elf -o c$v.mod --name counter --module-version $v.0 || fail "pack counter $v"
 }
 
 stubs() {
@@ -90,7 +90,7 @@ cli)
     expect 1 "prefix '9x' is not a C identifier" "$MODPACK" stubs "$MODS/counter1.mod" -o keep.c --prefix 9x
     [ "$(cat keep.c)" = keep ] || fail "a failed run changed its output"
     expect 2 "give IMG and -o OUT.c" "$MODPACK" stubs "$MODS/counter1.mod"
-    expect 2 "unknown option: '--bogus'" "$MODPACK" stubs "$MODS/counter1.mod" -o x.c --bogus
+    expect 2 "stubs: unknown option '--bogus'" "$MODPACK" stubs "$MODS/counter1.mod" -o x.c --bogus
     [ ! -e x.c ] || fail "x.c written after a usage error"
     "$MODPACK" help stubs | grep -q "usage: modpack stubs" || fail "help stubs"
     ;;

@@ -20,7 +20,7 @@ shopt -s nullglob
 elves=("$BUILD"/tests/catalogue/catmod.elf "$BUILD"/tests/diff/mods/testmod-m4-pic-0.elf)
 [ ${#elves[@]} -gt 0 ] || { echo "SKIP: no module ELFs (needs arm-none-eabi-gcc)"; exit 77; }
 for e in "${elves[@]}"; do
-    vg build "$e" -o out.mod --version 1.0
+    vg build "$e" -o out.mod --module-version 1.0
     vg build "$e" -o out-s.mod --strip-names
     vg inspect --fixups out.mod
     vg inspect --json --fixups out-s.mod
