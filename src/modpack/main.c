@@ -266,6 +266,8 @@ static int build(int argc, char **argv, char **fwpaths)
         return mp_usage_error("build", "--all-globals needs --firmware FW (it applies to the firmware's ELF)", NULL);
     if (!opt.name && mp_is_stdio(in) && mp_is_stdio(out))
         return mp_usage_error("build", "input and output are both standard streams: give --name NAME", NULL);
+    if (mp_output_not_input(out, in) != 0)
+        return 1;
     /* The firmware's names first: they are the ABI the image records. */
     mp_fwnames fw = {0};
     modload_abi abi = {0, 1, 0};
@@ -474,6 +476,10 @@ static int cmd_relocate(int argc, char **argv)
     }
     if (o.data_out && mp_is_stdio(o.out) && mp_is_stdio(o.data_out)) {
         mp_usage_error("relocate", "-o and --data-output cannot both be standard output", NULL);
+        goto done;
+    }
+    if (mp_output_not_input(o.out, img) != 0 || mp_output_not_input(o.data_out, img) != 0) {
+        rc = 1;
         goto done;
     }
     if ((rc = parse_base("bad address", base ? base : cbase, &o.code_base)) != 0 ||

@@ -105,6 +105,19 @@ static int write_through(const char *link, const void *data, size_t len, int lin
     return rc;
 }
 
+int mp_output_not_input(const char *out, const char *in)
+{
+    struct stat so, si;
+    if (!out || !in || strcmp(out, "-") == 0 || strcmp(in, "-") == 0)
+        return 0;
+    if (stat(out, &so) != 0 || stat(in, &si) != 0)
+        return 0;
+    if (so.st_dev != si.st_dev || so.st_ino != si.st_ino)
+        return 0;
+    return mp_error("%s: is the input %s; writing it would replace the input: give another -o",
+                    out, in);
+}
+
 int mp_write_atomic(const char *path, const void *data, size_t len)
 {
     if (strcmp(path, "-") == 0) {

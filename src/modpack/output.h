@@ -11,4 +11,10 @@
  * directly, and "-" is standard output. Returns 0 or -1. */
 int mp_write_atomic(const char *path, const void *data, size_t len);
 
+/* Refuse an output that is one of the command's input files (the same file
+ * through any name or link): writing it would replace the input. Standard
+ * streams and outputs that do not exist yet pass. Returns 0, or -1 after
+ * "modpack: OUT: is the input IN; ..." */
+int mp_output_not_input(const char *out, const char *in);
+
 #endif

@@ -370,7 +370,8 @@ int mp_cmd_stubs(int argc, char **argv)
         mp_usage_error("stubs", "-o and --header cannot both be standard output", NULL);
         goto done;
     }
-    rc = stubs(img, &o);
+    rc = mp_output_not_input(o.out, img) != 0 || mp_output_not_input(o.header, img) != 0
+             ? 1 : stubs(img, &o);
 done:
     free(o.only);
     return rc;

@@ -115,6 +115,29 @@ symlink)
     [ -z "$extra" ] || fail "left behind: $extra"
     echo "ok: symlink: links kept, descriptors written in place"
     ;;
+same-file)
+    # the output is the input, by its own name, through a link, or a hard
+    # link: refused, the input untouched (build, relocate, stubs)
+    cp "$ELF" "$D/in.elf"
+    ln -s in.elf "$D/link.elf"
+    ln "$D/in.elf" "$D/hard.elf"
+    cp "$D/in.elf" "$WORK/orig.elf"
+    for out in in.elf link.elf hard.elf; do
+        "$MODPACK" build "$D/in.elf" -o "$D/$out" 2>"$WORK/err.txt" && fail "build -o $out (the input) accepted"
+        grep -qF "$D/$out: is the input $D/in.elf; writing it would replace the input: give another -o" \
+            "$WORK/err.txt" || fail "message: $(cat "$WORK/err.txt")"
+        cmp -s "$D/in.elf" "$WORK/orig.elf" || fail "the input changed"
+    done
+    "$MODPACK" build "$D/in.elf" -o "$D/m.mod" || fail "build"
+    cp "$D/m.mod" "$WORK/m.mod"
+    "$MODPACK" relocate "$D/m.mod" --base 0x20000000 -o "$D/m.mod" 2>"$WORK/err.txt" && fail "relocate over its input accepted"
+    grep -qF "is the input" "$WORK/err.txt" || fail "relocate message: $(cat "$WORK/err.txt")"
+    "$MODPACK" stubs "$D/m.mod" -o "$D/m.c" --header "$D/m.mod" 2>"$WORK/err.txt" && fail "stubs header over its input accepted"
+    grep -qF "is the input" "$WORK/err.txt" || fail "stubs message: $(cat "$WORK/err.txt")"
+    cmp -s "$D/m.mod" "$WORK/m.mod" || fail "the image changed"
+    [ ! -e "$D/m.c" ] || fail "stubs wrote m.c although it refused"
+    echo "ok: same-file: an output that is the input is refused"
+    ;;
 shim-enospc)
     prepare "$D"
     build_both "$D" 1 "write failed: No space left on device" $(shim_env) SHIM_MODE=enospc SHIM_AFTER=100
