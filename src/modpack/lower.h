@@ -8,7 +8,7 @@
 #ifndef MODPACK_LOWER_H
 #define MODPACK_LOWER_H
 
-#include "elf.h"
+#include "mpelf.h"
 #include "layout.h"
 
 typedef struct mp_options {

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "elf.h"
+#include "mpelf.h"
 #include "encode.h"
 #include "exports.h"
 #include "fwcheck.h"
