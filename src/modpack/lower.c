@@ -1,5 +1,5 @@
 /* lower.c - turn a linked ELF into the fixups, imports and exports of an
- * image. ISA-specific decisions live in arch_<isa>.c; this file holds what
+ * image. ISA-specific decisions live in isa/<isa>/; this file holds what
  * every ISA shares: symbol resolution, bookkeeping and capabilities. */
 #include "lower.h"
 #include "dynamic.h"
@@ -14,20 +14,16 @@
 
 #include "modformat.h"
 
-extern const mp_arch mp_arch_arm;
-extern const mp_arch mp_arch_riscv, mp_arch_riscv64;
-extern const mp_arch mp_arch_i386, mp_arch_x86_64;
-extern const mp_arch mp_arch_xtensa;
+#define MP_ISA(a) extern const mp_arch a; // NOLINT(bugprone-macro-parentheses): a declarator
+#include "isa/list.h"
+#undef MP_ISA
 
-/* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
+/* Supported ISAs, in the order of isa/list.h. */
+#define MP_ISA(a) &(a),
 static const mp_arch *const arches[] = {
-    &mp_arch_arm,
-    &mp_arch_riscv,
-    &mp_arch_riscv64,
-    &mp_arch_i386,
-    &mp_arch_x86_64,
-    &mp_arch_xtensa,
+#include "isa/list.h"
 };
+#undef MP_ISA
 
 const mp_arch *mp_arch_find(uint16_t machine)
 {

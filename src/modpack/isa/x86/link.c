@@ -1,4 +1,4 @@
-/* link_x86.c - i386 (REL) and x86-64 (RELA) relocations of relocatable
+/* isa/x86/link.c - i386 (REL) and x86-64 (RELA) relocations of relocatable
  * input, applied as ld does with --no-relax: GOT loads stay GOT loads,
  * through the slots link.c made (G), relative to _GLOBAL_OFFSET_TABLE_
  * (GOT) where the ABI says so. */

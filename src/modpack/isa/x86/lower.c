@@ -1,4 +1,4 @@
-/* arch_x86.c - i386 and x86-64 relocation allow-lists.
+/* isa/x86/lower.c - i386 and x86-64 relocation allow-lists.
  *
  * Every R_386_* and R_X86_64_* type is in one of the tables below with the
  * class that decides how it is lowered; anything else, or a REJECT entry,

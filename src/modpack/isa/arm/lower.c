@@ -1,11 +1,11 @@
-/* arch_arm.c - ARM (Thumb-2, Thumb-1 and ARM state, Cortex-M0..M7 and
+/* isa/arm/lower.c - ARM (Thumb-2, Thumb-1 and ARM state, Cortex-M0..M7 and
  * classic cores) relocation allow-list.
  *
  * Every R_ARM_* type is listed in the table below with the class that
  * decides how it is lowered. Anything not in the table, or listed as
  * REJECT, stops the build with a message naming the site and the flag
  * that avoids it: nothing is silently skipped. */
-#include "arm_insn.h"
+#include "insn.h"
 #include "attributes.h"
 #include "lower.h"
 #include "link.h"

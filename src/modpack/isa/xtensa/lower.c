@@ -1,4 +1,4 @@
-/* arch_xtensa.c - Xtensa relocation allow-list (ELF32, RELA), call0 ABI as
+/* isa/xtensa/lower.c - Xtensa relocation allow-list (ELF32, RELA), call0 ABI as
  * on the ESP8266 (lx106) and windowed as on the ESP32.
  *
  * Every R_XTENSA_* type is in the table below with the class that decides

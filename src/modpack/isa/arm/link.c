@@ -1,9 +1,9 @@
-/* link_arm.c - ARM relocations of relocatable input, applied as ld does
+/* isa/arm/link.c - ARM relocations of relocatable input, applied as ld does
  * (AAELF: REL, the addend is in the field). T is 1 when the symbol is a
  * Thumb function; Thumb BL to ARM code becomes BLX and ARM BL to Thumb code
  * becomes BLX, as on ARMv5T and later. GOT forms use the slots link.c made
  * (G) and _GLOBAL_OFFSET_TABLE_ (GOT_ORG). */
-#include "arm_insn.h"
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 

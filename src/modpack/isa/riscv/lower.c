@@ -1,4 +1,4 @@
-/* arch_riscv.c - RISC-V rv32 (ELF32) and rv64 (ELF64) relocation
+/* isa/riscv/lower.c - RISC-V rv32 (ELF32) and rv64 (ELF64) relocation
  * allow-list (RELA).
  *
  * Every R_RISCV_* type is listed in the table below with the class that

@@ -1,4 +1,4 @@
-/* link_riscv.c - RISC-V relocations of relocatable input, applied as ld
+/* isa/riscv/link.c - RISC-V relocations of relocatable input, applied as ld
  * does (RELA) but without relaxation: R_RISCV_RELAX is ignored, and
  * R_RISCV_ALIGN is accepted only where ld would delete no byte.
  * R_RISCV_GOT_HI20 never reaches here: link.c turns it into a PCREL_HI20

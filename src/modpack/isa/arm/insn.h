@@ -1,8 +1,8 @@
-/* arm_insn.h - the 16-bit immediate of ARM and Thumb-2 MOVW/MOVT, read and
- * written in place; shared by the lowering (arch_arm.c) and the host link
- * of objects (link_arm.c). */
-#ifndef MODPACK_ARM_INSN_H
-#define MODPACK_ARM_INSN_H
+/* insn.h - the 16-bit immediate of ARM and Thumb-2 MOVW/MOVT, read and
+ * written in place; shared by the lowering (lower.c) and the host link
+ * of objects (link.c). */
+#ifndef MODPACK_ISA_ARM_INSN_H
+#define MODPACK_ISA_ARM_INSN_H
 
 #include "util.h"
 
