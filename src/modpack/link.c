@@ -348,36 +348,8 @@ static int move_symbols(mp_elf *m)
  * holding the symbol's link address (0 for an import; a Thumb function
  * with bit 0 set). ld orders the slots by its symbol hash table; here they
  * follow the first reference, which changes only where the slots lie. */
-typedef struct got_abi {
-    uint16_t machine;
-    uint8_t plt_words, got_words;   /* reserved words of .got.plt and of .got */
-    uint8_t org_in_got;             /* _GLOBAL_OFFSET_TABLE_ at .got (1) or .got.plt (0) */
-    uint8_t plt0_ones;              /* the first .got.plt word is all ones (RISC-V) */
-    uint32_t slot_types[7];         /* relocations that name a slot (0 ends) */
-    uint32_t org_types[4];          /* relocations that use only the GOT origin */
-    /* The lowering of x86 and ARM lowers a slot through the GOT relocation
-     * that names it, as for ld's static -fPIC output, which has no
-     * relocation for the slots. RISC-V's lowering has no GOT class: there a
-     * slot reference becomes what it resolves to, PC-relative to the slot
-     * (as_pcrel against _GLOBAL_OFFSET_TABLE_ + the slot's offset), and
-     * every slot gets an absolute word relocation (as_abs32/as_abs64) in a
-     * synthetic .rela.got, so each slot is lowered exactly once either way. */
-    uint32_t as_pcrel, as_abs32, as_abs64;
-} got_abi;
-
-static const got_abi got_abis[] = {
-    {EM_386, 3, 0, 0, 0, {R_386_GOT32, R_386_GOT32X}, {R_386_GOTOFF, R_386_GOTPC}, 0, 0, 0},
-    {EM_X86_64, 3, 0, 0, 0,
-     {R_X86_64_GOT32, R_X86_64_GOTPCREL, R_X86_64_GOT64, R_X86_64_GOTPCREL64, R_X86_64_GOTPCRELX,
-      R_X86_64_REX_GOTPCRELX},
-     {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64}, 0, 0, 0},
-    {EM_ARM, 3, 0, 0, 0, {26 /* GOT_BREL */, R_ARM_GOT_PREL},
-     {24 /* GOTOFF32 */, 25 /* BASE_PREL */}, 0, 0, 0},
-    {EM_RISCV, 2, 1, 1, 1, {20 /* GOT_HI20 */}, {0}, 23 /* PCREL_HI20 */, 1, 2},
-};
-
 typedef struct got {
-    const got_abi *abi;
+    const mp_got_abi *abi;
     size_t sec;               /* its section, 0 when there is no GOT */
     unsigned word;
     uint64_t org;             /* _GLOBAL_OFFSET_TABLE_ */
@@ -430,11 +402,9 @@ static uint64_t slot_addr(const mp_elf *m, const got *g, size_t i)
 
 /* Which symbols need a slot, in order of first reference; a GOT section
  * when any relocation (or _GLOBAL_OFFSET_TABLE_ itself) needs one. */
-static int plan_got(mp_elf *m, const uint8_t *drop, got *g)
+static int plan_got(mp_elf *m, const mp_arch *arch, const uint8_t *drop, got *g)
 {
-    for (size_t i = 0; i < sizeof got_abis / sizeof got_abis[0]; i++)
-        if (got_abis[i].machine == m->machine)
-            g->abi = &got_abis[i];
+    g->abi = arch->got;
     if (!g->abi)
         return 0;
     int need = 0;
@@ -582,7 +552,7 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
                     return mp_reloc_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
                 s.G = slot_addr(m, g, slot);
             }
-            if (m->machine == EM_ARM && r->sym && y->type == STT_FUNC && !s.import) {
+            if (c->arch->func_bit0 && r->sym && y->type == STT_FUNC && !s.import) {
                 s.thumb = (int)(y->value & 1);
                 s.arm_func = !s.thumb;
             }
@@ -598,8 +568,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
     if (!arch->link)
         return mp_error("%s: relocatable input (ET_REL) is not supported for %s; link it first: "
                         "%s-ld --emit-relocs --unresolved-symbols=ignore-all -T samples/ld/module.ld",
-                        m->path, arch->name,
-                        m->machine == EM_XTENSA ? "xtensa-lx106-elf" : arch->name);
+                        m->path, arch->name, arch->binutils ? arch->binutils : arch->name);
     if (!m->symtab)
         return mp_error("%s: relocatable input without a symbol table", m->path);
     /* one flag per section, and for the COMMON and .got sections added below */
@@ -610,7 +579,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         rc = -1;
     got g = {0};
     if (rc == 0)
-        rc = plan_got(m, drop, &g);
+        rc = plan_got(m, arch, drop, &g);
     uint64_t end = 0;
     if (rc == 0)
         rc = place(m, drop, common, &end);

@@ -77,6 +77,7 @@ typedef struct mp_dyn_types {
     uint32_t copy, irelative;   /* refused with their own hint */
 } mp_dyn_types;
 struct mp_link_site;            /* link.h */
+struct mp_got_abi;              /* link.h */
 
 typedef struct mp_arch {
     uint16_t machine;
@@ -96,6 +97,12 @@ typedef struct mp_arch {
     /* ET_REL input: compute and write one relocation on the host
      * (link_<isa>.c); NULL when the ISA takes no relocatable input. */
     int (*link)(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+    /* ET_REL input: the GOT link.c builds for -fPIC objects; NULL: none. */
+    const struct mp_got_abi *got;
+    /* Function symbols carry the instruction set in bit 0 (ARM: Thumb). */
+    int func_bit0;
+    /* The binutils prefix messages name, when it is not name. */
+    const char *binutils;
 } mp_arch;
 
 struct mp_ctx {

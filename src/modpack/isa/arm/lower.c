@@ -669,8 +669,8 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
             (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0))
             return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", MP_DYN_HINT);
         if (t.seg != seg) {
-            int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == 56 /* REL32_NOI */ ||
-                                          r->type == 25 /* BASE_PREL */ || r->type == R_ARM_PREL31 ||
+            int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == R_ARM_REL32_NOI ||
+                                          r->type == R_ARM_BASE_PREL || r->type == R_ARM_PREL31 ||
                                           r->type == R_ARM_TARGET2);
             cross_ref(c, rs, r, seg, t.seg, word, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
                                                                       : "data refers to code PC-relatively");
@@ -731,31 +731,22 @@ static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
 {
     uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, 4);
     int64_t off;
-    if (b->type == 10 /* THM_CALL */ || b->type == 30 /* THM_JUMP24 */) {
+    if (b->type == R_ARM_THM_CALL || b->type == R_ARM_THM_JUMP24) {
         off = (int64_t)dest - (int64_t)(b->addr + 4);
         if (off < -(1 << 24) || off > (1 << 24) - 2)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
-        uint32_t u = (uint32_t)off;
-        uint32_t s = (u >> 24) & 1, i1 = (u >> 23) & 1, i2 = (u >> 22) & 1;
-        uint32_t j1 = (!i1) ^ s, j2 = (!i2) ^ s;
-        uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-        h1 = (h1 & 0xF800u) | s << 10 | ((u >> 12) & 0x3FF);
-        /* bit 12 set: BL (not BLX) / B.W, since the veneer is Thumb */
-        h2 = (h2 & 0xC000u) | j1 << 13 | 1u << 12 | j2 << 11 | ((u >> 1) & 0x7FF);
-        wr16(p, h1);
-        wr16(p + 2, h2);
+        thm_set_b24(p, off);
+        wr16(p + 2, rd16(p + 2) | 0x1000u);   /* BL (not BLX) / B.W: the veneer is Thumb */
     } else {
         off = (int64_t)dest - (int64_t)(b->addr + 8);
         if (off < -(1 << 25) || off > (1 << 25) - 4)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
-        uint32_t w = rd32(p), imm = ((uint32_t)off >> 2) & 0xFFFFFF;
+        uint32_t w = rd32(p);
         if ((w >> 28) == 0xF)
-            w = 0xEB000000u | imm;   /* BLX imm -> BL: the veneer is ARM */
-        else
-            w = (w & 0xFF000000u) | imm;
-        wr32(p, w);
+            w = 0xEB000000u;   /* BLX imm -> BL: the veneer is ARM */
+        wr32(p, arm_b24(w, off));
     }
     return 0;
 }
@@ -866,7 +857,14 @@ static uint32_t arm_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): R_ARM_RELATIVE, GLOB_DAT, JUMP_SLOT, ABS32,
  * COPY, IRELATIVE. */
-static const mp_dyn_types arm_dyn = {23, 21, 22, 2, 0, 20, 160};
+static const mp_dyn_types arm_dyn = {
+    .relative = R_ARM_RELATIVE,
+    .glob_dat = R_ARM_GLOB_DAT,
+    .jump_slot = R_ARM_JUMP_SLOT,
+    .abs32 = R_ARM_ABS32,
+    .copy = R_ARM_COPY,
+    .irelative = R_ARM_IRELATIVE,
+};
 
 const mp_arch mp_arch_arm = {
     .machine = EM_ARM,
@@ -879,4 +877,6 @@ const mp_arch mp_arch_arm = {
     .reloc_name = arm_reloc_name,
     .dyn = &arm_dyn,
     .link = mp_link_arm,
+    .got = &mp_got_arm,
+    .func_bit0 = 1,
 };

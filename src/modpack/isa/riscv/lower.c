@@ -28,6 +28,7 @@
  *   the value its relocation describes, which catches relocations left
  *   describing code from before relaxation.
  */
+#include "insn.h"
 #include "attributes.h"
 #include "lower.h"
 #include "link.h"
@@ -237,33 +238,6 @@ static void pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
 
 /* ---- instruction fields --------------------------------------------------- */
 
-#define OP(w) ((w) & 0x7Fu)
-#define MAJOR(w) ((w) >> 2 & 0x1Fu)
-
-static int is_itype(uint32_t w)
-{
-    uint32_t m = MAJOR(w);
-    if ((w & 3u) != 3u || !((1u << 0 | 1u << 1 | 1u << 4 | 1u << 6 | 1u << 25) >> m & 1u))
-        return 0;
-    return !((m == 4 || m == 6) && (w >> 12 & 3u) == 1u);   /* not a shift */
-}
-
-static int is_stype(uint32_t w)
-{
-    return (w & 3u) == 3u && (MAJOR(w) == 8 || MAJOR(w) == 9);
-}
-
-static uint32_t hi20_of(uint32_t v) { return (v + 0x800u) >> 12; }
-
-static uint32_t get_imm_i(uint32_t w) { return w >> 20; }
-static uint32_t set_imm_i(uint32_t w, uint32_t imm) { return (w & 0x000FFFFFu) | (imm & 0xFFFu) << 20; }
-static uint32_t get_imm_s(uint32_t w) { return (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu); }
-static uint32_t set_imm_s(uint32_t w, uint32_t imm)
-{
-    return (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
-}
-static uint32_t set_imm_u(uint32_t w, uint32_t hi) { return (w & 0xFFFu) | hi << 12; }
-
 /* ---- absolute address halves -------------------------------------------- */
 
 static int stale(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *what)
@@ -295,16 +269,16 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
                                   "range", "link the module at 0, or compile with -mcmodel=medany");
     }
     if (cls == K_HI20) {
-        if (OP(w) != 0x37u)
+        if (RV_OP(w) != 0x37u)
             return stale(c, rs, r, "LUI");
-        if (w >> 12 != (hi20_of(linked) & 0xFFFFFu))
+        if (w >> 12 != rv_hi20(linked))
             return stale(c, rs, r, "LUI value");
     } else {
-        if (cls == K_LO12_I ? !is_itype(w) : !is_stype(w))
+        if (cls == K_LO12_I ? !rv_is_itype(w) : !rv_is_stype(w))
             return stale(c, rs, r, cls == K_LO12_I ? "I-type instruction" : "S-type instruction");
         if (t.kind != MP_T_ABS && (w >> 15 & 0x1Fu) == 0)
             return mp_reloc_error(c, rs, r, "the low part is added to x0: " RELAX_WHY, RELAX_HINT);
-        if (((cls == K_LO12_I ? get_imm_i(w) : get_imm_s(w)) ^ linked) & 0xFFFu)
+        if (((cls == K_LO12_I ? rv_get_i(w) : rv_get_s(w)) ^ linked) & 0xFFFu)
             return stale(c, rs, r, "low-part value");
     }
     if (t.kind == MP_T_ABS)
@@ -313,13 +287,13 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
     uint32_t x = t.kind == MP_T_SEG ? linked - (uint32_t)c->mod->L.seg[t.seg].base : (uint32_t)r->addend;
     unsigned kind;
     if (cls == K_HI20) {
-        w = set_imm_u(w, hi20_of(x) & 0xFFFFFu);
+        w = rv_set_u(w, x);
         kind = MODP_FIX_RV_HI20;
     } else if (cls == K_LO12_I) {
-        w = set_imm_i(w, x);
+        w = rv_set_i(w, x);
         kind = MODP_FIX_RV_LO12_I;
     } else {
-        w = set_imm_s(w, x);
+        w = rv_set_s(w, x);
         kind = MODP_FIX_RV_LO12_S;
     }
     wr32(p, w);
@@ -349,11 +323,11 @@ static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
      * the last two bytes of the section. */
     switch (cls) {
     case K_CALL:
-        if (OP(rd32(p)) != 0x17u || OP(rd32(p + 4)) != 0x67u)
+        if (RV_OP(rd32(p)) != 0x17u || RV_OP(rd32(p + 4)) != 0x67u)
             return stale(c, rs, r, "AUIPC+JALR pair");
         return 0;
     case K_JAL:
-        return OP(rd32(p)) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
+        return RV_OP(rd32(p)) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
     case K_CJUMP: {  /* C.J (funct3 5) or rv32 C.JAL (funct3 1; rv64 C.ADDIW), quadrant 1 */
         uint32_t h = rd16(p);
         return (h & 3u) == 1u && ((h >> 13) == 5u || ((h >> 13) == 1u && !is64(c)))
@@ -373,23 +347,20 @@ static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
         return mp_error("%s: internal error: branch site outside its segment", c->m->path);
     switch (b->cls) {
     case K_CALL:
-        wr32(p, set_imm_u(rd32(p), hi20_of(u) & 0xFFFFFu));
-        wr32(p + 4, set_imm_i(rd32(p + 4), u));
+        wr32(p, rv_set_u(rd32(p), u));
+        wr32(p + 4, rv_set_i(rd32(p + 4), u));
         return 0;
     case K_JAL:
         if (off < -(1 << 20) || off >= (1 << 20))
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of JAL range",
                                   "compile with -mno-relax");
-        wr32(p, (rd32(p) & 0xFFFu) | (u >> 20 & 1u) << 31 | (u >> 1 & 0x3FFu) << 21 |
-                    (u >> 11 & 1u) << 20 | (u >> 12 & 0xFFu) << 12);
+        wr32(p, rv_set_j(rd32(p), u));
         return 0;
     default:
         if (off < -2048 || off >= 2048)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of C.J/C.JAL range",
                                   "compile with -mno-relax");
-        wr16(p, (rd16(p) & 0xE003u) | (u >> 11 & 1u) << 12 | (u >> 4 & 1u) << 11 | (u >> 8 & 3u) << 9 |
-                    (u >> 10 & 1u) << 8 | (u >> 6 & 1u) << 7 | (u >> 7 & 1u) << 6 |
-                    (u >> 1 & 7u) << 3 | (u >> 5 & 1u) << 2);
+        wr16(p, rv_set_cj(rd16(p), u));
         return 0;
     }
 }
@@ -509,7 +480,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, size_t i)
     if (check_branch_insn(c, rs, r, ri->cls, p) != 0)
         return -1;
     if (ri->cls == K_PCREL_HI20) {
-        if (OP(rd32(p)) != 0x17u)
+        if (RV_OP(rd32(p)) != 0x17u)
             return stale(c, rs, r, "AUIPC");
         st->h = mp_realloc(st->h, (st->nh + 1) * sizeof *st->h);
         st->h[st->nh++] = (hi20){r->offset, t.value + (uint64_t)r->addend, seg,
@@ -555,7 +526,7 @@ static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     if (!p)
         return -1;
     int store = r->type == R_RISCV_PCREL_LO12_S;
-    if (store ? !is_stype(rd32(p)) : !is_itype(rd32(p)))
+    if (store ? !rv_is_stype(rd32(p)) : !rv_is_itype(rd32(p)))
         return stale(c, rs, r, store ? "S-type instruction" : "I-type instruction");
     const mp_symbol *y = &c->m->sym[r->sym];
     rv_state *st = state(c);
@@ -610,14 +581,14 @@ static int repatch_pcrel(mp_ctx *c, uint32_t moved)
         uint8_t *p = mp_seg_at(L, h->seg, h->addr, 4);
         if (!p)
             return mp_error("%s: internal error: AUIPC outside its segment", c->m->path);
-        wr32(p, set_imm_u(rd32(p), hi20_of(off) & 0xFFFFFu));
+        wr32(p, rv_set_u(rd32(p), off));
         for (size_t i = 0; i < st->nl; i++) {
             if (st->l[i].hi != k)
                 continue;
             uint8_t *q = mp_seg_at(L, h->seg, st->l[i].addr, 4);
             if (!q)
                 return mp_error("%s: internal error: low part outside its segment", c->m->path);
-            wr32(q, st->l[i].store ? set_imm_s(rd32(q), off) : set_imm_i(rd32(q), off));
+            wr32(q, st->l[i].store ? rv_set_s(rd32(q), off) : rv_set_i(rd32(q), off));
         }
     }
     return 0;
@@ -724,7 +695,14 @@ static uint32_t rv_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): R_RISCV_RELATIVE, JUMP_SLOT, 32, 64, COPY,
  * IRELATIVE; GOT slots take R_RISCV_32/64 (there is no GLOB_DAT). */
-static const mp_dyn_types rv_dyn = {3, 0, 5, 1, 2, 4, 58};
+static const mp_dyn_types rv_dyn = {
+    .relative = R_RISCV_RELATIVE,
+    .jump_slot = R_RISCV_JUMP_SLOT,
+    .abs32 = R_RISCV_32,
+    .abs64 = R_RISCV_64,
+    .copy = R_RISCV_COPY,
+    .irelative = R_RISCV_IRELATIVE,
+};
 
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,
@@ -737,6 +715,7 @@ const mp_arch mp_arch_riscv = {
     .reloc_name = rv_reloc_name,
     .link = mp_link_riscv,
     .dyn = &rv_dyn,
+    .got = &mp_got_riscv,
 };
 
 /* rv64 (ELFCLASS64): the same allow-list; no ET_REL or ET_DYN input yet. */

@@ -485,7 +485,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return lower_slot(c, rs, r, slot, &t);
     }
     case K_GOTPCREL: {
-        if (r->type == 41 || r->type == 42) {   /* GOTPCRELX, REX_GOTPCRELX */
+        if (r->type == R_X86_64_GOTPCRELX || r->type == R_X86_64_REX_GOTPCRELX) {
             int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
             if (rc <= 0)
                 return rc;
@@ -630,8 +630,22 @@ static uint32_t x86_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): RELATIVE, GLOB_DAT, JUMP_SLOT, 32/64, COPY,
  * IRELATIVE of R_386_* and R_X86_64_*. */
-static const mp_dyn_types i386_dyn = {8, 6, 7, 1, 0, 5, 42};
-static const mp_dyn_types x86_64_dyn = {8, 6, 7, 0, 1, 5, 37};
+static const mp_dyn_types i386_dyn = {
+    .relative = R_386_RELATIVE,
+    .glob_dat = R_386_GLOB_DAT,
+    .jump_slot = R_386_JMP_SLOT,
+    .abs32 = R_386_32,
+    .copy = R_386_COPY,
+    .irelative = R_386_IRELATIVE,
+};
+static const mp_dyn_types x86_64_dyn = {
+    .relative = R_X86_64_RELATIVE,
+    .glob_dat = R_X86_64_GLOB_DAT,
+    .jump_slot = R_X86_64_JUMP_SLOT,
+    .abs64 = R_X86_64_64,
+    .copy = R_X86_64_COPY,
+    .irelative = R_X86_64_IRELATIVE,
+};
 
 const mp_arch mp_arch_i386 = {
     .machine = EM_386,
@@ -644,6 +658,7 @@ const mp_arch mp_arch_i386 = {
     .reloc_name = i386_reloc_name,
     .dyn = &i386_dyn,
     .link = mp_link_i386,
+    .got = &mp_got_i386,
 };
 
 const mp_arch mp_arch_x86_64 = {
@@ -657,4 +672,5 @@ const mp_arch mp_arch_x86_64 = {
     .reloc_name = x86_64_reloc_name,
     .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
+    .got = &mp_got_x86_64,
 };

@@ -408,4 +408,5 @@ const mp_arch mp_arch_xtensa = {
     .cleanup = xt_cleanup,
     .arch_flags = xt_flags,
     .reloc_name = xt_reloc_name,
+    .binutils = "xtensa-lx106-elf",
 };
