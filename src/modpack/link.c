@@ -96,7 +96,7 @@ int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
         return 0;
     const mp_section *t = &c->m->sec[rs->target];
     return mp_error("%s: malformed ELF: %s relocation at %s+0x%llx needs %llu bytes, past the "
-                    "end of the section", c->m->path, c->arch->reloc_name(r->type), t->name,
+                    "end of the section", c->m->path, MP_RNAME(c, r->type), t->name,
                     (unsigned long long)(s->P - t->addr), (unsigned long long)width);
 }
 
@@ -608,7 +608,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         rewrite_got(m, &g);
     }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
-    mp_ctx c = {m, NULL, arch, opt, NULL};
+    mp_ctx c = {m, NULL, arch, opt, {0}};
     rc = apply(&c, m->linked, &g);
     free(g.sym);
     return rc;

@@ -148,79 +148,6 @@ static int is64(const mp_ctx *c)
     return c->arch->machine == EM_X86_64;
 }
 
-static const rinfo *lookup(const mp_ctx *c, uint32_t type)
-{
-    const rinfo *t = is64(c) ? x86_64_table : i386_table;
-    size_t n = is64(c) ? sizeof x86_64_table / sizeof x86_64_table[0]
-                       : sizeof i386_table / sizeof i386_table[0];
-    return mp_rinfo_find(t, n, type);
-}
-
-static const char *i386_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(i386_table, sizeof i386_table / sizeof i386_table[0], "R_386_", type);
-}
-
-static const char *x86_64_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(x86_64_table, sizeof x86_64_table / sizeof x86_64_table[0], "R_X86_64_", type);
-}
-
-/* ---- state ---------------------------------------------------------------- */
-
-typedef struct veneer {
-    mp_target t;              /* import or absolute symbol */
-    uint32_t off;             /* code offset, once placed */
-} veneer;
-
-typedef struct branch {
-    uint64_t addr;            /* rel32 field, in the code segment */
-    size_t ven;
-    const mp_relsec *rs;
-    mp_reloc r;
-} branch;
-
-/* A relative word that changes by coeff * d when the data moves up by d. */
-typedef struct xword {
-    int seg;
-    uint64_t addr;
-    int coeff;                /* +1 or -1 */
-    uint8_t width;            /* 4 or 8 */
-    const mp_relsec *rs;
-    mp_reloc r;
-} xword;
-
-typedef struct x86_state {
-    veneer *v;
-    size_t nv;
-    branch *b;
-    size_t nb;
-    uint64_t *slot;           /* GOT slots already lowered */
-    size_t ns;
-    xword *x;
-    size_t nx;
-} x86_state;
-
-static x86_state *state(mp_ctx *c)
-{
-    if (!c->arch_state)
-        c->arch_state = mp_calloc(1, sizeof(x86_state));
-    return c->arch_state;
-}
-
-static void x86_cleanup(mp_ctx *c)
-{
-    x86_state *st = c->arch_state;
-    if (st) {
-        free(st->v);
-        free(st->b);
-        free(st->slot);
-        free(st->x);
-        free(st);
-    }
-    c->arch_state = NULL;
-}
-
 /* A relation between two addresses in the segments `a` (added) and `b`
  * (subtracted), stored in a word: nothing within a segment; across them the
  * module cannot be split and the word moves with the data. */
@@ -231,9 +158,8 @@ static void relation(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int site
         return;
     mp_no_split(c, rs, r, a == MODP_SEG_DATA ? "code refers to data relatively"
                                              : "data refers to code relatively");
-    x86_state *st = state(c);
-    st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
-    st->x[st->nx++] = (xword){site_seg, r->offset, a == MODP_SEG_DATA ? 1 : -1, (uint8_t)width, rs, *r};
+    mp_add_xword(c, rs, r, site_seg, r->offset, a == MODP_SEG_DATA ? 1 : -1,
+                 width == 4 ? MP_X_REL32 : MP_X_WORD64);
 }
 
 /* Lower the absolute word of the native width at seg/addr that holds t's
@@ -273,10 +199,8 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
                       const mp_target *t)
 {
     unsigned w = is64(c) ? 8 : 4;
-    x86_state *st = state(c);
-    for (size_t i = 0; i < st->ns; i++)
-        if (st->slot[i] == addr)
-            return 0;   /* one slot per symbol, shared by every reference */
+    if (mp_find_note(c, addr))
+        return 0;   /* one slot per symbol, shared by every reference */
     const mp_section *s = section_at(c, addr, w);
     if (!s || strncmp(s->name, ".got", 4) != 0 || (addr & (w - 1)))
         return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
@@ -285,8 +209,7 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
     if (rdn(s->bytes + (addr - s->addr), w) != want)
         return mp_reloc_error(c, rs, r, "the GOT slot does not hold the symbol's address",
                               "link statically with GNU ld or lld and --emit-relocs");
-    st->slot = mp_realloc(st->slot, (st->ns + 1) * sizeof *st->slot);
-    st->slot[st->ns++] = addr;
+    mp_add_note(c, addr);
     lower_abs(c, s->seg, addr, t, w);
     return 0;
 }
@@ -353,8 +276,6 @@ static enum xform gotpcrelx_form(const mp_section *s, uint64_t off, const uint8_
 
 #define LLD_RELAX_HINT "link with -Wl,--no-relax (ld.lld --no-relax)"
 
-static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t);
-
 /* An x86-64 GOTPCRELX site that ld.lld relaxed: lowered here (0), refused
  * (-1), or still a GOT load for the caller (1). */
 static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_section *sec,
@@ -389,28 +310,20 @@ static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
                               "reach the import", LLD_RELAX_HINT);
     if (seg != MODP_SEG_CODE)
         return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
-    add_branch(c, rs, &at, t);   /* a direct call or jump now: through a veneer */
+    mp_add_branch(c, rs, &at, MODP_SEG_CODE, 0, 0, t);   /* a direct call or jump now: through a veneer */
     return 0;
 }
 
 /* ---- one relocation --------------------------------------------------------- */
 
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+static int x86_lower_rel(mp_ctx *c, mp_rel *x)
 {
-    const rinfo *ri = lookup(c, r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
-    if (ri->cls == K_NONE)
-        return 0;
-    if (ri->cls == K_REJECT)
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
     const mp_section *sec = &c->m->sec[rs->target];
     uint64_t soff = r->offset - sec->addr;
     /* the addend: explicit with RELA (x86-64); REL (i386) keeps it in the
@@ -524,7 +437,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     if (ri->width == 4 && is_branch(sec, soff, p)) {
         if (seg != MODP_SEG_CODE)
             return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
-        add_branch(c, rs, r, &t);
+        mp_add_branch(c, rs, r, MODP_SEG_CODE, 0, 0, &t);
         return 0;
     }
     const char *why = t.kind == MP_T_IMPORT
@@ -534,24 +447,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                                                  : "compile with -fPIC or -fno-pic");
 }
 
-/* Re-point the rel32 branch at r to the veneer of t (made in finish). */
-static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t)
-{
-    x86_state *st = state(c);
-    size_t v;
-    for (v = 0; v < st->nv; v++)
-        if (st->v[v].t.kind == t->kind &&
-            (t->kind == MP_T_IMPORT ? st->v[v].t.imp == t->imp : st->v[v].t.value == t->value))
-            break;
-    if (v == st->nv) {
-        st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
-        st->v[st->nv++] = (veneer){*t, 0};
-    }
-    st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
-    st->b[st->nb++] = (branch){r->offset, v, rs, *r};
-}
-
-static int x86_lower(mp_ctx *c, const mp_relsec *rs)
+static int x86_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (is64(c) && !rs->rela && rs->n)
         return mp_error("%s: %s: REL relocations are not used on x86-64", c->m->path,
@@ -559,9 +455,6 @@ static int x86_lower(mp_ctx *c, const mp_relsec *rs)
     if (!is64(c) && rs->rela && rs->n)
         return mp_error("%s: %s: RELA relocations are not used on i386", c->m->path,
                         c->m->sec[rs->index].name);
-    for (size_t i = 0; i < rs->n; i++)
-        if (lower_rel(c, rs, &rs->r[i]) != 0)
-            return -1;
     return 0;
 }
 
@@ -571,54 +464,16 @@ static int x86_lower(mp_ctx *c, const mp_relsec *rs)
  * every register and the stack as the branch found them. */
 static const uint8_t i386_veneer[6] = {0x68, 0, 0, 0, 0, 0xC3};
 static const uint8_t x86_64_veneer[14] = {0xFF, 0x25, 0, 0, 0, 0};
+static const mp_veneer_tpl i386_veneers[1] = {{i386_veneer, 6, 1, 4, 2, 0}};
+static const mp_veneer_tpl x86_64_veneers[1] = {{x86_64_veneer, 14, 6, 8, 3, 0}};
 
-static int x86_finish(mp_ctx *c)
+/* A CALL/JMP/Jcc rel32 to its veneer. */
+static int x86_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
 {
-    x86_state *st = c->arch_state;
-    if (!st)
-        return 0;
-    mp_module *mod = c->mod;
-    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
-    int w64 = is64(c);
-    for (size_t i = 0; i < st->nv; i++) {
-        veneer *v = &st->v[i];
-        uint8_t buf[14];
-        uint32_t n = w64 ? 14 : 6, lit = w64 ? 6 : 1;
-        memcpy(buf, w64 ? x86_64_veneer : i386_veneer, n);
-        wrn(buf + lit, w64 ? 8 : 4, v->t.kind == MP_T_ABS ? v->t.value : 0);
-        v->off = mp_code_append(&mod->L, buf, n, w64 ? 3 : 2);
-        if (v->t.kind == MP_T_IMPORT) {
-            uint64_t at = code->base + v->off + lit;
-            mp_add_fixup(c, w64 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, at, at, &v->t);
-        }
-    }
-    for (size_t i = 0; i < st->nb; i++) {
-        const branch *b = &st->b[i];
-        int64_t rel = (int64_t)(code->base + st->v[b->ven].off) - (int64_t)(b->addr + 4);
-        if (rel < INT32_MIN || rel > INT32_MAX)
-            return mp_reloc_error(c, b->rs, &b->r, "the veneer is out of rel32 range", NULL);
-        wr32(mp_seg_at(&mod->L, MODP_SEG_CODE, b->addr, 4), (uint32_t)(int32_t)rel);
-    }
-    if (code->size <= mod->L.data_offset)
-        return 0;
-    /* The veneers overlap the data: move the data up and adjust every
-     * relative word between the segments. */
-    uint32_t al = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
-    uint32_t moved = ((code->size + al) & ~al) - mod->L.data_offset;
-    for (size_t i = 0; i < st->nx; i++) {
-        const xword *x = &st->x[i];
-        uint8_t *p = mp_seg_at(&mod->L, x->seg, x->addr, x->width);
-        uint64_t v = rdn(p, x->width) + (uint64_t)((int64_t)x->coeff * moved);
-        if (x->width == 4) {
-            int64_t sv = sext32(rd32(p)) + (int64_t)x->coeff * moved;
-            if (sv < INT32_MIN || sv > INT32_MAX)
-                return mp_reloc_error(c, x->rs, &x->r, "moving the data up for the veneers overflows "
-                                      "this 32-bit relative field", NULL);
-            v = (uint32_t)(int32_t)sv;
-        }
-        wrn(p, x->width, v);
-    }
-    mod->L.data_offset += moved;
+    int64_t rel = (int64_t)dest - (int64_t)(b->addr + 4);
+    if (rel < INT32_MIN || rel > INT32_MAX)
+        return mp_reloc_error(c, b->rs, &b->r, "the veneer is out of rel32 range", NULL);
+    wr32(mp_seg_at(&c->mod->L, MODP_SEG_CODE, b->addr, 4), (uint32_t)(int32_t)rel);
     return 0;
 }
 
@@ -651,11 +506,15 @@ const mp_arch mp_arch_i386 = {
     .machine = EM_386,
     .elfclass = ELFCLASS32,
     .name = "i386",
-    .lower = x86_lower,
-    .finish = x86_finish,
-    .cleanup = x86_cleanup,
+    .rtable = i386_table,
+    .nrtable = sizeof i386_table / sizeof i386_table[0],
+    .rprefix = "R_386_",
+    .own_cls = 0,
+    .begin = x86_begin,
+    .lower_rel = x86_lower_rel,
+    .patch_branch = x86_patch_branch,
     .arch_flags = x86_flags,
-    .reloc_name = i386_reloc_name,
+    .veneers = i386_veneers,
     .dyn = &i386_dyn,
     .link = mp_link_i386,
     .got = &mp_got_i386,
@@ -665,11 +524,15 @@ const mp_arch mp_arch_x86_64 = {
     .machine = EM_X86_64,
     .elfclass = ELFCLASS64,
     .name = "x86-64",
-    .lower = x86_lower,
-    .finish = x86_finish,
-    .cleanup = x86_cleanup,
+    .rtable = x86_64_table,
+    .nrtable = sizeof x86_64_table / sizeof x86_64_table[0],
+    .rprefix = "R_X86_64_",
+    .own_cls = 0,
+    .begin = x86_begin,
+    .lower_rel = x86_lower_rel,
+    .patch_branch = x86_patch_branch,
     .arch_flags = x86_flags,
-    .reloc_name = x86_64_reloc_name,
+    .veneers = x86_64_veneers,
     .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
     .got = &mp_got_x86_64,

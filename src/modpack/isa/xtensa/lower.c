@@ -104,16 +104,6 @@ static const rinfo table[] = {
     {62, K_NDIFF, 4, "R_XTENSA_NDIFF32", 0, 0},
 };
 
-static const rinfo *lookup(uint32_t type)
-{
-    return mp_rinfo_find(table, sizeof table / sizeof table[0], type);
-}
-
-static const char *xt_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(table, sizeof table / sizeof table[0], "R_XTENSA_", type);
-}
-
 /* ---- instruction decoding --------------------------------------------------- */
 
 static uint32_t sext(uint32_t v, unsigned bits)
@@ -278,15 +268,13 @@ static int lower_op(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     return 0;
 }
 
-static int lower_diff(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const rinfo *ri)
+static int lower_diff(mp_ctx *c, const mp_rel *x)
 {
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    const uint8_t *p = x->p;
+    mp_target t = x->t;
     if (t.kind == MP_T_IMPORT)
         return mp_reloc_error(c, rs, r, "a difference involving an import changes when the module moves",
                               "store the import's address in a 32-bit word (R_XTENSA_32)");
@@ -309,30 +297,22 @@ static int lower_diff(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const r
     return 0;
 }
 
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+static int xt_lower_rel(mp_ctx *c, mp_rel *x)
 {
-    const rinfo *ri = lookup(r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
     switch (ri->cls) {
-    case K_NONE:
-        return 0;
-    case K_REJECT:
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
     case K_OP:
         return lower_op(c, rs, r);
     case K_DIFF: case K_PDIFF: case K_NDIFF:
-        return lower_diff(c, rs, r, ri);
+        return lower_diff(c, x);
     default:
         break;
     }
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, 4, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
     if (ri->cls == K_ABS32) {
         if (t.kind == MP_T_IMPORT ? rd32(p) != (uint32_t)r->addend
                                   : t.kind == MP_T_SEG && !matches(c, r, &t, rd32(p)))
@@ -352,13 +332,10 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     return 0;
 }
 
-static int xt_lower(mp_ctx *c, const mp_relsec *rs)
+static int xt_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (!rs->rela && rs->n)
         return mp_error("%s: %s: Xtensa relocations must be RELA", c->m->path, c->m->sec[rs->index].name);
-    for (size_t i = 0; i < rs->n; i++)
-        if (lower_rel(c, rs, &rs->r[i]) != 0)
-            return -1;
     return 0;
 }
 
@@ -372,11 +349,6 @@ static int xt_finish(mp_ctx *c)
     if (code->align < 2)
         code->align = 2;
     return 0;
-}
-
-static void xt_cleanup(mp_ctx *c)
-{
-    (void)c;
 }
 
 /* The ABI from the .xtensa.info note GNU as writes ("ABI=0" windowed,
@@ -403,10 +375,13 @@ const mp_arch mp_arch_xtensa = {
     .machine = EM_XTENSA,
     .elfclass = ELFCLASS32,
     .name = "xtensa",
-    .lower = xt_lower,
+    .rtable = table,
+    .nrtable = sizeof table / sizeof table[0],
+    .rprefix = "R_XTENSA_",
+    .own_cls = 1u << K_OP,   /* the site is the 2- or 3-byte instruction, decoded */
+    .begin = xt_begin,
+    .lower_rel = xt_lower_rel,
     .finish = xt_finish,
-    .cleanup = xt_cleanup,
     .arch_flags = xt_flags,
-    .reloc_name = xt_reloc_name,
     .binutils = "xtensa-lx106-elf",
 };
