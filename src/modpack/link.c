@@ -214,20 +214,16 @@ static size_t add_common_section(mp_elf *m)
 typedef struct placed {
     size_t sec;
     size_t desc;
+    uint64_t key;             /* .ARM.exidx: the address of the code it describes */
 } placed;
-
-static const mp_elf *sort_m;
 
 static int cmp_exidx(const void *a, const void *b)
 {
     /* .ARM.exidx entries must follow the order of the code they describe */
-    const mp_section *x = &sort_m->sec[((const placed *)a)->sec];
-    const mp_section *y = &sort_m->sec[((const placed *)b)->sec];
-    uint64_t ax = x->link < sort_m->nsec ? sort_m->sec[x->link].addr : 0;
-    uint64_t ay = y->link < sort_m->nsec ? sort_m->sec[y->link].addr : 0;
-    if (ax != ay)
-        return ax < ay ? -1 : 1;
-    return ((const placed *)a)->sec < ((const placed *)b)->sec ? -1 : 1;
+    const placed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->sec < y->sec ? -1 : 1;
 }
 
 /* Addresses for every loaded section; returns the end address, or 0 with
@@ -241,7 +237,7 @@ static int place(mp_elf *m, const uint8_t *drop, size_t common, uint64_t *end)
             mp_section *s = &m->sec[i];
             size_t cd = i == common ? D_COMMON : drop[i] ? D_ALL : classify(s);
             if (cd == d)
-                p[np++] = (placed){i, d};
+                p[np++] = (placed){i, d, 0};
         }
     /* output sections in order; each aligned to its largest member */
     uint64_t out_align[O_NOUT] = {0};
@@ -268,7 +264,10 @@ static int place(mp_elf *m, const uint8_t *drop, size_t common, uint64_t *end)
                 n++;
             }
         if (o == O_EXIDX) {
-            sort_m = m;
+            for (size_t k = first; k < first + n; k++) {   /* the code is placed by now */
+                const mp_section *x = &m->sec[p[k].sec];
+                p[k].key = x->link < m->nsec ? m->sec[x->link].addr : 0;
+            }
             qsort(p + first, n, sizeof *p, cmp_exidx);
         }
         addr = align_up(addr, out_align[o]);
