@@ -6,7 +6,7 @@
  * --unresolved-symbols=ignore-all -T module.ld` would (imports resolve to
  * 0). The result is the model an ET_EXEC link gives, so the normal lowering
  * runs on it unchanged. The ISA-specific part is how one relocation is
- * computed and written: mp_arch.link, one link_<isa>.c per ISA.
+ * computed and written: mp_arch.link, in isa/<isa>/link.c.
  *
  * Position-independent objects get a GOT as GNU ld would build it (link.c:
  * the reserved words of .got.plt and .got, then one slot per symbol
@@ -67,13 +67,5 @@ static inline int mp_fits_signed(int64_t v, unsigned bits)
 }
 /* Address of symbol sym after placement (0 for an undefined one). */
 uint64_t mp_link_symval(const mp_elf *m, uint32_t sym);
-
-/* The ISAs' relocation functions (mp_arch.link). */
-int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-/* Their GOTs (mp_arch.got). */
-extern const mp_got_abi mp_got_arm, mp_got_riscv, mp_got_i386, mp_got_x86_64;
 
 #endif

@@ -8,6 +8,8 @@
 #include <elf.h>
 #include <stdint.h>
 
+#include "lower.h"
+
 /* Types newer than the <elf.h> of Debian 12 (glibc 2.36). */
 #ifndef R_RISCV_TLSDESC
 #define R_RISCV_TLSDESC 12
@@ -112,5 +114,9 @@ static inline uint16_t rv_set_cb(uint32_t h, uint64_t v)
                  ((u >> 1) & 3) << 3 | ((u >> 5) & 1) << 2;
     return (uint16_t)((h & 0xE383u) | f);
 }
+
+/* isa/riscv/link.c, for the mp_arch in lower.c. */
+int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+extern const struct mp_got_abi mp_got_riscv;
 
 #endif

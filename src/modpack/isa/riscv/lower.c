@@ -535,20 +535,24 @@ static const mp_dyn_types rv_dyn = {
     .irelative = R_RISCV_IRELATIVE,
 };
 
+/* What rv32 and rv64 share. */
+#define RV_COMMON \
+    .rtable = table, \
+    .nrtable = sizeof table / sizeof table[0], \
+    .rprefix = "R_RISCV_", \
+    .own_cls = 1u << K_PCREL_LO12 | 1u << K_DIFF_PLUS | 1u << K_DIFF_MINUS, \
+    .begin = rv_begin, \
+    .end = rv_end, \
+    .lower_rel = rv_lower_rel, \
+    .patch_branch = rv_patch_branch, \
+    .pinned_hint = "-mcmodel=medlow", \
+    .move_site = rv_move_site
+
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,
     .elfclass = ELFCLASS32,
     .name = "riscv",
-    .rtable = table,
-    .nrtable = sizeof table / sizeof table[0],
-    .rprefix = "R_RISCV_",
-    .own_cls = 1u << K_PCREL_LO12 | 1u << K_DIFF_PLUS | 1u << K_DIFF_MINUS,
-    .begin = rv_begin,
-    .end = rv_end,
-    .lower_rel = rv_lower_rel,
-    .patch_branch = rv_patch_branch,
-    .pinned_hint = "-mcmodel=medlow",
-    .move_site = rv_move_site,
+    RV_COMMON,
     .veneers = rv_veneers,
     .arch_flags = rv_flags,
     .link = mp_link_riscv,
@@ -566,16 +570,7 @@ const mp_arch mp_arch_riscv64 = {
     .machine = EM_RISCV,
     .elfclass = ELFCLASS64,
     .name = "riscv64",
-    .rtable = table,
-    .nrtable = sizeof table / sizeof table[0],
-    .rprefix = "R_RISCV_",
-    .own_cls = 1u << K_PCREL_LO12 | 1u << K_DIFF_PLUS | 1u << K_DIFF_MINUS,
-    .begin = rv_begin,
-    .end = rv_end,
-    .lower_rel = rv_lower_rel,
-    .patch_branch = rv_patch_branch,
-    .pinned_hint = "-mcmodel=medlow",
-    .move_site = rv_move_site,
+    RV_COMMON,
     .veneers = rv64_veneers,
     .arch_flags = rv64_flags,
 };

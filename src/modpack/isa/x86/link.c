@@ -2,6 +2,7 @@
  * input, applied as ld does with --no-relax: GOT loads stay GOT loads,
  * through the slots link.c made (G), relative to _GLOBAL_OFFSET_TABLE_
  * (GOT) where the ABI says so. */
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 

@@ -19,6 +19,7 @@
  *     run address and are refused (see man/modpack.1 for the flags).
  */
 #include "lower.h"
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 
@@ -502,6 +503,13 @@ static const mp_dyn_types x86_64_dyn = {
     .irelative = R_X86_64_IRELATIVE,
 };
 
+/* What i386 and x86-64 share. */
+#define X86_COMMON \
+    .begin = x86_begin, \
+    .lower_rel = x86_lower_rel, \
+    .patch_branch = x86_patch_branch, \
+    .arch_flags = x86_flags
+
 const mp_arch mp_arch_i386 = {
     .machine = EM_386,
     .elfclass = ELFCLASS32,
@@ -509,11 +517,7 @@ const mp_arch mp_arch_i386 = {
     .rtable = i386_table,
     .nrtable = sizeof i386_table / sizeof i386_table[0],
     .rprefix = "R_386_",
-    .own_cls = 0,
-    .begin = x86_begin,
-    .lower_rel = x86_lower_rel,
-    .patch_branch = x86_patch_branch,
-    .arch_flags = x86_flags,
+    X86_COMMON,
     .veneers = i386_veneers,
     .dyn = &i386_dyn,
     .link = mp_link_i386,
@@ -527,11 +531,7 @@ const mp_arch mp_arch_x86_64 = {
     .rtable = x86_64_table,
     .nrtable = sizeof x86_64_table / sizeof x86_64_table[0],
     .rprefix = "R_X86_64_",
-    .own_cls = 0,
-    .begin = x86_begin,
-    .lower_rel = x86_lower_rel,
-    .patch_branch = x86_patch_branch,
-    .arch_flags = x86_flags,
+    X86_COMMON,
     .veneers = x86_64_veneers,
     .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
