@@ -80,7 +80,7 @@ static uint64_t sec_align(const mp_section *s)
     return s->align ? s->align : 1;
 }
 
-/* ---- helpers for link_<isa>.c ---------------------------------------------- */
+/* ---- helpers for isa/<isa>/link.c ------------------------------------------ */
 
 uint64_t mp_link_symval(const mp_elf *m, uint32_t sym)
 {

@@ -51,7 +51,7 @@ typedef struct mp_got_abi {
 /* Place and relocate m (ET_REL) in place. Returns 0, or -1 after the error. */
 int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt);
 
-/* ---- helpers for link_<isa>.c --------------------------------------------- */
+/* ---- helpers for isa/<isa>/link.c ----------------------------------------- */
 
 /* The site has fewer than width bytes left in its section: an error. */
 int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,

@@ -225,7 +225,7 @@ const char *mp_arch_names(void);
 int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod);
 void mp_module_free(mp_module *mod);
 
-/* ---- helpers for the arch files ---------------------------------------- */
+/* ---- helpers for isa/<isa>/lower.c -------------------------------------- */
 
 /* Reasons and hints every ISA's allow-list gives for the same refusals. */
 #define MP_TLS_WHY  "thread-local storage is not supported by modload"
