@@ -61,6 +61,32 @@ const mp_got_abi mp_got_riscv = {
     .as_abs64 = R_RISCV_64,
 };
 
+/* ADDn, SUBn, SETn: label arithmetic in data and unwind tables, wrapping
+ * like ld's. */
+static int label_arith(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+                       uint64_t sa)
+{
+    if (r->type == R_RISCV_SUB6 || r->type == R_RISCV_SET6) {
+        if (mp_link_room(c, rs, r, s, 1) != 0)
+            return -1;
+        s->p[0] = (uint8_t)((s->p[0] & 0xC0) |
+                            ((r->type == R_RISCV_SUB6 ? s->p[0] - sa : sa) & 0x3F));
+        return 0;
+    }
+    static const uint8_t width[] = {
+        [R_RISCV_ADD8] = 1, [R_RISCV_ADD16] = 2, [R_RISCV_ADD32] = 4, [R_RISCV_ADD64] = 8,
+        [R_RISCV_SUB8] = 1, [R_RISCV_SUB16] = 2, [R_RISCV_SUB32] = 4, [R_RISCV_SUB64] = 8,
+        [R_RISCV_SET8] = 1, [R_RISCV_SET16] = 2, [R_RISCV_SET32] = 4,
+    };
+    unsigned w = width[r->type];
+    if (mp_link_room(c, rs, r, s, w) != 0)
+        return -1;
+    uint64_t old = rdn(s->p, w);
+    uint64_t v = r->type <= R_RISCV_ADD64 ? old + sa : r->type <= R_RISCV_SUB64 ? old - sa : sa;
+    wrn(s->p, w, v);
+    return 0;
+}
+
 int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     uint64_t sa = s->S + (uint64_t)s->A;
@@ -157,28 +183,9 @@ int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_li
         return 0;
     case R_RISCV_ADD8: case R_RISCV_ADD16: case R_RISCV_ADD32: case R_RISCV_ADD64:
     case R_RISCV_SUB8: case R_RISCV_SUB16: case R_RISCV_SUB32: case R_RISCV_SUB64:
-    case R_RISCV_SET8: case R_RISCV_SET16: case R_RISCV_SET32: {
-        /* label arithmetic in data and unwind tables: wraps like ld's */
-        static const uint8_t width[] = {
-            [R_RISCV_ADD8] = 1, [R_RISCV_ADD16] = 2, [R_RISCV_ADD32] = 4, [R_RISCV_ADD64] = 8,
-            [R_RISCV_SUB8] = 1, [R_RISCV_SUB16] = 2, [R_RISCV_SUB32] = 4, [R_RISCV_SUB64] = 8,
-            [R_RISCV_SET8] = 1, [R_RISCV_SET16] = 2, [R_RISCV_SET32] = 4,
-        };
-        w = width[r->type];
-        if (mp_link_room(c, rs, r, s, w) != 0)
-            return -1;
-        uint64_t old = rdn(s->p, w);
-        uint64_t v = r->type <= R_RISCV_ADD64 ? old + sa : r->type <= R_RISCV_SUB64 ? old - sa : sa;
-        wrn(s->p, w, v);
-        return 0;
-    }
-    case R_RISCV_SUB6:
-    case R_RISCV_SET6:
-        if (mp_link_room(c, rs, r, s, 1) != 0)
-            return -1;
-        s->p[0] = (uint8_t)((s->p[0] & 0xC0) |
-                            ((r->type == R_RISCV_SUB6 ? s->p[0] - sa : sa) & 0x3F));
-        return 0;
+    case R_RISCV_SET8: case R_RISCV_SET16: case R_RISCV_SET32:
+    case R_RISCV_SUB6: case R_RISCV_SET6:
+        return label_arith(c, rs, r, s, sa);
     case R_RISCV_TLS_GOT_HI20: case R_RISCV_TLS_GD_HI20: case R_RISCV_TPREL_HI20: case R_RISCV_TPREL_LO12_I:
     case R_RISCV_TPREL_LO12_S: case R_RISCV_TPREL_ADD: case R_RISCV_TPREL_I: case R_RISCV_TPREL_S:
         return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);

@@ -317,6 +317,71 @@ static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
 
 /* ---- one relocation --------------------------------------------------------- */
 
+/* The GOT forms: GOT32/GOT32X (i386) and GOT32/GOT64 (x86-64) hold the
+ * slot's offset from the GOT (or, i386 without a base register, its
+ * address); GOTPCREL and friends (x86-64) hold slot + A - P. The slot gets
+ * the fixup; a load the linker relaxed into an LEA is a plain relation. */
+static int lower_got(mp_ctx *c, const mp_rel *x)
+{
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    int seg = x->seg;
+    const uint8_t *p = x->p;
+    const mp_target t = x->t;
+    const mp_section *sec = &c->m->sec[rs->target];
+    uint64_t soff = r->offset - sec->addr;
+    /* the addend: explicit with RELA (x86-64); REL (i386) keeps it in the
+     * field before the link only, and the GOT forms that need it use 0 */
+    int64_t a = r->addend;
+    uint64_t f = rdn(p, ri->width), slot;
+    int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
+    int base;                   /* the segment the field is relative to */
+    unsigned sw;                /* the slot's width, as looked for */
+    if (ri->cls == K_GOTPCREL) {
+        if (r->type == R_X86_64_GOTPCRELX || r->type == R_X86_64_REX_GOTPCRELX) {
+            int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
+            if (rc <= 0)
+                return rc;
+        }
+        slot = r->offset + (uint64_t)(v - a);
+        base = seg;
+        sw = 8;
+    } else {
+        uint64_t org = 0;
+        int gseg = 0;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
+         * the slot's absolute address; otherwise slot - GOT. */
+        int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
+        if (absolute) {
+            mp_target gt = {MP_T_SEG, gseg, 0, org};
+            if (lower_slot(c, rs, r, f, &t) != 0)
+                return -1;
+            mp_lower_word(c, seg, r->offset, &gt);
+            return 0;
+        }
+        slot = org + (uint64_t)(v - a);   /* G + A (A is 0 with REL) */
+        base = gseg;
+        sw = ri->width;
+    }
+    const mp_section *gs = section_at(c, slot, sw);
+    if (!gs || strncmp(gs->name, ".got", 4) != 0) {
+        /* relaxed to LEA sym@GOTOFF / sym(%rip) with the GOT type kept (lld) */
+        if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
+            relation(c, rs, r, seg, t.seg, base, ri->width);
+            return 0;
+        }
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    }
+    if (lower_slot(c, rs, r, slot, &t) != 0)
+        return -1;
+    if (ri->cls == K_GOTPCREL)
+        relation(c, rs, r, seg, gs->seg, seg, ri->width);
+    return 0;
+}
+
 static int x86_lower_rel(mp_ctx *c, mp_rel *x)
 {
     const mp_relsec *rs = x->rs;
@@ -327,9 +392,6 @@ static int x86_lower_rel(mp_ctx *c, mp_rel *x)
     mp_target t = x->t;
     const mp_section *sec = &c->m->sec[rs->target];
     uint64_t soff = r->offset - sec->addr;
-    /* the addend: explicit with RELA (x86-64); REL (i386) keeps it in the
-     * field before the link only, and the GOT forms that need it use 0 */
-    int64_t a = r->addend;
 
     switch (ri->cls) {
     case K_ABS:
@@ -368,60 +430,9 @@ static int x86_lower_rel(mp_ctx *c, mp_rel *x)
         relation(c, rs, r, seg, t.seg, gseg, ri->width);
         return 0;
     }
-    case K_GOT: {
-        uint64_t org = 0, slot;
-        int gseg = 0;
-        if (got_origin(c, rs, r, &org, &gseg) != 0)
-            return -1;
-        uint64_t f = rdn(p, ri->width);
-        /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
-         * the slot's absolute address; otherwise slot - GOT. */
-        int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
-        if (absolute) {
-            slot = f;
-            mp_target gt = {MP_T_SEG, gseg, 0, org};
-            if (lower_slot(c, rs, r, slot, &t) != 0)
-                return -1;
-            mp_lower_word(c, seg, r->offset, &gt);
-            return 0;
-        }
-        /* G + A: the slot's offset from the GOT (A is 0 with REL) */
-        slot = org + (uint64_t)((ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f) - a);
-        const mp_section *gs = section_at(c, slot, ri->width);
-        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
-            /* relaxed to LEA sym@GOTOFF with the GOT type kept */
-            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
-                relation(c, rs, r, seg, t.seg, gseg, ri->width);
-                return 0;
-            }
-            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
-        }
-        return lower_slot(c, rs, r, slot, &t);
-    }
-    case K_GOTPCREL: {
-        if (r->type == R_X86_64_GOTPCRELX || r->type == R_X86_64_REX_GOTPCRELX) {
-            int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
-            if (rc <= 0)
-                return rc;
-        }
-        /* field = slot + A - P */
-        uint64_t f = rdn(p, ri->width);
-        int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
-        uint64_t slot = r->offset + (uint64_t)(v - a);
-        const mp_section *gs = section_at(c, slot, 8);
-        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
-            /* lld relaxes the load to LEA sym(%rip) and keeps the GOT type */
-            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
-                relation(c, rs, r, seg, t.seg, seg, ri->width);
-                return 0;
-            }
-            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
-        }
-        if (lower_slot(c, rs, r, slot, &t) != 0)
-            return -1;
-        relation(c, rs, r, seg, gs->seg, seg, ri->width);
-        return 0;
-    }
+    case K_GOT:
+    case K_GOTPCREL:
+        return lower_got(c, x);
     default:
         break;
     }
