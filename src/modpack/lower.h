@@ -232,6 +232,12 @@ void mp_module_free(mp_module *mod);
 #define MP_TLS_HINT "remove __thread/_Thread_local variables"
 #define MP_DYN_WHY  "dynamic relocation in a static module"
 #define MP_DYN_HINT "link without -shared/-pie and without shared libraries"
+/* ... and for PC-relative references: between the segments (which only
+ * clears SPLIT), to an import, to an absolute symbol. */
+#define MP_CROSS_WHY(seg) ((seg) == MODP_SEG_CODE ? "code refers to data PC-relatively" \
+                                                  : "data refers to code PC-relatively")
+#define MP_PCREL_IMPORT_WHY "a PC-relative reference cannot reach an import (its address is known only at load time)"
+#define MP_PCREL_ABS_WHY    "a PC-relative reference to an absolute address breaks when the module moves"
 
 /* The row of type in the ISA's table, or NULL. */
 const mp_rinfo *mp_rinfo_find(const mp_arch *a, uint32_t type);

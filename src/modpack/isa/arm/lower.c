@@ -565,8 +565,7 @@ static int arm_lower_rel(mp_ctx *c, mp_rel *x)
             int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == R_ARM_REL32_NOI ||
                                           r->type == R_ARM_BASE_PREL || r->type == R_ARM_PREL31 ||
                                           r->type == R_ARM_TARGET2);
-            cross_ref(c, rs, r, t.seg, word, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
-                                                                      : "data refers to code PC-relatively");
+            cross_ref(c, rs, r, t.seg, word, MP_CROSS_WHY(seg));
         }
         return 0;
     }
@@ -576,9 +575,7 @@ static int arm_lower_rel(mp_ctx *c, mp_rel *x)
             cross_ref(c, rs, r, MODP_SEG_CODE, 0, "data branches to a veneer in code");
         return 0;
     }
-    const char *why = t.kind == MP_T_IMPORT
-                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
-                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    const char *why = t.kind == MP_T_IMPORT ? MP_PCREL_IMPORT_WHY : MP_PCREL_ABS_WHY;
     if (cls == K_PBRANCH)
         return mp_reloc_error(c, rs, r, why, "compile with -mlong-calls (or -fno-optimize-sibling-calls) "
                               "so that firmware is reached by BL or through a register");

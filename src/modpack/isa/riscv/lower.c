@@ -309,11 +309,6 @@ static int lower_diff(mp_ctx *c, const mp_relsec *rs, size_t i)
 
 /* ---- one relocation --------------------------------------------------------- */
 
-static const char *cross_why(int seg)
-{
-    return seg == MODP_SEG_CODE ? "code refers to data PC-relatively" : "data refers to code PC-relatively";
-}
-
 static int rv_lower_rel(mp_ctx *c, mp_rel *x)
 {
     const mp_relsec *rs = x->rs;
@@ -377,7 +372,7 @@ static int rv_lower_rel(mp_ctx *c, mp_rel *x)
 
     if (t.kind == MP_T_SEG) {
         if (t.seg != seg) {
-            mp_no_split(c, rs, r, cross_why(seg));
+            mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
             if (ri->cls == K_PREL32)
                 mp_add_xword(c, rs, r, seg, r->offset, t.seg == MODP_SEG_DATA ? 1 : -1, MP_X_WORD32);
             else if (ri->cls != K_PCREL_HI20 || seg != MODP_SEG_CODE)
@@ -391,9 +386,7 @@ static int rv_lower_rel(mp_ctx *c, mp_rel *x)
         mp_add_branch(c, rs, r, seg, 0, ri->cls, &t);
         return 0;
     }
-    const char *why = t.kind == MP_T_IMPORT
-                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
-                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    const char *why = t.kind == MP_T_IMPORT ? MP_PCREL_IMPORT_WHY : MP_PCREL_ABS_WHY;
     if (ri->cls == K_BRANCH)
         return mp_reloc_error(c, rs, r, why, "compile with -fno-optimize-sibling-calls so that "
                               "firmware is reached by a call");

@@ -221,11 +221,6 @@ static int seg_of(const mp_ctx *c, uint64_t a)
     return MP_SEG_NONE;
 }
 
-static const char *cross_why(int seg)
-{
-    return seg == MODP_SEG_CODE ? "code refers to data PC-relatively" : "data refers to code PC-relatively";
-}
-
 static int lower_op(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
 {
     int seg;
@@ -264,7 +259,7 @@ static int lower_op(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return stale(c, rs, r, what);
     }
     if (t.seg != seg)
-        mp_no_split(c, rs, r, cross_why(seg));
+        mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
     return 0;
 }
 
@@ -322,13 +317,13 @@ static int xt_lower_rel(mp_ctx *c, mp_rel *x)
     }
     /* K_PREL32: S + A - P */
     if (t.kind == MP_T_IMPORT)
-        return mp_reloc_error(c, rs, r, "a PC-relative reference cannot reach an import (its address is "
-                              "known only at load time)", "store the address in a 32-bit word (R_XTENSA_32)");
+        return mp_reloc_error(c, rs, r, MP_PCREL_IMPORT_WHY,
+                              "store the address in a 32-bit word (R_XTENSA_32)");
     if (t.kind == MP_T_ABS)
-        return mp_reloc_error(c, rs, r, "a PC-relative reference to an absolute address breaks when "
-                              "the module moves", "store the address in a 32-bit word (R_XTENSA_32)");
+        return mp_reloc_error(c, rs, r, MP_PCREL_ABS_WHY,
+                              "store the address in a 32-bit word (R_XTENSA_32)");
     if (t.seg != seg)
-        mp_no_split(c, rs, r, cross_why(seg));
+        mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
     return 0;
 }
 
