@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "elf.h"
+#include "mpelf.h"
 
 #define SHT_MP_ATTRIBUTES 0x70000003u  /* SHT_ARM_ATTRIBUTES == SHT_RISCV_ATTRIBUTES */
 

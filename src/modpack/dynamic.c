@@ -82,7 +82,7 @@ static int refuse(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, unsigned wo
     if (r->type == t->irelative)
         return mp_reloc_error(c, rs, r, "an ifunc resolver would have to run at load time",
                               "do not use ifunc");
-    if (is_tls(c->arch->reloc_name(r->type)))
+    if (is_tls(MP_RNAME(c, r->type)))
         return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
     if (r->type == (word == 8 ? t->abs32 : t->abs64))
         return mp_reloc_error(c, rs, r, "an absolute field that is not address-sized",
@@ -125,7 +125,7 @@ static int lower_one(mp_ctx *c, const mp_relsec *table, const mp_reloc *r, unsig
         return refuse(c, &rs, r, word);
     if (rs.target == 0)
         return mp_error("%s: malformed ELF: %s relocation at 0x%llx lies outside every section",
-                        c->m->path, c->arch->reloc_name(r->type), (unsigned long long)r->offset);
+                        c->m->path, MP_RNAME(c, r->type), (unsigned long long)r->offset);
     if (s->seg == MP_SEG_NONE)
         return mp_reloc_error(c, &rs, r, "the relocation patches a section that is not part "
                               "of the module", NULL);

@@ -3,7 +3,7 @@
  * Malformed input must give an error, never a crash: the file is read into
  * memory, handed to elf_memory(), and every offset, size and index libelf
  * returns is checked again against the file and the tables it refers to. */
-#include "elf.h"
+#include "mpelf.h"
 #include "cli.h"
 #include "util.h"
 

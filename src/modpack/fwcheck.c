@@ -1,6 +1,7 @@
 /* fwcheck.c - refuse a module that imports what the firmware does not
  * export, naming every such import and where it is used. */
 #include "fwcheck.h"
+#include "lower.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -12,9 +13,11 @@
 /* The function of section sec that holds address a, for messages. */
 static const char *function_at(const mp_elf *m, uint32_t sec, uint64_t a)
 {
+    const mp_arch *arch = mp_arch_find(m->machine);
+    int bit0 = arch && arch->func_bit0;   /* ARM: the Thumb bit is not part of the address */
     for (size_t i = 1; i < m->nsym; i++) {
         const mp_symbol *y = &m->sym[i];
-        uint64_t v = m->machine == EM_ARM ? y->value & ~(uint64_t)1 : y->value;
+        uint64_t v = bit0 ? y->value & ~(uint64_t)1 : y->value;
         if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && a >= v && a - v < y->size)
             return y->name;
     }

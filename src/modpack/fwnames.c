@@ -2,7 +2,7 @@
  * global symbols, or a name list), sort them as modload_lookup searches
  * them, and derive the ABI id. */
 #include "fwnames.h"
-#include "elf.h"
+#include "mpelf.h"
 #include "util.h"
 
 #include <gelf.h>

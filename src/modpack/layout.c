@@ -39,7 +39,7 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     memset(L, 0, sizeof *L);
     const char *path = m->path;
     uint64_t lo[2] = {UINT64_MAX, UINT64_MAX}, hi[2] = {0, 0};
-    uint64_t data_end = 0, bss_lo = UINT64_MAX, bss_hi = 0;
+    uint64_t data_end = 0, bss_hi = 0;
     const char *data_end_name = NULL;
     int have[2] = {0, 0};
 
@@ -88,8 +88,6 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
         }
         have[seg] = 1;
         if (s->bss) {
-            if (s->addr < bss_lo)
-                bss_lo = s->addr;
             if (s->addr + s->size > bss_hi)
                 bss_hi = s->addr + s->size;
         } else if (seg == MODP_SEG_DATA && s->addr + s->size > data_end) {
@@ -137,7 +135,6 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
         if (L->data_offset & ((1u << d->align) - 1))
             return mp_error("%s: data starts at 0x%llx, not aligned to its %u-byte alignment",
                             path, (unsigned long long)d->base, 1u << d->align);
-        (void)bss_lo;
     } else {
         L->data_offset = c->size;
         d->base = c->base + c->size;

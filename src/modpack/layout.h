@@ -3,7 +3,7 @@
 #ifndef MODPACK_LAYOUT_H
 #define MODPACK_LAYOUT_H
 
-#include "elf.h"
+#include "mpelf.h"
 
 typedef struct mp_seg {
     uint64_t base;            /* link address of the segment's first byte */

@@ -80,7 +80,7 @@ static uint64_t sec_align(const mp_section *s)
     return s->align ? s->align : 1;
 }
 
-/* ---- helpers for link_<isa>.c ---------------------------------------------- */
+/* ---- helpers for isa/<isa>/link.c ------------------------------------------ */
 
 uint64_t mp_link_symval(const mp_elf *m, uint32_t sym)
 {
@@ -96,7 +96,7 @@ int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
         return 0;
     const mp_section *t = &c->m->sec[rs->target];
     return mp_error("%s: malformed ELF: %s relocation at %s+0x%llx needs %llu bytes, past the "
-                    "end of the section", c->m->path, c->arch->reloc_name(r->type), t->name,
+                    "end of the section", c->m->path, MP_RNAME(c, r->type), t->name,
                     (unsigned long long)(s->P - t->addr), (unsigned long long)width);
 }
 
@@ -214,20 +214,16 @@ static size_t add_common_section(mp_elf *m)
 typedef struct placed {
     size_t sec;
     size_t desc;
+    uint64_t key;             /* .ARM.exidx: the address of the code it describes */
 } placed;
-
-static const mp_elf *sort_m;
 
 static int cmp_exidx(const void *a, const void *b)
 {
     /* .ARM.exidx entries must follow the order of the code they describe */
-    const mp_section *x = &sort_m->sec[((const placed *)a)->sec];
-    const mp_section *y = &sort_m->sec[((const placed *)b)->sec];
-    uint64_t ax = x->link < sort_m->nsec ? sort_m->sec[x->link].addr : 0;
-    uint64_t ay = y->link < sort_m->nsec ? sort_m->sec[y->link].addr : 0;
-    if (ax != ay)
-        return ax < ay ? -1 : 1;
-    return ((const placed *)a)->sec < ((const placed *)b)->sec ? -1 : 1;
+    const placed *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->sec < y->sec ? -1 : 1;
 }
 
 /* Addresses for every loaded section; returns the end address, or 0 with
@@ -241,7 +237,7 @@ static int place(mp_elf *m, const uint8_t *drop, size_t common, uint64_t *end)
             mp_section *s = &m->sec[i];
             size_t cd = i == common ? D_COMMON : drop[i] ? D_ALL : classify(s);
             if (cd == d)
-                p[np++] = (placed){i, d};
+                p[np++] = (placed){i, d, 0};
         }
     /* output sections in order; each aligned to its largest member */
     uint64_t out_align[O_NOUT] = {0};
@@ -268,7 +264,10 @@ static int place(mp_elf *m, const uint8_t *drop, size_t common, uint64_t *end)
                 n++;
             }
         if (o == O_EXIDX) {
-            sort_m = m;
+            for (size_t k = first; k < first + n; k++) {   /* the code is placed by now */
+                const mp_section *x = &m->sec[p[k].sec];
+                p[k].key = x->link < m->nsec ? m->sec[x->link].addr : 0;
+            }
             qsort(p + first, n, sizeof *p, cmp_exidx);
         }
         addr = align_up(addr, out_align[o]);
@@ -348,36 +347,8 @@ static int move_symbols(mp_elf *m)
  * holding the symbol's link address (0 for an import; a Thumb function
  * with bit 0 set). ld orders the slots by its symbol hash table; here they
  * follow the first reference, which changes only where the slots lie. */
-typedef struct got_abi {
-    uint16_t machine;
-    uint8_t plt_words, got_words;   /* reserved words of .got.plt and of .got */
-    uint8_t org_in_got;             /* _GLOBAL_OFFSET_TABLE_ at .got (1) or .got.plt (0) */
-    uint8_t plt0_ones;              /* the first .got.plt word is all ones (RISC-V) */
-    uint32_t slot_types[7];         /* relocations that name a slot (0 ends) */
-    uint32_t org_types[4];          /* relocations that use only the GOT origin */
-    /* The lowering of x86 and ARM lowers a slot through the GOT relocation
-     * that names it, as for ld's static -fPIC output, which has no
-     * relocation for the slots. RISC-V's lowering has no GOT class: there a
-     * slot reference becomes what it resolves to, PC-relative to the slot
-     * (as_pcrel against _GLOBAL_OFFSET_TABLE_ + the slot's offset), and
-     * every slot gets an absolute word relocation (as_abs32/as_abs64) in a
-     * synthetic .rela.got, so each slot is lowered exactly once either way. */
-    uint32_t as_pcrel, as_abs32, as_abs64;
-} got_abi;
-
-static const got_abi got_abis[] = {
-    {EM_386, 3, 0, 0, 0, {R_386_GOT32, R_386_GOT32X}, {R_386_GOTOFF, R_386_GOTPC}, 0, 0, 0},
-    {EM_X86_64, 3, 0, 0, 0,
-     {R_X86_64_GOT32, R_X86_64_GOTPCREL, R_X86_64_GOT64, R_X86_64_GOTPCREL64, R_X86_64_GOTPCRELX,
-      R_X86_64_REX_GOTPCRELX},
-     {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64}, 0, 0, 0},
-    {EM_ARM, 3, 0, 0, 0, {26 /* GOT_BREL */, R_ARM_GOT_PREL},
-     {24 /* GOTOFF32 */, 25 /* BASE_PREL */}, 0, 0, 0},
-    {EM_RISCV, 2, 1, 1, 1, {20 /* GOT_HI20 */}, {0}, 23 /* PCREL_HI20 */, 1, 2},
-};
-
 typedef struct got {
-    const got_abi *abi;
+    const mp_got_abi *abi;
     size_t sec;               /* its section, 0 when there is no GOT */
     unsigned word;
     uint64_t org;             /* _GLOBAL_OFFSET_TABLE_ */
@@ -430,11 +401,9 @@ static uint64_t slot_addr(const mp_elf *m, const got *g, size_t i)
 
 /* Which symbols need a slot, in order of first reference; a GOT section
  * when any relocation (or _GLOBAL_OFFSET_TABLE_ itself) needs one. */
-static int plan_got(mp_elf *m, const uint8_t *drop, got *g)
+static int plan_got(mp_elf *m, const mp_arch *arch, const uint8_t *drop, got *g)
 {
-    for (size_t i = 0; i < sizeof got_abis / sizeof got_abis[0]; i++)
-        if (got_abis[i].machine == m->machine)
-            g->abi = &got_abis[i];
+    g->abi = arch->got;
     if (!g->abi)
         return 0;
     int need = 0;
@@ -582,7 +551,7 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
                     return mp_reloc_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
                 s.G = slot_addr(m, g, slot);
             }
-            if (m->machine == EM_ARM && r->sym && y->type == STT_FUNC && !s.import) {
+            if (c->arch->func_bit0 && r->sym && y->type == STT_FUNC && !s.import) {
                 s.thumb = (int)(y->value & 1);
                 s.arm_func = !s.thumb;
             }
@@ -598,8 +567,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
     if (!arch->link)
         return mp_error("%s: relocatable input (ET_REL) is not supported for %s; link it first: "
                         "%s-ld --emit-relocs --unresolved-symbols=ignore-all -T samples/ld/module.ld",
-                        m->path, arch->name,
-                        m->machine == EM_XTENSA ? "xtensa-lx106-elf" : arch->name);
+                        m->path, arch->name, arch->binutils ? arch->binutils : arch->name);
     if (!m->symtab)
         return mp_error("%s: relocatable input without a symbol table", m->path);
     /* one flag per section, and for the COMMON and .got sections added below */
@@ -610,7 +578,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         rc = -1;
     got g = {0};
     if (rc == 0)
-        rc = plan_got(m, drop, &g);
+        rc = plan_got(m, arch, drop, &g);
     uint64_t end = 0;
     if (rc == 0)
         rc = place(m, drop, common, &end);
@@ -639,7 +607,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         rewrite_got(m, &g);
     }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
-    mp_ctx c = {m, NULL, arch, opt, NULL};
+    mp_ctx c = {m, NULL, arch, opt, {0}};
     rc = apply(&c, m->linked, &g);
     free(g.sym);
     return rc;

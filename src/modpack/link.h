@@ -6,7 +6,7 @@
  * --unresolved-symbols=ignore-all -T module.ld` would (imports resolve to
  * 0). The result is the model an ET_EXEC link gives, so the normal lowering
  * runs on it unchanged. The ISA-specific part is how one relocation is
- * computed and written: mp_arch.link, one link_<isa>.c per ISA.
+ * computed and written: mp_arch.link, in isa/<isa>/link.c.
  *
  * Position-independent objects get a GOT as GNU ld would build it (link.c:
  * the reserved words of .got.plt and .got, then one slot per symbol
@@ -30,10 +30,28 @@ typedef struct mp_link_site {
     int arm_func;             /* ARM: the symbol is an ARM-state function */
 } mp_link_site;
 
+/* An ISA's GOT as GNU ld builds it for a static link of position-
+ * independent code (mp_arch.got; link.c builds it). */
+typedef struct mp_got_abi {
+    uint8_t plt_words, got_words;   /* reserved words of .got.plt and of .got */
+    uint8_t org_in_got;             /* _GLOBAL_OFFSET_TABLE_ at .got (1) or .got.plt (0) */
+    uint8_t plt0_ones;              /* the first .got.plt word is all ones (RISC-V) */
+    uint32_t slot_types[7];         /* relocations that name a slot (0 ends) */
+    uint32_t org_types[4];          /* relocations that use only the GOT origin */
+    /* The lowering of x86 and ARM lowers a slot through the GOT relocation
+     * that names it, as for ld's static -fPIC output, which has no
+     * relocation for the slots. RISC-V's lowering has no GOT class: there a
+     * slot reference becomes what it resolves to, PC-relative to the slot
+     * (as_pcrel against _GLOBAL_OFFSET_TABLE_ + the slot's offset), and
+     * every slot gets an absolute word relocation (as_abs32/as_abs64) in a
+     * synthetic .rela.got, so each slot is lowered exactly once either way. */
+    uint32_t as_pcrel, as_abs32, as_abs64;
+} mp_got_abi;
+
 /* Place and relocate m (ET_REL) in place. Returns 0, or -1 after the error. */
 int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt);
 
-/* ---- helpers for link_<isa>.c --------------------------------------------- */
+/* ---- helpers for isa/<isa>/link.c ----------------------------------------- */
 
 /* The site has fewer than width bytes left in its section: an error. */
 int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
@@ -49,11 +67,5 @@ static inline int mp_fits_signed(int64_t v, unsigned bits)
 }
 /* Address of symbol sym after placement (0 for an undefined one). */
 uint64_t mp_link_symval(const mp_elf *m, uint32_t sym);
-
-/* The ISAs' relocation functions (mp_arch.link). */
-int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 
 #endif

@@ -1,5 +1,5 @@
 /* lower.c - turn a linked ELF into the fixups, imports and exports of an
- * image. ISA-specific decisions live in arch_<isa>.c; this file holds what
+ * image. ISA-specific decisions live in isa/<isa>/; this file holds what
  * every ISA shares: symbol resolution, bookkeeping and capabilities. */
 #include "lower.h"
 #include "dynamic.h"
@@ -14,20 +14,16 @@
 
 #include "modformat.h"
 
-extern const mp_arch mp_arch_arm;
-extern const mp_arch mp_arch_riscv, mp_arch_riscv64;
-extern const mp_arch mp_arch_i386, mp_arch_x86_64;
-extern const mp_arch mp_arch_xtensa;
+#define MP_ISA(a) extern const mp_arch a; // NOLINT(bugprone-macro-parentheses): a declarator
+#include "isa/list.h"
+#undef MP_ISA
 
-/* Supported ISAs. A new ISA is one more arch_<isa>.c and one more line. */
+/* Supported ISAs, in the order of isa/list.h. */
+#define MP_ISA(a) &(a),
 static const mp_arch *const arches[] = {
-    &mp_arch_arm,
-    &mp_arch_riscv,
-    &mp_arch_riscv64,
-    &mp_arch_i386,
-    &mp_arch_x86_64,
-    &mp_arch_xtensa,
+#include "isa/list.h"
 };
+#undef MP_ISA
 
 const mp_arch *mp_arch_find(uint16_t machine)
 {
@@ -65,22 +61,38 @@ const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
     return y;
 }
 
-const mp_rinfo *mp_rinfo_find(const mp_rinfo *t, size_t n, uint32_t type)
+const mp_rinfo *mp_rinfo_find(const mp_arch *a, uint32_t type)
 {
-    for (size_t i = 0; i < n; i++)
-        if (t[i].type == type)
-            return &t[i];
+    for (size_t i = 0; i < a->nrtable; i++)
+        if (a->rtable[i].type == type)
+            return &a->rtable[i];
     return NULL;
 }
 
-const char *mp_rinfo_name(const mp_rinfo *t, size_t n, const char *prefix, uint32_t type)
+const char *mp_reloc_name(const mp_arch *a, uint32_t type, char buf[MP_RNAME_MAX])
 {
-    static char buf[40];
-    const mp_rinfo *ri = mp_rinfo_find(t, n, type);
+    const mp_rinfo *ri = mp_rinfo_find(a, type);
     if (ri)
         return ri->name;
-    snprintf(buf, sizeof buf, "%s<%u>", prefix, (unsigned)type);
+    snprintf(buf, MP_RNAME_MAX, "%s<%u>", a->rprefix, (unsigned)type);
     return buf;
+}
+
+const char *mp_arch_names(void)
+{
+    static char names[200];
+    if (!names[0]) {
+        size_t n = 0;
+        for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++) {
+            /* one name per machine: riscv64 is riscv's ELF64 form */
+            int again = 0;
+            for (size_t k = 0; k < i; k++)
+                again |= arches[k]->machine == arches[i]->machine;
+            if (!again)
+                n += (size_t)snprintf(names + n, sizeof names - n, "%s%s", n ? ", " : "", arches[i]->name);
+        }
+    }
+    return names;
 }
 
 int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
@@ -88,7 +100,7 @@ int mp_reloc_error(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char
 {
     const mp_section *s = &c->m->sec[rs->target];
     return mp_error("%s: %s+0x%llx: %s against '%s': %s%s%s", c->m->path, s->name,
-                    (unsigned long long)(r->offset - s->addr), c->arch->reloc_name(r->type),
+                    (unsigned long long)(r->offset - s->addr), MP_RNAME(c, r->type),
                     mp_sym_name(c->m, r->sym), why, hint ? "; " : "", hint ? hint : "");
 }
 
@@ -99,7 +111,7 @@ void mp_no_split(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *
     c->mod->flags &= (uint16_t)~MODP_F_SPLIT;
     const mp_section *s = &c->m->sec[rs->target];
     snprintf(c->mod->split_reason, sizeof c->mod->split_reason, "%s+0x%llx: %s against '%s': %s",
-             s->name, (unsigned long long)(r->offset - s->addr), c->arch->reloc_name(r->type),
+             s->name, (unsigned long long)(r->offset - s->addr), MP_RNAME(c, r->type),
              mp_sym_name(c->m, r->sym), why);
 }
 
@@ -188,7 +200,7 @@ uint8_t *mp_site(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint32_t wid
     }
     if (r->offset < s->addr || r->offset - s->addr > s->size || s->size - (r->offset - s->addr) < width) {
         mp_error("%s: malformed ELF: %s relocation at 0x%llx lies outside %s",
-                 c->m->path, c->arch->reloc_name(r->type), (unsigned long long)r->offset, s->name);
+                 c->m->path, MP_RNAME(c, r->type), (unsigned long long)r->offset, s->name);
         return NULL;
     }
     return mp_seg_at(&c->mod->L, s->seg, r->offset, width);
@@ -381,6 +393,42 @@ static int code_symbol(mp_elf *m, mp_module *mod, const char *want, const char *
     return 0;
 }
 
+/* ---- the driver: every relocation of a section to the ISA -------------- */
+
+static int lower_section(mp_ctx *c, const mp_relsec *rs)
+{
+    const mp_arch *a = c->arch;
+    if (a->begin && a->begin(c, rs) != 0)
+        return -1;
+    for (size_t i = 0; i < rs->n; i++) {
+        const mp_reloc *r = &rs->r[i];
+        if (a->skip && a->skip(c, rs, r))
+            continue;
+        mp_rel x = {rs, i, r, mp_rinfo_find(a, r->type), NULL, 0, {0}};
+        if (!x.ri)
+            return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+        if (x.ri->why)
+            return mp_reloc_error(c, rs, r, x.ri->why, x.ri->hint);
+        if (x.ri->cls == 0)
+            continue;   /* no effect on the image */
+        if (!(a->own_cls >> x.ri->cls & 1)) {
+            x.p = mp_site(c, rs, r, x.ri->width, &x.seg);
+            if (!x.p || mp_resolve(c, rs, r, &x.t) != 0)
+                return -1;
+        }
+        if (a->lower_rel(c, &x) != 0)
+            return -1;
+    }
+    return a->end ? a->end(c, rs) : 0;
+}
+
+static int lower_finish(mp_ctx *c)
+{
+    if (c->arch->veneers && mp_veneers_finish(c) != 0)
+        return -1;
+    return c->arch->finish ? c->arch->finish(c) : 0;
+}
+
 static const char *etype_name(unsigned t)
 {
     switch (t) {
@@ -396,8 +444,8 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
     memset(mod, 0, sizeof *mod);
     const mp_arch *arch = mp_arch_find_elf(m->machine, m->cls);
     if (!arch)
-        return mp_error("%s: ELF machine %u is not supported (supported: arm, riscv, i386, x86-64, xtensa)", m->path,
-                        (unsigned)m->machine);
+        return mp_error("%s: ELF machine %u is not supported (supported: %s)", m->path,
+                        (unsigned)m->machine, mp_arch_names());
     if (m->cls != arch->elfclass)
         return mp_error("%s: %s modules must be ELF%s", m->path, arch->name,
                         arch->elfclass == ELFCLASS32 ? "32" : "64");
@@ -422,20 +470,19 @@ int mp_lower(mp_elf *m, const mp_options *opt, mp_module *mod)
 
     mod->arch = m->machine;
     mod->flags = MODP_F_SPLIT;
-    mp_ctx c = {m, mod, arch, opt, NULL};
-    for (size_t i = 0; i < m->nrel && !shared; i++) {
+    mp_ctx c = {m, mod, arch, opt, {0}};
+    int rc = 0;
+    for (size_t i = 0; i < m->nrel && !shared && rc == 0; i++) {
         const mp_relsec *rs = &m->rel[i];
         if (m->sec[rs->target].seg == MP_SEG_NONE)
             continue;  /* debug info and other non-loaded sections */
-        if (arch->lower(&c, rs) != 0) {
-            arch->cleanup(&c);
-            return -1;
-        }
+        rc = lower_section(&c, rs);
     }
-    int rc = shared ? mp_dyn_lower(&c) : arch->finish(&c);
+    if (rc == 0)
+        rc = shared ? mp_dyn_lower(&c) : lower_finish(&c);
     if (rc == 0)
         mod->arch_flags = arch->arch_flags(&c);
-    arch->cleanup(&c);
+    mp_lowering_free(&c.lw);
     if (rc != 0)
         return -1;
 

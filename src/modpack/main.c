@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "cli.h"
-#include "elf.h"
+#include "mpelf.h"
 #include "encode.h"
 #include "exports.h"
 #include "fwcheck.h"

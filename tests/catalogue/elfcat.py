@@ -252,7 +252,7 @@ def cases(path):
          ".text+0x8: R_ARM_THM_MOVW_ABS_NC against 'fw_counter': common symbol left unallocated; compile with -fno-common"),
         ('symbol_not_loaded', lambda e: e.set_sym(e.sym('cat_table'), 'shndx', e.sec('.ARM.attributes')), [],
          ".data+0x14: R_ARM_ABS32 against 'cat_table': the symbol is in a section that is not part of the loaded module"),
-        # the ARM allow-list (arch_arm.c), on the data word cat_hook = fw_get
+        # the ARM allow-list (src/modpack/isa/arm/lower.c), on the data word cat_hook = fw_get
         ('rela', both(sec('.rel.data', 'type', SHT_RELA), sec('.rel.data', 'size', 24)), [], '.rel.data: RELA relocations are not used on ARM'),
         ('reloc_unknown', hook(250), [],
          ".data+0x10: R_ARM_<250> against 'fw_get': unknown relocation type; report it to the modpack authors"),

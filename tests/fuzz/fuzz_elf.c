@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "memfile.h"
-#include "elf.h"
+#include "mpelf.h"
 #include "encode.h"
 #include "lower.h"
 #include "modload.h"

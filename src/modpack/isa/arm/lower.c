@@ -1,11 +1,11 @@
-/* arch_arm.c - ARM (Thumb-2, Thumb-1 and ARM state, Cortex-M0..M7 and
+/* isa/arm/lower.c - ARM (Thumb-2, Thumb-1 and ARM state, Cortex-M0..M7 and
  * classic cores) relocation allow-list.
  *
  * Every R_ARM_* type is listed in the table below with the class that
  * decides how it is lowered. Anything not in the table, or listed as
  * REJECT, stops the build with a message naming the site and the flag
  * that avoids it: nothing is silently skipped. */
-#include "arm_insn.h"
+#include "insn.h"
 #include "attributes.h"
 #include "lower.h"
 #include "link.h"
@@ -176,104 +176,25 @@ static const rinfo table[] = {
     {160, K_REJECT, 4, "R_ARM_IRELATIVE", MP_DYN_WHY, "do not use ifunc"},
 };
 
-static const rinfo *lookup(uint32_t type)
-{
-    return mp_rinfo_find(table, sizeof table / sizeof table[0], type);
-}
-
-static const char *arm_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(table, sizeof table / sizeof table[0], "R_ARM_", type);
-}
-
-/* ---- state: veneers, branches to re-point, GOT slots ------------------ */
-
-typedef struct veneer {
-    int thumb;
-    mp_target t;              /* import or absolute symbol */
-    uint32_t off;             /* code offset, once placed */
-} veneer;
-
-typedef struct branch {
-    int seg;
-    uint64_t addr;
-    uint32_t type;
-    size_t ven;
-    const mp_relsec *rs;
-    mp_reloc r;
-} branch;
-
-typedef struct slot {
-    uint64_t addr;
-    uint32_t sym;
-} slot;
-
-/* A 32-bit word holding (address in one segment - address in the other):
- * it changes by +-delta when the data moves by delta. */
-typedef struct xword {
-    int seg;
-    uint64_t addr;
-    int sign;                 /* +1: target in data, base in code; -1: reverse */
-    int prel31;
-} xword;
-
-typedef struct arm_state {
-    veneer *v;
-    size_t nv;
-    branch *b;
-    size_t nb;
-    slot *s;
-    size_t ns;
-    xword *x;
-    size_t nx;
-    char pinned[400];         /* why data cannot move: a cross reference in an instruction */
-    int thumb_veneer;
-} arm_state;
-
-static arm_state *state(mp_ctx *c)
-{
-    if (!c->arch_state)
-        c->arch_state = mp_calloc(1, sizeof(arm_state));
-    return c->arch_state;
-}
+/* ---- cross references ---------------------------------------------------- */
 
 /* A cross-segment relative reference: remember word sites so that the
  * data can still move to make room for veneers; anything else pins it. */
-static void cross_ref(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int base_seg,
-                      int target_seg, int is_word, const char *why)
+static void cross_ref(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int target_seg, int is_word,
+                      const char *why)
 {
-    arm_state *st = state(c);
     mp_no_split(c, rs, r, why);
-    int seg = c->m->sec[rs->target].seg;
-    if (is_word) {
-        st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
-        st->x[st->nx++] = (xword){seg, r->offset, target_seg == MODP_SEG_DATA ? 1 : -1,
-                                  r->type == R_ARM_PREL31};
-    } else if (!st->pinned[0]) {
-        const mp_section *t = &c->m->sec[rs->target];
-        snprintf(st->pinned, sizeof st->pinned, "%s+0x%llx: %s against '%s'", t->name,
-                 (unsigned long long)(r->offset - t->addr), arm_reloc_name(r->type),
-                 mp_sym_name(c->m, r->sym));
-    }
-    (void)base_seg;
-}
-
-static void arm_cleanup(mp_ctx *c)
-{
-    arm_state *st = c->arch_state;
-    if (st) {
-        free(st->x);
-        free(st->v);
-        free(st->b);
-        free(st->s);
-        free(st);
-    }
-    c->arch_state = NULL;
+    if (is_word)
+        mp_add_xword(c, rs, r, c->m->sec[rs->target].seg, r->offset, target_seg == MODP_SEG_DATA ? 1 : -1,
+                     r->type == R_ARM_PREL31 ? MP_X_PREL31 : MP_X_WORD32);
+    else
+        mp_pin(c, rs, r);
 }
 
 /* ---- instruction fields ------------------------------------------------ */
 
-/* Is it MOVW (want_t 0) or MOVT (1)? Returns the destination register or -1. */
+/* Does p hold a Thumb-2 MOVW (movt 0) or MOVT (movt 1)? Its destination
+ * register, or -1. arm_mov_rd: the same for ARM state. */
 static int thm_mov_rd(const uint8_t *p, int movt)
 {
     uint32_t h1 = rd16(p), h2 = rd16(p + 2);
@@ -414,7 +335,7 @@ static int lower_pairs(mp_ctx *c, const mp_relsec *rs)
     long *partner = mp_malloc(n * sizeof *partner);
     int rc = 0;
     for (size_t i = 0; i < n; i++) {
-        const rinfo *ri = lookup(rs->r[i].type);
+        const rinfo *ri = mp_rinfo_find(c->arch, rs->r[i].type);
         cls[i] = ri ? ri->cls : K_REJECT;
         partner[i] = -1;
         rd[i] = -1;
@@ -460,19 +381,6 @@ out:
 
 /* ---- branches to imports ------------------------------------------------ */
 
-static size_t veneer_for(arm_state *st, int thumb, const mp_target *t)
-{
-    for (size_t i = 0; i < st->nv; i++) {
-        const veneer *v = &st->v[i];
-        if (v->thumb == thumb && v->t.kind == t->kind &&
-            (t->kind == MP_T_IMPORT ? v->t.imp == t->imp : v->t.value == t->value))
-            return i;
-    }
-    st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
-    st->v[st->nv] = (veneer){thumb, *t, 0};
-    return st->nv++;
-}
-
 static const char *section_at(mp_ctx *c, uint64_t addr, int *seg)
 {
     for (size_t i = 1; i < c->m->nsec; i++) {
@@ -490,16 +398,13 @@ static const char *section_at(mp_ctx *c, uint64_t addr, int *seg)
 static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t addr,
                       const mp_target *t)
 {
-    arm_state *st = state(c);
-    for (size_t i = 0; i < st->ns; i++)
-        if (st->s[i].addr == addr)
-            return 0;  /* one slot per symbol, shared by every reference */
+    if (mp_find_note(c, addr))
+        return 0;  /* one slot per symbol, shared by every reference */
     int seg;
     const char *sec = section_at(c, addr, &seg);
     if (!sec || strncmp(sec, ".got", 4) != 0 || (addr & 3))
         return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
-    st->s = mp_realloc(st->s, (st->ns + 1) * sizeof *st->s);
-    st->s[st->ns++] = (slot){addr, r->sym};
+    mp_add_note(c, addr)->sym = r->sym;
     mp_lower_word(c, seg, addr, t);
     return 0;
 }
@@ -534,7 +439,6 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
     int found = 0, by_add = 0;
     uint64_t add_addr = 0;
-    arm_state *st = state(c);
     /* GOT[0..2] at _GLOBAL_OFFSET_TABLE_ are reserved (zero in a static link) */
     const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
     uint64_t resv = g && g->shndx != SHN_UNDEF ? g->value : UINT64_MAX;
@@ -547,9 +451,9 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
             if (a >= resv && a - resv < 12)
                 continue;
             int claimed_by_other = 0, claimed_by_me = 0;
-            for (size_t k = 0; k < st->ns; k++)
-                if (st->s[k].addr == a) {
-                    const char *x = mp_sym_name(c->m, st->s[k].sym), *y = mp_sym_name(c->m, r->sym);
+            for (size_t k = 0; k < c->lw.nn; k++)
+                if (c->lw.n[k].addr == a) {
+                    const char *x = mp_sym_name(c->m, c->lw.n[k].sym), *y = mp_sym_name(c->m, r->sym);
                     if (strcmp(x, y) == 0)
                         claimed_by_me = 1;
                     else
@@ -584,27 +488,16 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
 
 /* ---- one relocation ------------------------------------------------------ */
 
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+static int arm_lower_rel(mp_ctx *c, mp_rel *x)
 {
-    const rinfo *ri = lookup(r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
-    switch (ri->cls) {
-    case K_NONE:
-    case K_MOVW: case K_MOVT: case K_TMOVW: case K_TMOVT:   /* done in lower_pairs */
-        return 0;
-    case K_REJECT:
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
-    default:
-        break;
-    }
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    if (!x->p)
+        return 0;   /* MOVW/MOVT: done in lower_pairs */
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
     int cls = ri->cls;
 
     if (cls == K_TARGET2) {
@@ -637,7 +530,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
             return mp_reloc_error(c, rs, r, "a GOT-relative offset cannot reach an import or "
                                   "absolute symbol", PIC_HINT);
         if (t.seg != gseg)
-            cross_ref(c, rs, r, gseg, t.seg, 1, "GOT-relative offset between code and data");
+            cross_ref(c, rs, r, t.seg, 1, "GOT-relative offset between code and data");
         return 0;
     }
     case K_GOT_BREL: {
@@ -654,7 +547,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         if (find_got_prel_slot(c, rs, r, &t, rd32(p), &a) != 0)
             return -1;
         if (section_at(c, a, &sseg) && sseg != seg)
-            cross_ref(c, rs, r, seg, sseg, 1, "PC-relative reference between code and the GOT");
+            cross_ref(c, rs, r, sseg, 1, "PC-relative reference between code and the GOT");
         return lower_slot(c, rs, r, a, &t);
     }
     default:
@@ -669,26 +562,20 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
             (strncmp(sn, ".plt", 4) == 0 || strncmp(sn, ".iplt", 5) == 0))
             return mp_reloc_error(c, rs, r, "the call goes through a PLT entry", MP_DYN_HINT);
         if (t.seg != seg) {
-            int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == 56 /* REL32_NOI */ ||
-                                          r->type == 25 /* BASE_PREL */ || r->type == R_ARM_PREL31 ||
+            int word = ri->width == 4 && (r->type == R_ARM_REL32 || r->type == R_ARM_REL32_NOI ||
+                                          r->type == R_ARM_BASE_PREL || r->type == R_ARM_PREL31 ||
                                           r->type == R_ARM_TARGET2);
-            cross_ref(c, rs, r, seg, t.seg, word, seg == MODP_SEG_CODE ? "code refers to data PC-relatively"
-                                                                      : "data refers to code PC-relatively");
+            cross_ref(c, rs, r, t.seg, word, MP_CROSS_WHY(seg));
         }
         return 0;
     }
     if (cls == K_TBRANCH || cls == K_ABRANCH) {
-        arm_state *st = state(c);
-        size_t v = veneer_for(st, cls == K_TBRANCH, &t);
-        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
-        st->b[st->nb++] = (branch){seg, r->offset, r->type, v, rs, *r};
+        mp_add_branch(c, rs, r, seg, cls == K_TBRANCH, r->type, &t);
         if (seg != MODP_SEG_CODE)
-            cross_ref(c, rs, r, seg, MODP_SEG_CODE, 0, "data branches to a veneer in code");
+            cross_ref(c, rs, r, MODP_SEG_CODE, 0, "data branches to a veneer in code");
         return 0;
     }
-    const char *why = t.kind == MP_T_IMPORT
-                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
-                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    const char *why = t.kind == MP_T_IMPORT ? MP_PCREL_IMPORT_WHY : MP_PCREL_ABS_WHY;
     if (cls == K_PBRANCH)
         return mp_reloc_error(c, rs, r, why, "compile with -mlong-calls (or -fno-optimize-sibling-calls) "
                               "so that firmware is reached by BL or through a register");
@@ -696,26 +583,22 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                           "-mlong-calls, -mword-relocations or -fno-pic");
 }
 
-static int arm_lower(mp_ctx *c, const mp_relsec *rs)
+static int arm_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (rs->rela && rs->n)
         return mp_error("%s: %s: RELA relocations are not used on ARM", c->m->path,
                         c->m->sec[rs->index].name);
-    if (lower_pairs(c, rs) != 0)
-        return -1;
+    return lower_pairs(c, rs);
+}
+
+/* GNU ld merges duplicate .ARM.exidx entries but still emits the
+ * relocations of the removed ones, with offsets past the section. Those
+ * entries have no bytes in the output: nothing to lower. */
+static int arm_skip(const mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
     const mp_section *t = &c->m->sec[rs->target];
-    for (size_t i = 0; i < rs->n; i++) {
-        const mp_reloc *r = &rs->r[i];
-        /* GNU ld merges duplicate .ARM.exidx entries but still emits the
-         * relocations of the removed ones, with offsets past the section.
-         * Those entries have no bytes in the output: nothing to lower. */
-        if (t->type == SHT_ARM_EXIDX && (r->type == R_ARM_PREL31 || r->type == R_ARM_NONE) &&
-            (r->offset < t->addr || r->offset - t->addr >= t->size))
-            continue;
-        if (lower_rel(c, rs, r) != 0)
-            return -1;
-    }
-    return 0;
+    return t->type == SHT_ARM_EXIDX && (r->type == R_ARM_PREL31 || r->type == R_ARM_NONE) &&
+           (r->offset < t->addr || r->offset - t->addr >= t->size);
 }
 
 /* ---- veneers --------------------------------------------------------------- */
@@ -723,89 +606,36 @@ static int arm_lower(mp_ctx *c, const mp_relsec *rs)
 /* Thumb, every M profile incl. v6-M: push {r0,r1}; ldr r0,[pc,#4];
  * str r0,[sp,#4]; pop {r0,pc}; .word target (Thumb bit set). r0/r1 and lr
  * survive, so it serves BL and tail-calling B.W alike. */
-static const uint8_t thumb_veneer[8] = {0x03, 0xB4, 0x01, 0x48, 0x01, 0x90, 0x01, 0xBD};
+static const uint8_t thumb_veneer[12] = {0x03, 0xB4, 0x01, 0x48, 0x01, 0x90, 0x01, 0xBD};
 /* ARM: ldr pc,[pc,#-4]; .word target (interworks on v5T and later). */
-static const uint8_t arm_veneer[4] = {0x04, 0xF0, 0x1F, 0xE5};
+static const uint8_t arm_veneer[8] = {0x04, 0xF0, 0x1F, 0xE5};
 
-static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
+/* Indexed by the variant: 1 for Thumb. */
+static const mp_veneer_tpl arm_veneers[2] = {
+    {arm_veneer, 8, 4, 4, 2, 0},
+    {thumb_veneer, 12, 8, 4, 2, 0},
+};
+
+static int arm_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
 {
     uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, 4);
     int64_t off;
-    if (b->type == 10 /* THM_CALL */ || b->type == 30 /* THM_JUMP24 */) {
+    if (b->kind == R_ARM_THM_CALL || b->kind == R_ARM_THM_JUMP24) {
         off = (int64_t)dest - (int64_t)(b->addr + 4);
         if (off < -(1 << 24) || off > (1 << 24) - 2)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
-        uint32_t u = (uint32_t)off;
-        uint32_t s = (u >> 24) & 1, i1 = (u >> 23) & 1, i2 = (u >> 22) & 1;
-        uint32_t j1 = (!i1) ^ s, j2 = (!i2) ^ s;
-        uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-        h1 = (h1 & 0xF800u) | s << 10 | ((u >> 12) & 0x3FF);
-        /* bit 12 set: BL (not BLX) / B.W, since the veneer is Thumb */
-        h2 = (h2 & 0xC000u) | j1 << 13 | 1u << 12 | j2 << 11 | ((u >> 1) & 0x7FF);
-        wr16(p, h1);
-        wr16(p + 2, h2);
+        thm_set_b24(p, off);
+        wr16(p + 2, rd16(p + 2) | 0x1000u);   /* BL (not BLX) / B.W: the veneer is Thumb */
     } else {
         off = (int64_t)dest - (int64_t)(b->addr + 8);
         if (off < -(1 << 25) || off > (1 << 25) - 4)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
-        uint32_t w = rd32(p), imm = ((uint32_t)off >> 2) & 0xFFFFFF;
+        uint32_t w = rd32(p);
         if ((w >> 28) == 0xF)
-            w = 0xEB000000u | imm;   /* BLX imm -> BL: the veneer is ARM */
-        else
-            w = (w & 0xFF000000u) | imm;
-        wr32(p, w);
-    }
-    return 0;
-}
-
-static int arm_finish(mp_ctx *c)
-{
-    arm_state *st = c->arch_state;
-    if (!st || st->nv == 0)
-        return 0;
-    mp_module *mod = c->mod;
-    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
-    uint32_t before = code->size;
-    for (size_t i = 0; i < st->nv; i++) {
-        veneer *v = &st->v[i];
-        uint8_t buf[12];
-        uint32_t n = v->thumb ? 12 : 8, lit = v->thumb ? 8 : 4;
-        memcpy(buf, v->thumb ? thumb_veneer : arm_veneer, lit);
-        wr32(buf + lit, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
-        v->off = mp_code_append(&mod->L, buf, n, 2);
-        if (v->t.kind == MP_T_IMPORT) {
-            uint64_t a = code->base + v->off + lit;
-            mp_add_fixup(c, MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
-        }
-        st->thumb_veneer |= v->thumb;
-    }
-    for (size_t i = 0; i < st->nb; i++)
-        if (patch_branch(c, &st->b[i], code->base + st->v[st->b[i].ven].off) != 0)
-            return -1;
-    if (code->size > mod->L.data_offset) {
-        /* Move the data up. Fixups are segment-relative and need nothing;
-         * relative words between the segments are adjusted here. */
-        if (st->pinned[0])
-            return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
-                            "code and data, and the data cannot move (%s refers across segments "
-                            "in an instruction); compile with -mlong-calls",
-                            c->m->path, (unsigned)(code->size - before), st->pinned);
-        uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
-        uint32_t moved = ((code->size + a) & ~a) - mod->L.data_offset;
-        for (size_t i = 0; i < st->nx; i++) {
-            uint8_t *p = mp_seg_at(&mod->L, st->x[i].seg, st->x[i].addr, 4);
-            uint32_t w = rd32(p), nw = w + (uint32_t)st->x[i].sign * moved;
-            if (st->x[i].prel31) {
-                int32_t v = (int32_t)(w << 1) / 2 + st->x[i].sign * (int32_t)moved;
-                if (v < -(1 << 30) || v >= (1 << 30))
-                    return mp_error("%s: moving the data overflows an R_ARM_PREL31 word", c->m->path);
-                nw = (w & 0x80000000u) | ((uint32_t)v & 0x7FFFFFFFu);
-            }
-            wr32(p, nw);
-        }
-        mod->L.data_offset += moved;
+            w = 0xEB000000u;   /* BLX imm -> BL: the veneer is ARM */
+        wr32(p, arm_b24(w, off));
     }
     return 0;
 }
@@ -848,8 +678,7 @@ static uint32_t arm_flags(mp_ctx *c)
 {
     uint32_t f = 0;
     const mp_elf *m = c->m;
-    arm_state *st = c->arch_state;
-    if (st && st->thumb_veneer)
+    if (mp_has_veneer(c, 1))
         f |= MODP_ARM_THUMB;
     for (size_t i = 1; i < m->nsym; i++) {
         const mp_symbol *y = &m->sym[i];
@@ -866,17 +695,33 @@ static uint32_t arm_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): R_ARM_RELATIVE, GLOB_DAT, JUMP_SLOT, ABS32,
  * COPY, IRELATIVE. */
-static const mp_dyn_types arm_dyn = {23, 21, 22, 2, 0, 20, 160};
+static const mp_dyn_types arm_dyn = {
+    .relative = R_ARM_RELATIVE,
+    .glob_dat = R_ARM_GLOB_DAT,
+    .jump_slot = R_ARM_JUMP_SLOT,
+    .abs32 = R_ARM_ABS32,
+    .copy = R_ARM_COPY,
+    .irelative = R_ARM_IRELATIVE,
+};
 
 const mp_arch mp_arch_arm = {
     .machine = EM_ARM,
     .elfclass = ELFCLASS32,
     .name = "arm",
-    .lower = arm_lower,
-    .finish = arm_finish,
-    .cleanup = arm_cleanup,
+    .rtable = table,
+    .nrtable = sizeof table / sizeof table[0],
+    .rprefix = "R_ARM_",
+    .own_cls = 1u << K_MOVW | 1u << K_MOVT | 1u << K_TMOVW | 1u << K_TMOVT,
+    .begin = arm_begin,
+    .skip = arm_skip,
+    .lower_rel = arm_lower_rel,
+    .veneers = arm_veneers,
+    .patch_branch = arm_patch_branch,
+    .pinned_where = " in an instruction",
+    .pinned_hint = "-mlong-calls",
     .arch_flags = arm_flags,
-    .reloc_name = arm_reloc_name,
     .dyn = &arm_dyn,
     .link = mp_link_arm,
+    .got = &mp_got_arm,
+    .func_bit0 = 1,
 };

@@ -1,7 +1,8 @@
-/* link_x86.c - i386 (REL) and x86-64 (RELA) relocations of relocatable
+/* isa/x86/link.c - i386 (REL) and x86-64 (RELA) relocations of relocatable
  * input, applied as ld does with --no-relax: GOT loads stay GOT loads,
  * through the slots link.c made (G), relative to _GLOBAL_OFFSET_TABLE_
  * (GOT) where the ABI says so. */
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 
@@ -38,6 +39,20 @@ static int64_t sext(uint64_t v, unsigned n)
     uint64_t m = (uint64_t)1 << (8 * n - 1);
     return (int64_t)((v & ((m << 1) - 1)) ^ m) - (int64_t)m;
 }
+
+/* The GOT of a -fPIC object (link.c). */
+const mp_got_abi mp_got_i386 = {
+    .plt_words = 3,
+    .slot_types = {R_386_GOT32, R_386_GOT32X},
+    .org_types = {R_386_GOTOFF, R_386_GOTPC},
+};
+
+const mp_got_abi mp_got_x86_64 = {
+    .plt_words = 3,
+    .slot_types = {R_X86_64_GOT32, R_X86_64_GOTPCREL, R_X86_64_GOT64, R_X86_64_GOTPCREL64,
+                   R_X86_64_GOTPCRELX, R_X86_64_REX_GOTPCRELX},
+    .org_types = {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64},
+};
 
 int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {

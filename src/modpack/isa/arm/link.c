@@ -1,25 +1,15 @@
-/* link_arm.c - ARM relocations of relocatable input, applied as ld does
+/* isa/arm/link.c - ARM relocations of relocatable input, applied as ld does
  * (AAELF: REL, the addend is in the field). T is 1 when the symbol is a
  * Thumb function; Thumb BL to ARM code becomes BLX and ARM BL to Thumb code
  * becomes BLX, as on ARMv5T and later. GOT forms use the slots link.c made
  * (G) and _GLOBAL_OFFSET_TABLE_ (GOT_ORG). */
-#include "arm_insn.h"
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 
 #include <gelf.h>
 
-/* AAELF names <elf.h> spells differently */
-enum { THM_CALL = 10, THM_JUMP11 = 102, THM_JUMP8 = 103, GOTOFF32 = 24, BASE_PREL = 25, GOT_BREL = 26 };
-
 #define FAR_HINT "the module is too large for this branch; compile with -mlong-calls"
-
-static int64_t sext(uint64_t v, unsigned bits)
-{
-    uint64_t m = (uint64_t)1 << (bits - 1);
-    v &= (m << 1) - 1;
-    return (int64_t)(v ^ m) - (int64_t)m;
-}
 
 /* A PC-relative value in the 32-bit address space */
 static int64_t rel32(uint32_t target, uint64_t P)
@@ -32,39 +22,6 @@ static uint32_t sat(const mp_link_site *s, int64_t a)
 {
     uint64_t base = s->thumb ? s->S & ~(uint64_t)1 : s->S;
     return (uint32_t)(base + (uint64_t)a) | (uint32_t)s->thumb;
-}
-
-/* Thumb-2 BL / B.W / BLX: S:I1:I2:imm10:imm11:0, I = NOT(J XOR S). */
-static int64_t thm_b24(const uint8_t *p)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    uint32_t s = (h1 >> 10) & 1, j1 = (h2 >> 13) & 1, j2 = (h2 >> 11) & 1;
-    uint32_t i1 = !(j1 ^ s), i2 = !(j2 ^ s);
-    return sext(s << 24 | i1 << 23 | i2 << 22 | (h1 & 0x3FF) << 12 | (h2 & 0x7FF) << 1, 25);
-}
-
-static void thm_set_b24(uint8_t *p, int64_t v)
-{
-    uint32_t u = (uint32_t)v, s = (u >> 24) & 1;
-    uint32_t j1 = !(((u >> 23) & 1) ^ s), j2 = !(((u >> 22) & 1) ^ s);
-    wr16(p, (rd16(p) & 0xF800) | s << 10 | ((u >> 12) & 0x3FF));
-    wr16(p + 2, (rd16(p + 2) & 0xD000) | j1 << 13 | j2 << 11 | ((u >> 1) & 0x7FF));
-}
-
-/* Thumb-2 B<c>.W: S:J2:J1:imm6:imm11:0 */
-static int64_t thm_b19(const uint8_t *p)
-{
-    uint32_t h1 = rd16(p), h2 = rd16(p + 2);
-    return sext(((h1 >> 10) & 1) << 20 | ((h2 >> 11) & 1) << 19 | ((h2 >> 13) & 1) << 18 |
-                (h1 & 0x3F) << 12 | (h2 & 0x7FF) << 1, 21);
-}
-
-static void thm_set_b19(uint8_t *p, int64_t v)
-{
-    uint32_t u = (uint32_t)v;
-    wr16(p, (rd16(p) & 0xFBC0) | ((u >> 20) & 1) << 10 | ((u >> 12) & 0x3F));
-    wr16(p + 2, (rd16(p + 2) & 0xD000) | ((u >> 18) & 1) << 13 | ((u >> 19) & 1) << 11 |
-                    ((u >> 1) & 0x7FF));
 }
 
 static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
@@ -81,7 +38,7 @@ static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const
         thm_set_b19(s->p, v);
         return 0;
     }
-    if (s->arm_func && r->type != THM_CALL)
+    if (s->arm_func && r->type != R_ARM_THM_CALL)
         return mp_reloc_error(c, rs, r, "a Thumb B.W cannot switch to ARM code", "call it with BL");
     int blx = s->arm_func;   /* BL to ARM code: BLX, relative to the word-aligned PC */
     int64_t v = blx ? rel32((uint32_t)(s->S + (uint64_t)a), s->P & ~(uint64_t)3)
@@ -91,7 +48,7 @@ static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const
     if (blx)
         v &= ~(int64_t)3;
     thm_set_b24(s->p, v);
-    if (r->type == THM_CALL)
+    if (r->type == R_ARM_THM_CALL)
         wr16(s->p + 2, blx ? rd16(s->p + 2) & ~0x1000u : rd16(s->p + 2) | 0x1000u);
     return 0;
 }
@@ -104,7 +61,7 @@ static int short_thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     if (s->arm_func)
         return mp_reloc_error(c, rs, r, "a 16-bit Thumb branch cannot switch to ARM code", NULL);
     uint32_t h = rd16(s->p), mask = (1u << (bits - 1)) - 1;   /* imm field, in halfwords */
-    int64_t v = rel32(sat(s, sext((h & mask) << 1, bits)), s->P);
+    int64_t v = rel32(sat(s, arm_sext((h & mask) << 1, bits)), s->P);
     if (!mp_fits_signed(v, bits))
         return mp_link_range(c, rs, r, v, bits, NULL);
     wr16(s->p, (h & ~mask) | (((uint32_t)v >> 1) & mask));
@@ -116,7 +73,7 @@ static int arm_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const m
     if (mp_link_room(c, rs, r, s, 4) != 0)
         return -1;
     uint32_t w = rd32(s->p);
-    int64_t a = sext((w & 0xFFFFFF) << 2, 26);
+    int64_t a = arm_sext((w & 0xFFFFFF) << 2, 26);
     int is_blx = (w >> 28) == 0xF;
     if (is_blx)
         a |= ((w >> 24) & 1) << 1;
@@ -137,9 +94,16 @@ static int arm_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const m
     }
     if (v & 3)
         return mp_link_align(c, rs, r, v, 4);
-    wr32(s->p, (w & 0xFF000000u) | ((uint32_t)(v >> 2) & 0xFFFFFF));
+    wr32(s->p, arm_b24(w, v));
     return 0;
 }
+
+/* The GOT of a -fPIC object (link.c). */
+const mp_got_abi mp_got_arm = {
+    .plt_words = 3,
+    .slot_types = {R_ARM_GOT_BREL, R_ARM_GOT_PREL},
+    .org_types = {R_ARM_GOTOFF32, R_ARM_BASE_PREL},
+};
 
 int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
@@ -162,19 +126,19 @@ int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link
         if (mp_link_room(c, rs, r, s, 4) != 0)
             return -1;
         uint32_t w = rd32(s->p);
-        int64_t v = rel32(sat(s, sext(w, 31)), s->P);
+        int64_t v = rel32(sat(s, arm_sext(w, 31)), s->P);
         if (!mp_fits_signed(v, 31))
             return mp_link_range(c, rs, r, v, 31, NULL);
         wr32(s->p, (w & 0x80000000u) | ((uint32_t)v & 0x7FFFFFFFu));
         return 0;
     }
-    case THM_CALL:
+    case R_ARM_THM_CALL:
     case R_ARM_THM_JUMP24:
     case R_ARM_THM_JUMP19:
         return thumb_branch(c, rs, r, s);
-    case THM_JUMP11:
+    case R_ARM_THM_JUMP11:
         return short_thumb_branch(c, rs, r, s, 12);
-    case THM_JUMP8:
+    case R_ARM_THM_JUMP8:
         return short_thumb_branch(c, rs, r, s, 9);
     case R_ARM_CALL:
     case R_ARM_JUMP24:
@@ -188,23 +152,23 @@ int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link
             return -1;
         int thumb = r->type == R_ARM_THM_MOVW_ABS_NC || r->type == R_ARM_THM_MOVT_ABS;
         int movt = r->type == R_ARM_MOVT_ABS || r->type == R_ARM_THM_MOVT_ABS;
-        int64_t a = sext(thumb ? thm_imm16(s->p) : arm_imm16(s->p), 16);
+        int64_t a = arm_sext(thumb ? thm_imm16(s->p) : arm_imm16(s->p), 16);
         uint32_t v = movt ? (uint32_t)(s->S + (uint64_t)a) >> 16 : sat(s, a) & 0xFFFF;
         if (movt && s->thumb)
             v = (uint32_t)((s->S & ~(uint64_t)1) + (uint64_t)a) >> 16;
         (thumb ? thm_set_imm16 : arm_set_imm16)(s->p, v);
         return 0;
     }
-    case GOTOFF32:          /* ((S + A) | T) - GOT_ORG */
-    case BASE_PREL:         /* GOT_ORG + A - P */
-    case GOT_BREL:          /* GOT(S) + A - GOT_ORG */
+    case R_ARM_GOTOFF32:          /* ((S + A) | T) - GOT_ORG */
+    case R_ARM_BASE_PREL:         /* GOT_ORG + A - P */
+    case R_ARM_GOT_BREL:          /* GOT(S) + A - GOT_ORG */
     case R_ARM_GOT_PREL: {  /* GOT(S) + A - P */
         if (mp_link_room(c, rs, r, s, 4) != 0)
             return -1;
         int32_t a = (int32_t)rd32(s->p);
-        uint32_t v = r->type == GOTOFF32    ? sat(s, a) - (uint32_t)s->GOT
-                     : r->type == BASE_PREL ? (uint32_t)(s->GOT + (uint64_t)(int64_t)a - s->P)
-                     : r->type == GOT_BREL  ? (uint32_t)(s->G + (uint64_t)(int64_t)a - s->GOT)
+        uint32_t v = r->type == R_ARM_GOTOFF32    ? sat(s, a) - (uint32_t)s->GOT
+                     : r->type == R_ARM_BASE_PREL ? (uint32_t)(s->GOT + (uint64_t)(int64_t)a - s->P)
+                     : r->type == R_ARM_GOT_BREL  ? (uint32_t)(s->G + (uint64_t)(int64_t)a - s->GOT)
                                             : (uint32_t)(s->G + (uint64_t)(int64_t)a - s->P);
         wr32(s->p, v);
         return 0;

@@ -1,4 +1,4 @@
-/* elf.h - the input ELF, read through libelf into a plain model.
+/* mpelf.h - the input ELF, read through libelf into a plain model.
  *
  * Everything here has been bounds-checked: section bytes lie inside the
  * file, symbol and section indices are in range, names are valid strings.

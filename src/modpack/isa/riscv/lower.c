@@ -1,4 +1,4 @@
-/* arch_riscv.c - RISC-V rv32 (ELF32) and rv64 (ELF64) relocation
+/* isa/riscv/lower.c - RISC-V rv32 (ELF32) and rv64 (ELF64) relocation
  * allow-list (RELA).
  *
  * Every R_RISCV_* type is listed in the table below with the class that
@@ -28,6 +28,7 @@
  *   the value its relocation describes, which catches relocations left
  *   describing code from before relaxation.
  */
+#include "insn.h"
 #include "attributes.h"
 #include "lower.h"
 #include "link.h"
@@ -135,16 +136,6 @@ static const rinfo table[] = {
     {65, K_REJECT, 4, "R_RISCV_TLSDESC_CALL", MP_TLS_WHY, MP_TLS_HINT},
 };
 
-static const rinfo *lookup(uint32_t type)
-{
-    return mp_rinfo_find(table, sizeof table / sizeof table[0], type);
-}
-
-static const char *rv_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(table, sizeof table / sizeof table[0], "R_RISCV_", type);
-}
-
 static int is64(const mp_ctx *c) { return c->arch->elfclass == ELFCLASS64; }
 static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 static void wr64(uint8_t *p, uint64_t v)
@@ -152,117 +143,6 @@ static void wr64(uint8_t *p, uint64_t v)
     wr32(p, (uint32_t)v);
     wr32(p + 4, (uint32_t)(v >> 32));
 }
-
-/* ---- state ------------------------------------------------------------- */
-
-typedef struct veneer {
-    mp_target t;              /* import or absolute symbol */
-    uint32_t off;             /* code offset, once placed */
-} veneer;
-
-typedef struct branch {
-    int seg;
-    uint64_t addr;
-    int cls;                  /* K_CALL, K_JAL, K_CJUMP */
-    size_t ven;
-    const mp_relsec *rs;
-    mp_reloc r;
-} branch;
-
-/* An AUIPC (PCREL_HI20) and where it points; cross-segment ones are
- * re-patched, with their low parts, when the data moves. */
-typedef struct hi20 {
-    uint64_t addr, dest;
-    int seg, cross;
-} hi20;
-
-typedef struct lo12 {
-    uint64_t addr;
-    size_t hi;
-    int store;                /* S-type */
-} lo12;
-
-/* A 32-bit word holding (address in one segment - address in the other). */
-typedef struct xword {
-    int seg;
-    uint64_t addr;
-    int sign;                 /* +1: grows when the data moves up */
-} xword;
-
-typedef struct rv_state {
-    veneer *v;
-    size_t nv;
-    branch *b;
-    size_t nb;
-    hi20 *h;
-    size_t nh;
-    lo12 *l;
-    size_t nl;
-    xword *x;
-    size_t nx;
-    char pinned[400];         /* why data cannot move */
-} rv_state;
-
-static rv_state *state(mp_ctx *c)
-{
-    if (!c->arch_state)
-        c->arch_state = mp_calloc(1, sizeof(rv_state));
-    return c->arch_state;
-}
-
-static void rv_cleanup(mp_ctx *c)
-{
-    rv_state *st = c->arch_state;
-    if (st) {
-        free(st->v);
-        free(st->b);
-        free(st->h);
-        free(st->l);
-        free(st->x);
-        free(st);
-    }
-    c->arch_state = NULL;
-}
-
-static void pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
-{
-    rv_state *st = state(c);
-    if (st->pinned[0])
-        return;
-    const mp_section *t = &c->m->sec[rs->target];
-    snprintf(st->pinned, sizeof st->pinned, "%s+0x%llx: %s against '%s'", t->name,
-             (unsigned long long)(r->offset - t->addr), rv_reloc_name(r->type),
-             mp_sym_name(c->m, r->sym));
-}
-
-/* ---- instruction fields --------------------------------------------------- */
-
-#define OP(w) ((w) & 0x7Fu)
-#define MAJOR(w) ((w) >> 2 & 0x1Fu)
-
-static int is_itype(uint32_t w)
-{
-    uint32_t m = MAJOR(w);
-    if ((w & 3u) != 3u || !((1u << 0 | 1u << 1 | 1u << 4 | 1u << 6 | 1u << 25) >> m & 1u))
-        return 0;
-    return !((m == 4 || m == 6) && (w >> 12 & 3u) == 1u);   /* not a shift */
-}
-
-static int is_stype(uint32_t w)
-{
-    return (w & 3u) == 3u && (MAJOR(w) == 8 || MAJOR(w) == 9);
-}
-
-static uint32_t hi20_of(uint32_t v) { return (v + 0x800u) >> 12; }
-
-static uint32_t get_imm_i(uint32_t w) { return w >> 20; }
-static uint32_t set_imm_i(uint32_t w, uint32_t imm) { return (w & 0x000FFFFFu) | (imm & 0xFFFu) << 20; }
-static uint32_t get_imm_s(uint32_t w) { return (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu); }
-static uint32_t set_imm_s(uint32_t w, uint32_t imm)
-{
-    return (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
-}
-static uint32_t set_imm_u(uint32_t w, uint32_t hi) { return (w & 0xFFFu) | hi << 12; }
 
 /* ---- absolute address halves -------------------------------------------- */
 
@@ -274,15 +154,13 @@ static int stale(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const char *
     return mp_reloc_error(c, rs, r, why, "link with -mno-relax");
 }
 
-static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int cls)
+static int lower_abs_half(mp_ctx *c, const mp_rel *rel)
 {
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, 4, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = rel->rs;
+    const mp_reloc *r = rel->r;
+    int cls = rel->ri->cls, seg = rel->seg;
+    uint8_t *p = rel->p;
+    mp_target t = rel->t;
     uint32_t w = rd32(p);
     uint32_t s = t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value;
     uint32_t linked = s + (uint32_t)r->addend;     /* what ld computed, S + A */
@@ -295,16 +173,16 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
                                   "range", "link the module at 0, or compile with -mcmodel=medany");
     }
     if (cls == K_HI20) {
-        if (OP(w) != 0x37u)
+        if (RV_OP(w) != 0x37u)
             return stale(c, rs, r, "LUI");
-        if (w >> 12 != (hi20_of(linked) & 0xFFFFFu))
+        if (w >> 12 != rv_hi20(linked))
             return stale(c, rs, r, "LUI value");
     } else {
-        if (cls == K_LO12_I ? !is_itype(w) : !is_stype(w))
+        if (cls == K_LO12_I ? !rv_is_itype(w) : !rv_is_stype(w))
             return stale(c, rs, r, cls == K_LO12_I ? "I-type instruction" : "S-type instruction");
         if (t.kind != MP_T_ABS && (w >> 15 & 0x1Fu) == 0)
             return mp_reloc_error(c, rs, r, "the low part is added to x0: " RELAX_WHY, RELAX_HINT);
-        if (((cls == K_LO12_I ? get_imm_i(w) : get_imm_s(w)) ^ linked) & 0xFFFu)
+        if (((cls == K_LO12_I ? rv_get_i(w) : rv_get_s(w)) ^ linked) & 0xFFFu)
             return stale(c, rs, r, "low-part value");
     }
     if (t.kind == MP_T_ABS)
@@ -313,13 +191,13 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
     uint32_t x = t.kind == MP_T_SEG ? linked - (uint32_t)c->mod->L.seg[t.seg].base : (uint32_t)r->addend;
     unsigned kind;
     if (cls == K_HI20) {
-        w = set_imm_u(w, hi20_of(x) & 0xFFFFFu);
+        w = rv_set_u(w, x);
         kind = MODP_FIX_RV_HI20;
     } else if (cls == K_LO12_I) {
-        w = set_imm_i(w, x);
+        w = rv_set_i(w, x);
         kind = MODP_FIX_RV_LO12_I;
     } else {
-        w = set_imm_s(w, x);
+        w = rv_set_s(w, x);
         kind = MODP_FIX_RV_LO12_S;
     }
     wr32(p, w);
@@ -331,29 +209,17 @@ static int lower_abs_half(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int
 
 /* ---- calls and branches ----------------------------------------------------- */
 
-static size_t veneer_for(rv_state *st, const mp_target *t)
-{
-    for (size_t i = 0; i < st->nv; i++) {
-        const veneer *v = &st->v[i];
-        if (v->t.kind == t->kind && (t->kind == MP_T_IMPORT ? v->t.imp == t->imp : v->t.value == t->value))
-            return i;
-    }
-    st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
-    st->v[st->nv] = (veneer){*t, 0};
-    return st->nv++;
-}
-
 static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int cls, const uint8_t *p)
 {
     /* Read only the relocation's width (mp_site checked it): a C.J may be
      * the last two bytes of the section. */
     switch (cls) {
     case K_CALL:
-        if (OP(rd32(p)) != 0x17u || OP(rd32(p + 4)) != 0x67u)
+        if (RV_OP(rd32(p)) != 0x17u || RV_OP(rd32(p + 4)) != 0x67u)
             return stale(c, rs, r, "AUIPC+JALR pair");
         return 0;
     case K_JAL:
-        return OP(rd32(p)) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
+        return RV_OP(rd32(p)) == 0x6Fu ? 0 : stale(c, rs, r, "JAL");
     case K_CJUMP: {  /* C.J (funct3 5) or rv32 C.JAL (funct3 1; rv64 C.ADDIW), quadrant 1 */
         uint32_t h = rd16(p);
         return (h & 3u) == 1u && ((h >> 13) == 5u || ((h >> 13) == 1u && !is64(c)))
@@ -364,32 +230,29 @@ static int check_branch_insn(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
     }
 }
 
-static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
+static int rv_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
 {
-    uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, b->cls == K_CJUMP ? 2 : b->cls == K_CALL ? 8 : 4);
+    uint8_t *p = mp_seg_at(&c->mod->L, b->seg, b->addr, b->kind == K_CJUMP ? 2 : b->kind == K_CALL ? 8 : 4);
     int64_t off = (int64_t)dest - (int64_t)b->addr;
     uint32_t u = (uint32_t)off;
     if (!p)
         return mp_error("%s: internal error: branch site outside its segment", c->m->path);
-    switch (b->cls) {
+    switch (b->kind) {
     case K_CALL:
-        wr32(p, set_imm_u(rd32(p), hi20_of(u) & 0xFFFFFu));
-        wr32(p + 4, set_imm_i(rd32(p + 4), u));
+        wr32(p, rv_set_u(rd32(p), u));
+        wr32(p + 4, rv_set_i(rd32(p + 4), u));
         return 0;
     case K_JAL:
         if (off < -(1 << 20) || off >= (1 << 20))
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of JAL range",
                                   "compile with -mno-relax");
-        wr32(p, (rd32(p) & 0xFFFu) | (u >> 20 & 1u) << 31 | (u >> 1 & 0x3FFu) << 21 |
-                    (u >> 11 & 1u) << 20 | (u >> 12 & 0xFFu) << 12);
+        wr32(p, rv_set_j(rd32(p), u));
         return 0;
     default:
         if (off < -2048 || off >= 2048)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of C.J/C.JAL range",
                                   "compile with -mno-relax");
-        wr16(p, (rd16(p) & 0xE003u) | (u >> 11 & 1u) << 12 | (u >> 4 & 1u) << 11 | (u >> 8 & 3u) << 9 |
-                    (u >> 10 & 1u) << 8 | (u >> 6 & 1u) << 7 | (u >> 7 & 1u) << 6 |
-                    (u >> 1 & 7u) << 3 | (u >> 5 & 1u) << 2);
+        wr16(p, rv_set_cj(rd16(p), u));
         return 0;
     }
 }
@@ -401,11 +264,11 @@ static int patch_branch(mp_ctx *c, const branch *b, uint64_t dest)
 static int lower_diff(mp_ctx *c, const mp_relsec *rs, size_t i)
 {
     const mp_reloc *r = &rs->r[i];
-    const rinfo *ri = lookup(r->type);
+    const rinfo *ri = mp_rinfo_find(c->arch, r->type);
     int minus = ri->cls == K_DIFF_MINUS;
     long j = -1;
     for (size_t k = i >= 4 ? i - 4 : 0; k < rs->n && k <= i + 4; k++) {
-        const rinfo *rk = lookup(rs->r[k].type);
+        const rinfo *rk = mp_rinfo_find(c->arch, rs->r[k].type);
         if (k != i && rs->r[k].offset == r->offset && rk &&
             rk->cls == (minus ? K_DIFF_PLUS : K_DIFF_MINUS)) {
             j = (long)k;
@@ -436,51 +299,34 @@ static int lower_diff(mp_ctx *c, const mp_relsec *rs, size_t i)
     if (a.kind == MP_T_SEG && a.seg != b.seg) {
         int seg;
         mp_no_split(c, rs, r, "a label difference between code and data");
-        if (ri->width == 4 && mp_site(c, rs, r, 4, &seg)) {
-            rv_state *st = state(c);
-            st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
-            st->x[st->nx++] = (xword){seg, r->offset, a.seg == MODP_SEG_DATA ? 1 : -1};
-        } else {
-            pin(c, rs, r);
-        }
+        if (ri->width == 4 && mp_site(c, rs, r, 4, &seg))
+            mp_add_xword(c, rs, r, seg, r->offset, a.seg == MODP_SEG_DATA ? 1 : -1, MP_X_WORD32);
+        else
+            mp_pin(c, rs, r);
     }
     return 0;
 }
 
 /* ---- one relocation --------------------------------------------------------- */
 
-static const char *cross_why(int seg)
+static int rv_lower_rel(mp_ctx *c, mp_rel *x)
 {
-    return seg == MODP_SEG_CODE ? "code refers to data PC-relatively" : "data refers to code PC-relatively";
-}
-
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, size_t i)
-{
-    const mp_reloc *r = &rs->r[i];
-    const rinfo *ri = lookup(r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
     switch (ri->cls) {
-    case K_NONE:
-    case K_PCREL_LO12:    /* second pass */
+    case K_PCREL_LO12:    /* rv_end */
         return 0;
-    case K_REJECT:
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
     case K_HI20: case K_LO12_I: case K_LO12_S:
-        return lower_abs_half(c, rs, r, ri->cls);
+        return lower_abs_half(c, x);
     case K_DIFF_PLUS: case K_DIFF_MINUS:
-        return lower_diff(c, rs, i);
+        return lower_diff(c, rs, x->i);
     default:
         break;
     }
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
-    rv_state *st = state(c);
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
 
     if (ri->cls == K_ABS32) {
         uint32_t want = (t.kind == MP_T_IMPORT ? 0 : (uint32_t)t.value) + (uint32_t)r->addend;
@@ -509,36 +355,38 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, size_t i)
     if (check_branch_insn(c, rs, r, ri->cls, p) != 0)
         return -1;
     if (ri->cls == K_PCREL_HI20) {
-        if (OP(rd32(p)) != 0x17u)
+        if (RV_OP(rd32(p)) != 0x17u)
             return stale(c, rs, r, "AUIPC");
-        st->h = mp_realloc(st->h, (st->nh + 1) * sizeof *st->h);
-        st->h[st->nh++] = (hi20){r->offset, t.value + (uint64_t)r->addend, seg,
-                                 t.kind == MP_T_SEG && t.seg != seg};
+        /* an AUIPC and where it points, for its low parts (rv_end); one
+         * from code to data is re-patched when the data moves */
+        mp_note *h = mp_add_note(c, r->offset);
+        h->value = t.value + (uint64_t)r->addend;
+        h->seg = seg;
+        h->flag = t.kind == MP_T_SEG && t.seg != seg;
+        if (h->flag) {
+            mp_xword *xw = mp_add_xword(c, rs, r, seg, r->offset, 1, MP_X_ISA);
+            xw->kind = K_PCREL_HI20;
+            xw->aux = h->value;
+        }
     }
 
     if (t.kind == MP_T_SEG) {
         if (t.seg != seg) {
-            mp_no_split(c, rs, r, cross_why(seg));
-            if (ri->cls == K_PREL32) {
-                st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
-                st->x[st->nx++] = (xword){seg, r->offset, t.seg == MODP_SEG_DATA ? 1 : -1};
-            } else if (ri->cls != K_PCREL_HI20 || seg != MODP_SEG_CODE) {
-                pin(c, rs, r);   /* AUIPC pairs from code are re-patched instead */
-            }
+            mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
+            if (ri->cls == K_PREL32)
+                mp_add_xword(c, rs, r, seg, r->offset, t.seg == MODP_SEG_DATA ? 1 : -1, MP_X_WORD32);
+            else if (ri->cls != K_PCREL_HI20 || seg != MODP_SEG_CODE)
+                mp_pin(c, rs, r);   /* AUIPC pairs from code are re-patched instead */
         }
         return 0;
     }
     if (ri->cls == K_CALL || ri->cls == K_JAL || ri->cls == K_CJUMP) {
         if (seg != MODP_SEG_CODE)
             return mp_reloc_error(c, rs, r, "a call to an import outside the code segment", NULL);
-        size_t v = veneer_for(st, &t);
-        st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
-        st->b[st->nb++] = (branch){seg, r->offset, ri->cls, v, rs, *r};
+        mp_add_branch(c, rs, r, seg, 0, ri->cls, &t);
         return 0;
     }
-    const char *why = t.kind == MP_T_IMPORT
-                          ? "a PC-relative reference cannot reach an import (its address is known only at load time)"
-                          : "a PC-relative reference to an absolute address breaks when the module moves";
+    const char *why = t.kind == MP_T_IMPORT ? MP_PCREL_IMPORT_WHY : MP_PCREL_ABS_WHY;
     if (ri->cls == K_BRANCH)
         return mp_reloc_error(c, rs, r, why, "compile with -fno-optimize-sibling-calls so that "
                               "firmware is reached by a call");
@@ -555,17 +403,19 @@ static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     if (!p)
         return -1;
     int store = r->type == R_RISCV_PCREL_LO12_S;
-    if (store ? !is_stype(rd32(p)) : !is_itype(rd32(p)))
+    if (store ? !rv_is_stype(rd32(p)) : !rv_is_itype(rd32(p)))
         return stale(c, rs, r, store ? "S-type instruction" : "I-type instruction");
     const mp_symbol *y = &c->m->sym[r->sym];
-    rv_state *st = state(c);
     uint64_t at = y->value + (uint64_t)r->addend;
-    for (size_t k = 0; k < st->nh; k++) {
-        if (st->h[k].addr != at || st->h[k].seg != seg)
+    for (size_t k = 0; k < c->lw.nn; k++) {
+        const mp_note *h = &c->lw.n[k];
+        if (h->addr != at || h->seg != seg)
             continue;
-        if (st->h[k].cross) {
-            st->l = mp_realloc(st->l, (st->nl + 1) * sizeof *st->l);
-            st->l[st->nl++] = (lo12){r->offset, k, store};
+        if (h->flag) {   /* re-patched with its AUIPC when the data moves */
+            mp_xword *xw = mp_add_xword(c, rs, r, seg, r->offset, 1, MP_X_ISA);
+            xw->kind = store ? K_LO12_S : K_LO12_I;
+            xw->aux = h->value;
+            xw->aux2 = h->addr;
         }
         return 0;
     }
@@ -573,15 +423,18 @@ static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                           "link with -mno-relax");
 }
 
-static int rv_lower(mp_ctx *c, const mp_relsec *rs)
+static int rv_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (!rs->rela && rs->n)
         return mp_error("%s: %s: RISC-V relocations must be RELA", c->m->path, c->m->sec[rs->index].name);
-    for (size_t i = 0; i < rs->n; i++)
-        if (lower_rel(c, rs, i) != 0)
-            return -1;
+    return 0;
+}
+
+/* The low parts, once every AUIPC of the section is known. */
+static int rv_end(mp_ctx *c, const mp_relsec *rs)
+{
     for (size_t i = 0; i < rs->n; i++) {
-        const rinfo *ri = lookup(rs->r[i].type);
+        const rinfo *ri = mp_rinfo_find(c->arch, rs->r[i].type);
         if (ri && ri->cls == K_PCREL_LO12 && lower_pcrel_lo(c, rs, &rs->r[i]) != 0)
             return -1;
     }
@@ -591,86 +444,28 @@ static int rv_lower(mp_ctx *c, const mp_relsec *rs)
 /* ---- veneers and moving the data ------------------------------------------ */
 
 /* auipc t1,0; lw t1,12(t1); jr t1; .word target */
-static const uint8_t rv_veneer[12] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x23, 0xC3, 0x00,
+static const uint8_t rv_veneer[16] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x23, 0xC3, 0x00,
                                       0x67, 0x00, 0x03, 0x00};
-/* rv64: auipc t1,0; ld t1,16(t1); jr t1; nop; .dword target (8-aligned) */
-static const uint8_t rv64_veneer[16] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x33, 0x03, 0x01,
+/* rv64: auipc t1,0; ld t1,16(t1); jr t1; nop; .dword target (8-aligned,
+ * also at run time: the code segment's alignment is raised to 8) */
+static const uint8_t rv64_veneer[24] = {0x17, 0x03, 0x00, 0x00, 0x03, 0x33, 0x03, 0x01,
                                         0x67, 0x00, 0x03, 0x00, 0x13, 0x00, 0x00, 0x00};
+static const mp_veneer_tpl rv_veneers[1] = {{rv_veneer, 16, 12, 4, 2, 0}};
+static const mp_veneer_tpl rv64_veneers[1] = {{rv64_veneer, 24, 16, 8, 3, 1}};
 
-/* Re-point the AUIPC pairs from code to data after the data moved up. */
-static int repatch_pcrel(mp_ctx *c, uint32_t moved)
+/* After the data moved up: re-point an AUIPC from code to data, or one of
+ * its low parts. */
+static int rv_move_site(mp_ctx *c, const mp_xword *x, uint32_t moved)
 {
-    rv_state *st = c->arch_state;
-    mp_layout *L = &c->mod->L;
-    for (size_t k = 0; k < st->nh; k++) {
-        hi20 *h = &st->h[k];
-        if (!h->cross)
-            continue;
-        uint32_t off = (uint32_t)(h->dest + moved - h->addr);
-        uint8_t *p = mp_seg_at(L, h->seg, h->addr, 4);
-        if (!p)
-            return mp_error("%s: internal error: AUIPC outside its segment", c->m->path);
-        wr32(p, set_imm_u(rd32(p), hi20_of(off) & 0xFFFFFu));
-        for (size_t i = 0; i < st->nl; i++) {
-            if (st->l[i].hi != k)
-                continue;
-            uint8_t *q = mp_seg_at(L, h->seg, st->l[i].addr, 4);
-            if (!q)
-                return mp_error("%s: internal error: low part outside its segment", c->m->path);
-            wr32(q, st->l[i].store ? set_imm_s(rd32(q), off) : set_imm_i(rd32(q), off));
-        }
-    }
-    return 0;
-}
-
-static int rv_finish(mp_ctx *c)
-{
-    rv_state *st = c->arch_state;
-    if (!st || st->nv == 0)
-        return 0;
-    mp_module *mod = c->mod;
-    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
-    uint32_t before = code->size;
-    for (size_t i = 0; i < st->nv; i++) {
-        veneer *v = &st->v[i];
-        uint8_t buf[24];
-        if (is64(c)) {
-            memcpy(buf, rv64_veneer, 16);
-            wr64(buf + 16, v->t.kind == MP_T_ABS ? v->t.value : 0);
-            v->off = mp_code_append(&mod->L, buf, 24, 3);
-            if (code->align < 3)   /* the .dword stays aligned at run time */
-                code->align = 3;
-        } else {
-            memcpy(buf, rv_veneer, 12);
-            wr32(buf + 12, v->t.kind == MP_T_ABS ? (uint32_t)v->t.value : 0);
-            v->off = mp_code_append(&mod->L, buf, 16, 2);
-        }
-        if (v->t.kind == MP_T_IMPORT) {
-            uint64_t a = code->base + v->off + (is64(c) ? 16 : 12);
-            mp_add_fixup(c, is64(c) ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
-        }
-    }
-    for (size_t i = 0; i < st->nb; i++)
-        if (patch_branch(c, &st->b[i], code->base + st->v[st->b[i].ven].off) != 0)
-            return -1;
-    if (code->size > mod->L.data_offset) {
-        /* Move the data up. Fixups are segment-relative and need nothing;
-         * PC-relative references between the segments follow. */
-        if (st->pinned[0])
-            return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
-                            "code and data, and the data cannot move (%s refers across segments); "
-                            "compile with -mcmodel=medlow", c->m->path,
-                            (unsigned)(code->size - before), st->pinned);
-        uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
-        uint32_t moved = ((code->size + a) & ~a) - mod->L.data_offset;
-        for (size_t i = 0; i < st->nx; i++) {
-            uint8_t *p = mp_seg_at(&mod->L, st->x[i].seg, st->x[i].addr, 4);
-            if (p)
-                wr32(p, rd32(p) + (uint32_t)st->x[i].sign * moved);
-        }
-        if (repatch_pcrel(c, moved) != 0)
-            return -1;
-        mod->L.data_offset += moved;
+    uint8_t *p = mp_seg_at(&c->mod->L, x->seg, x->addr, 4);
+    if (!p)
+        return mp_error("%s: internal error: AUIPC or low part outside its segment", c->m->path);
+    uint32_t w = rd32(p);
+    if (x->kind == K_PCREL_HI20)
+        wr32(p, rv_set_u(w, (uint32_t)(x->aux + moved - x->addr)));
+    else {
+        uint32_t off = (uint32_t)(x->aux + moved - x->aux2);
+        wr32(p, x->kind == K_LO12_S ? rv_set_s(w, off) : rv_set_i(w, off));
     }
     return 0;
 }
@@ -724,19 +519,38 @@ static uint32_t rv_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): R_RISCV_RELATIVE, JUMP_SLOT, 32, 64, COPY,
  * IRELATIVE; GOT slots take R_RISCV_32/64 (there is no GLOB_DAT). */
-static const mp_dyn_types rv_dyn = {3, 0, 5, 1, 2, 4, 58};
+static const mp_dyn_types rv_dyn = {
+    .relative = R_RISCV_RELATIVE,
+    .jump_slot = R_RISCV_JUMP_SLOT,
+    .abs32 = R_RISCV_32,
+    .abs64 = R_RISCV_64,
+    .copy = R_RISCV_COPY,
+    .irelative = R_RISCV_IRELATIVE,
+};
+
+/* What rv32 and rv64 share. */
+#define RV_COMMON \
+    .rtable = table, \
+    .nrtable = sizeof table / sizeof table[0], \
+    .rprefix = "R_RISCV_", \
+    .own_cls = 1u << K_PCREL_LO12 | 1u << K_DIFF_PLUS | 1u << K_DIFF_MINUS, \
+    .begin = rv_begin, \
+    .end = rv_end, \
+    .lower_rel = rv_lower_rel, \
+    .patch_branch = rv_patch_branch, \
+    .pinned_hint = "-mcmodel=medlow", \
+    .move_site = rv_move_site
 
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,
     .elfclass = ELFCLASS32,
     .name = "riscv",
-    .lower = rv_lower,
-    .finish = rv_finish,
-    .cleanup = rv_cleanup,
+    RV_COMMON,
+    .veneers = rv_veneers,
     .arch_flags = rv_flags,
-    .reloc_name = rv_reloc_name,
     .link = mp_link_riscv,
     .dyn = &rv_dyn,
+    .got = &mp_got_riscv,
 };
 
 /* rv64 (ELFCLASS64): the same allow-list; no ET_REL or ET_DYN input yet. */
@@ -749,9 +563,7 @@ const mp_arch mp_arch_riscv64 = {
     .machine = EM_RISCV,
     .elfclass = ELFCLASS64,
     .name = "riscv64",
-    .lower = rv_lower,
-    .finish = rv_finish,
-    .cleanup = rv_cleanup,
+    RV_COMMON,
+    .veneers = rv64_veneers,
     .arch_flags = rv64_flags,
-    .reloc_name = rv_reloc_name,
 };

@@ -1,4 +1,4 @@
-/* arch_xtensa.c - Xtensa relocation allow-list (ELF32, RELA), call0 ABI as
+/* isa/xtensa/lower.c - Xtensa relocation allow-list (ELF32, RELA), call0 ABI as
  * on the ESP8266 (lx106) and windowed as on the ESP32.
  *
  * Every R_XTENSA_* type is in the table below with the class that decides
@@ -103,16 +103,6 @@ static const rinfo table[] = {
     {61, K_NDIFF, 2, "R_XTENSA_NDIFF16", 0, 0},
     {62, K_NDIFF, 4, "R_XTENSA_NDIFF32", 0, 0},
 };
-
-static const rinfo *lookup(uint32_t type)
-{
-    return mp_rinfo_find(table, sizeof table / sizeof table[0], type);
-}
-
-static const char *xt_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(table, sizeof table / sizeof table[0], "R_XTENSA_", type);
-}
 
 /* ---- instruction decoding --------------------------------------------------- */
 
@@ -231,11 +221,6 @@ static int seg_of(const mp_ctx *c, uint64_t a)
     return MP_SEG_NONE;
 }
 
-static const char *cross_why(int seg)
-{
-    return seg == MODP_SEG_CODE ? "code refers to data PC-relatively" : "data refers to code PC-relatively";
-}
-
 static int lower_op(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
 {
     int seg;
@@ -274,19 +259,17 @@ static int lower_op(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return stale(c, rs, r, what);
     }
     if (t.seg != seg)
-        mp_no_split(c, rs, r, cross_why(seg));
+        mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
     return 0;
 }
 
-static int lower_diff(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const rinfo *ri)
+static int lower_diff(mp_ctx *c, const mp_rel *x)
 {
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    const uint8_t *p = x->p;
+    mp_target t = x->t;
     if (t.kind == MP_T_IMPORT)
         return mp_reloc_error(c, rs, r, "a difference involving an import changes when the module moves",
                               "store the import's address in a 32-bit word (R_XTENSA_32)");
@@ -309,30 +292,22 @@ static int lower_diff(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const r
     return 0;
 }
 
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+static int xt_lower_rel(mp_ctx *c, mp_rel *x)
 {
-    const rinfo *ri = lookup(r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
     switch (ri->cls) {
-    case K_NONE:
-        return 0;
-    case K_REJECT:
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
     case K_OP:
         return lower_op(c, rs, r);
     case K_DIFF: case K_PDIFF: case K_NDIFF:
-        return lower_diff(c, rs, r, ri);
+        return lower_diff(c, x);
     default:
         break;
     }
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, 4, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
     if (ri->cls == K_ABS32) {
         if (t.kind == MP_T_IMPORT ? rd32(p) != (uint32_t)r->addend
                                   : t.kind == MP_T_SEG && !matches(c, r, &t, rd32(p)))
@@ -342,23 +317,20 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     }
     /* K_PREL32: S + A - P */
     if (t.kind == MP_T_IMPORT)
-        return mp_reloc_error(c, rs, r, "a PC-relative reference cannot reach an import (its address is "
-                              "known only at load time)", "store the address in a 32-bit word (R_XTENSA_32)");
+        return mp_reloc_error(c, rs, r, MP_PCREL_IMPORT_WHY,
+                              "store the address in a 32-bit word (R_XTENSA_32)");
     if (t.kind == MP_T_ABS)
-        return mp_reloc_error(c, rs, r, "a PC-relative reference to an absolute address breaks when "
-                              "the module moves", "store the address in a 32-bit word (R_XTENSA_32)");
+        return mp_reloc_error(c, rs, r, MP_PCREL_ABS_WHY,
+                              "store the address in a 32-bit word (R_XTENSA_32)");
     if (t.seg != seg)
-        mp_no_split(c, rs, r, cross_why(seg));
+        mp_no_split(c, rs, r, MP_CROSS_WHY(seg));
     return 0;
 }
 
-static int xt_lower(mp_ctx *c, const mp_relsec *rs)
+static int xt_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (!rs->rela && rs->n)
         return mp_error("%s: %s: Xtensa relocations must be RELA", c->m->path, c->m->sec[rs->index].name);
-    for (size_t i = 0; i < rs->n; i++)
-        if (lower_rel(c, rs, &rs->r[i]) != 0)
-            return -1;
     return 0;
 }
 
@@ -372,11 +344,6 @@ static int xt_finish(mp_ctx *c)
     if (code->align < 2)
         code->align = 2;
     return 0;
-}
-
-static void xt_cleanup(mp_ctx *c)
-{
-    (void)c;
 }
 
 /* The ABI from the .xtensa.info note GNU as writes ("ABI=0" windowed,
@@ -403,9 +370,13 @@ const mp_arch mp_arch_xtensa = {
     .machine = EM_XTENSA,
     .elfclass = ELFCLASS32,
     .name = "xtensa",
-    .lower = xt_lower,
+    .rtable = table,
+    .nrtable = sizeof table / sizeof table[0],
+    .rprefix = "R_XTENSA_",
+    .own_cls = 1u << K_OP,   /* the site is the 2- or 3-byte instruction, decoded */
+    .begin = xt_begin,
+    .lower_rel = xt_lower_rel,
     .finish = xt_finish,
-    .cleanup = xt_cleanup,
     .arch_flags = xt_flags,
-    .reloc_name = xt_reloc_name,
+    .binutils = "xtensa-lx106-elf",
 };

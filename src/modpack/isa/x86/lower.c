@@ -1,4 +1,4 @@
-/* arch_x86.c - i386 and x86-64 relocation allow-lists.
+/* isa/x86/lower.c - i386 and x86-64 relocation allow-lists.
  *
  * Every R_386_* and R_X86_64_* type is in one of the tables below with the
  * class that decides how it is lowered; anything else, or a REJECT entry,
@@ -19,6 +19,7 @@
  *     run address and are refused (see man/modpack.1 for the flags).
  */
 #include "lower.h"
+#include "insn.h"
 #include "link.h"
 #include "util.h"
 
@@ -148,79 +149,6 @@ static int is64(const mp_ctx *c)
     return c->arch->machine == EM_X86_64;
 }
 
-static const rinfo *lookup(const mp_ctx *c, uint32_t type)
-{
-    const rinfo *t = is64(c) ? x86_64_table : i386_table;
-    size_t n = is64(c) ? sizeof x86_64_table / sizeof x86_64_table[0]
-                       : sizeof i386_table / sizeof i386_table[0];
-    return mp_rinfo_find(t, n, type);
-}
-
-static const char *i386_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(i386_table, sizeof i386_table / sizeof i386_table[0], "R_386_", type);
-}
-
-static const char *x86_64_reloc_name(uint32_t type)
-{
-    return mp_rinfo_name(x86_64_table, sizeof x86_64_table / sizeof x86_64_table[0], "R_X86_64_", type);
-}
-
-/* ---- state ---------------------------------------------------------------- */
-
-typedef struct veneer {
-    mp_target t;              /* import or absolute symbol */
-    uint32_t off;             /* code offset, once placed */
-} veneer;
-
-typedef struct branch {
-    uint64_t addr;            /* rel32 field, in the code segment */
-    size_t ven;
-    const mp_relsec *rs;
-    mp_reloc r;
-} branch;
-
-/* A relative word that changes by coeff * d when the data moves up by d. */
-typedef struct xword {
-    int seg;
-    uint64_t addr;
-    int coeff;                /* +1 or -1 */
-    uint8_t width;            /* 4 or 8 */
-    const mp_relsec *rs;
-    mp_reloc r;
-} xword;
-
-typedef struct x86_state {
-    veneer *v;
-    size_t nv;
-    branch *b;
-    size_t nb;
-    uint64_t *slot;           /* GOT slots already lowered */
-    size_t ns;
-    xword *x;
-    size_t nx;
-} x86_state;
-
-static x86_state *state(mp_ctx *c)
-{
-    if (!c->arch_state)
-        c->arch_state = mp_calloc(1, sizeof(x86_state));
-    return c->arch_state;
-}
-
-static void x86_cleanup(mp_ctx *c)
-{
-    x86_state *st = c->arch_state;
-    if (st) {
-        free(st->v);
-        free(st->b);
-        free(st->slot);
-        free(st->x);
-        free(st);
-    }
-    c->arch_state = NULL;
-}
-
 /* A relation between two addresses in the segments `a` (added) and `b`
  * (subtracted), stored in a word: nothing within a segment; across them the
  * module cannot be split and the word moves with the data. */
@@ -231,9 +159,8 @@ static void relation(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int site
         return;
     mp_no_split(c, rs, r, a == MODP_SEG_DATA ? "code refers to data relatively"
                                              : "data refers to code relatively");
-    x86_state *st = state(c);
-    st->x = mp_realloc(st->x, (st->nx + 1) * sizeof *st->x);
-    st->x[st->nx++] = (xword){site_seg, r->offset, a == MODP_SEG_DATA ? 1 : -1, (uint8_t)width, rs, *r};
+    mp_add_xword(c, rs, r, site_seg, r->offset, a == MODP_SEG_DATA ? 1 : -1,
+                 width == 4 ? MP_X_REL32 : MP_X_WORD64);
 }
 
 /* Lower the absolute word of the native width at seg/addr that holds t's
@@ -273,10 +200,8 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
                       const mp_target *t)
 {
     unsigned w = is64(c) ? 8 : 4;
-    x86_state *st = state(c);
-    for (size_t i = 0; i < st->ns; i++)
-        if (st->slot[i] == addr)
-            return 0;   /* one slot per symbol, shared by every reference */
+    if (mp_find_note(c, addr))
+        return 0;   /* one slot per symbol, shared by every reference */
     const mp_section *s = section_at(c, addr, w);
     if (!s || strncmp(s->name, ".got", 4) != 0 || (addr & (w - 1)))
         return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
@@ -285,8 +210,7 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
     if (rdn(s->bytes + (addr - s->addr), w) != want)
         return mp_reloc_error(c, rs, r, "the GOT slot does not hold the symbol's address",
                               "link statically with GNU ld or lld and --emit-relocs");
-    st->slot = mp_realloc(st->slot, (st->ns + 1) * sizeof *st->slot);
-    st->slot[st->ns++] = addr;
+    mp_add_note(c, addr);
     lower_abs(c, s->seg, addr, t, w);
     return 0;
 }
@@ -353,8 +277,6 @@ static enum xform gotpcrelx_form(const mp_section *s, uint64_t off, const uint8_
 
 #define LLD_RELAX_HINT "link with -Wl,--no-relax (ld.lld --no-relax)"
 
-static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t);
-
 /* An x86-64 GOTPCRELX site that ld.lld relaxed: lowered here (0), refused
  * (-1), or still a GOT load for the caller (1). */
 static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_section *sec,
@@ -389,33 +311,87 @@ static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
                               "reach the import", LLD_RELAX_HINT);
     if (seg != MODP_SEG_CODE)
         return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
-    add_branch(c, rs, &at, t);   /* a direct call or jump now: through a veneer */
+    mp_add_branch(c, rs, &at, MODP_SEG_CODE, 0, 0, t);   /* a direct call or jump now: through a veneer */
     return 0;
 }
 
 /* ---- one relocation --------------------------------------------------------- */
 
-static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+/* The GOT forms: GOT32/GOT32X (i386) and GOT32/GOT64 (x86-64) hold the
+ * slot's offset from the GOT (or, i386 without a base register, its
+ * address); GOTPCREL and friends (x86-64) hold slot + A - P. The slot gets
+ * the fixup; a load the linker relaxed into an LEA is a plain relation. */
+static int lower_got(mp_ctx *c, const mp_rel *x)
 {
-    const rinfo *ri = lookup(c, r->type);
-    if (!ri)
-        return mp_reloc_error(c, rs, r, "unknown relocation type", "report it to the modpack authors");
-    if (ri->cls == K_NONE)
-        return 0;
-    if (ri->cls == K_REJECT)
-        return mp_reloc_error(c, rs, r, ri->why, ri->hint);
-    int seg;
-    uint8_t *p = mp_site(c, rs, r, ri->width, &seg);
-    if (!p)
-        return -1;
-    mp_target t;
-    if (mp_resolve(c, rs, r, &t) != 0)
-        return -1;
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    int seg = x->seg;
+    const uint8_t *p = x->p;
+    const mp_target t = x->t;
     const mp_section *sec = &c->m->sec[rs->target];
     uint64_t soff = r->offset - sec->addr;
     /* the addend: explicit with RELA (x86-64); REL (i386) keeps it in the
      * field before the link only, and the GOT forms that need it use 0 */
     int64_t a = r->addend;
+    uint64_t f = rdn(p, ri->width), slot;
+    int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
+    int base;                   /* the segment the field is relative to */
+    unsigned sw;                /* the slot's width, as looked for */
+    if (ri->cls == K_GOTPCREL) {
+        if (r->type == R_X86_64_GOTPCRELX || r->type == R_X86_64_REX_GOTPCRELX) {
+            int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
+            if (rc <= 0)
+                return rc;
+        }
+        slot = r->offset + (uint64_t)(v - a);
+        base = seg;
+        sw = 8;
+    } else {
+        uint64_t org = 0;
+        int gseg = 0;
+        if (got_origin(c, rs, r, &org, &gseg) != 0)
+            return -1;
+        /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
+         * the slot's absolute address; otherwise slot - GOT. */
+        int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
+        if (absolute) {
+            mp_target gt = {MP_T_SEG, gseg, 0, org};
+            if (lower_slot(c, rs, r, f, &t) != 0)
+                return -1;
+            mp_lower_word(c, seg, r->offset, &gt);
+            return 0;
+        }
+        slot = org + (uint64_t)(v - a);   /* G + A (A is 0 with REL) */
+        base = gseg;
+        sw = ri->width;
+    }
+    const mp_section *gs = section_at(c, slot, sw);
+    if (!gs || strncmp(gs->name, ".got", 4) != 0) {
+        /* relaxed to LEA sym@GOTOFF / sym(%rip) with the GOT type kept (lld) */
+        if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
+            relation(c, rs, r, seg, t.seg, base, ri->width);
+            return 0;
+        }
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    }
+    if (lower_slot(c, rs, r, slot, &t) != 0)
+        return -1;
+    if (ri->cls == K_GOTPCREL)
+        relation(c, rs, r, seg, gs->seg, seg, ri->width);
+    return 0;
+}
+
+static int x86_lower_rel(mp_ctx *c, mp_rel *x)
+{
+    const mp_relsec *rs = x->rs;
+    const mp_reloc *r = x->r;
+    const rinfo *ri = x->ri;
+    int seg = x->seg;
+    uint8_t *p = x->p;
+    mp_target t = x->t;
+    const mp_section *sec = &c->m->sec[rs->target];
+    uint64_t soff = r->offset - sec->addr;
 
     switch (ri->cls) {
     case K_ABS:
@@ -454,60 +430,9 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         relation(c, rs, r, seg, t.seg, gseg, ri->width);
         return 0;
     }
-    case K_GOT: {
-        uint64_t org = 0, slot;
-        int gseg = 0;
-        if (got_origin(c, rs, r, &org, &gseg) != 0)
-            return -1;
-        uint64_t f = rdn(p, ri->width);
-        /* i386 GOT32X without a base register (ModRM mod 00, r/m 101) holds
-         * the slot's absolute address; otherwise slot - GOT. */
-        int absolute = !is64(c) && soff >= 1 && (sec->flags & SHF_EXECINSTR) && (p[-1] & 0xC7) == 0x05;
-        if (absolute) {
-            slot = f;
-            mp_target gt = {MP_T_SEG, gseg, 0, org};
-            if (lower_slot(c, rs, r, slot, &t) != 0)
-                return -1;
-            mp_lower_word(c, seg, r->offset, &gt);
-            return 0;
-        }
-        /* G + A: the slot's offset from the GOT (A is 0 with REL) */
-        slot = org + (uint64_t)((ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f) - a);
-        const mp_section *gs = section_at(c, slot, ri->width);
-        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
-            /* relaxed to LEA sym@GOTOFF with the GOT type kept */
-            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
-                relation(c, rs, r, seg, t.seg, gseg, ri->width);
-                return 0;
-            }
-            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
-        }
-        return lower_slot(c, rs, r, slot, &t);
-    }
-    case K_GOTPCREL: {
-        if (r->type == 41 || r->type == 42) {   /* GOTPCRELX, REX_GOTPCRELX */
-            int rc = relaxed_gotpcrelx(c, rs, r, sec, soff, p, seg, &t);
-            if (rc <= 0)
-                return rc;
-        }
-        /* field = slot + A - P */
-        uint64_t f = rdn(p, ri->width);
-        int64_t v = ri->width == 4 ? sext32((uint32_t)f) : (int64_t)f;
-        uint64_t slot = r->offset + (uint64_t)(v - a);
-        const mp_section *gs = section_at(c, slot, 8);
-        if (!gs || strncmp(gs->name, ".got", 4) != 0) {
-            /* lld relaxes the load to LEA sym(%rip) and keeps the GOT type */
-            if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
-                relation(c, rs, r, seg, t.seg, seg, ri->width);
-                return 0;
-            }
-            return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
-        }
-        if (lower_slot(c, rs, r, slot, &t) != 0)
-            return -1;
-        relation(c, rs, r, seg, gs->seg, seg, ri->width);
-        return 0;
-    }
+    case K_GOT:
+    case K_GOTPCREL:
+        return lower_got(c, x);
     default:
         break;
     }
@@ -524,7 +449,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
     if (ri->width == 4 && is_branch(sec, soff, p)) {
         if (seg != MODP_SEG_CODE)
             return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
-        add_branch(c, rs, r, &t);
+        mp_add_branch(c, rs, r, MODP_SEG_CODE, 0, 0, &t);
         return 0;
     }
     const char *why = t.kind == MP_T_IMPORT
@@ -534,24 +459,7 @@ static int lower_rel(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
                                                  : "compile with -fPIC or -fno-pic");
 }
 
-/* Re-point the rel32 branch at r to the veneer of t (made in finish). */
-static void add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_target *t)
-{
-    x86_state *st = state(c);
-    size_t v;
-    for (v = 0; v < st->nv; v++)
-        if (st->v[v].t.kind == t->kind &&
-            (t->kind == MP_T_IMPORT ? st->v[v].t.imp == t->imp : st->v[v].t.value == t->value))
-            break;
-    if (v == st->nv) {
-        st->v = mp_realloc(st->v, (st->nv + 1) * sizeof *st->v);
-        st->v[st->nv++] = (veneer){*t, 0};
-    }
-    st->b = mp_realloc(st->b, (st->nb + 1) * sizeof *st->b);
-    st->b[st->nb++] = (branch){r->offset, v, rs, *r};
-}
-
-static int x86_lower(mp_ctx *c, const mp_relsec *rs)
+static int x86_begin(mp_ctx *c, const mp_relsec *rs)
 {
     if (is64(c) && !rs->rela && rs->n)
         return mp_error("%s: %s: REL relocations are not used on x86-64", c->m->path,
@@ -559,9 +467,6 @@ static int x86_lower(mp_ctx *c, const mp_relsec *rs)
     if (!is64(c) && rs->rela && rs->n)
         return mp_error("%s: %s: RELA relocations are not used on i386", c->m->path,
                         c->m->sec[rs->index].name);
-    for (size_t i = 0; i < rs->n; i++)
-        if (lower_rel(c, rs, &rs->r[i]) != 0)
-            return -1;
     return 0;
 }
 
@@ -571,54 +476,16 @@ static int x86_lower(mp_ctx *c, const mp_relsec *rs)
  * every register and the stack as the branch found them. */
 static const uint8_t i386_veneer[6] = {0x68, 0, 0, 0, 0, 0xC3};
 static const uint8_t x86_64_veneer[14] = {0xFF, 0x25, 0, 0, 0, 0};
+static const mp_veneer_tpl i386_veneers[1] = {{i386_veneer, 6, 1, 4, 2, 0}};
+static const mp_veneer_tpl x86_64_veneers[1] = {{x86_64_veneer, 14, 6, 8, 3, 0}};
 
-static int x86_finish(mp_ctx *c)
+/* A CALL/JMP/Jcc rel32 to its veneer. */
+static int x86_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
 {
-    x86_state *st = c->arch_state;
-    if (!st)
-        return 0;
-    mp_module *mod = c->mod;
-    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
-    int w64 = is64(c);
-    for (size_t i = 0; i < st->nv; i++) {
-        veneer *v = &st->v[i];
-        uint8_t buf[14];
-        uint32_t n = w64 ? 14 : 6, lit = w64 ? 6 : 1;
-        memcpy(buf, w64 ? x86_64_veneer : i386_veneer, n);
-        wrn(buf + lit, w64 ? 8 : 4, v->t.kind == MP_T_ABS ? v->t.value : 0);
-        v->off = mp_code_append(&mod->L, buf, n, w64 ? 3 : 2);
-        if (v->t.kind == MP_T_IMPORT) {
-            uint64_t at = code->base + v->off + lit;
-            mp_add_fixup(c, w64 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, at, at, &v->t);
-        }
-    }
-    for (size_t i = 0; i < st->nb; i++) {
-        const branch *b = &st->b[i];
-        int64_t rel = (int64_t)(code->base + st->v[b->ven].off) - (int64_t)(b->addr + 4);
-        if (rel < INT32_MIN || rel > INT32_MAX)
-            return mp_reloc_error(c, b->rs, &b->r, "the veneer is out of rel32 range", NULL);
-        wr32(mp_seg_at(&mod->L, MODP_SEG_CODE, b->addr, 4), (uint32_t)(int32_t)rel);
-    }
-    if (code->size <= mod->L.data_offset)
-        return 0;
-    /* The veneers overlap the data: move the data up and adjust every
-     * relative word between the segments. */
-    uint32_t al = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
-    uint32_t moved = ((code->size + al) & ~al) - mod->L.data_offset;
-    for (size_t i = 0; i < st->nx; i++) {
-        const xword *x = &st->x[i];
-        uint8_t *p = mp_seg_at(&mod->L, x->seg, x->addr, x->width);
-        uint64_t v = rdn(p, x->width) + (uint64_t)((int64_t)x->coeff * moved);
-        if (x->width == 4) {
-            int64_t sv = sext32(rd32(p)) + (int64_t)x->coeff * moved;
-            if (sv < INT32_MIN || sv > INT32_MAX)
-                return mp_reloc_error(c, x->rs, &x->r, "moving the data up for the veneers overflows "
-                                      "this 32-bit relative field", NULL);
-            v = (uint32_t)(int32_t)sv;
-        }
-        wrn(p, x->width, v);
-    }
-    mod->L.data_offset += moved;
+    int64_t rel = (int64_t)dest - (int64_t)(b->addr + 4);
+    if (rel < INT32_MIN || rel > INT32_MAX)
+        return mp_reloc_error(c, b->rs, &b->r, "the veneer is out of rel32 range", NULL);
+    wr32(mp_seg_at(&c->mod->L, MODP_SEG_CODE, b->addr, 4), (uint32_t)(int32_t)rel);
     return 0;
 }
 
@@ -630,31 +497,54 @@ static uint32_t x86_flags(mp_ctx *c)
 
 /* Shared objects (dynamic.c): RELATIVE, GLOB_DAT, JUMP_SLOT, 32/64, COPY,
  * IRELATIVE of R_386_* and R_X86_64_*. */
-static const mp_dyn_types i386_dyn = {8, 6, 7, 1, 0, 5, 42};
-static const mp_dyn_types x86_64_dyn = {8, 6, 7, 0, 1, 5, 37};
+static const mp_dyn_types i386_dyn = {
+    .relative = R_386_RELATIVE,
+    .glob_dat = R_386_GLOB_DAT,
+    .jump_slot = R_386_JMP_SLOT,
+    .abs32 = R_386_32,
+    .copy = R_386_COPY,
+    .irelative = R_386_IRELATIVE,
+};
+static const mp_dyn_types x86_64_dyn = {
+    .relative = R_X86_64_RELATIVE,
+    .glob_dat = R_X86_64_GLOB_DAT,
+    .jump_slot = R_X86_64_JUMP_SLOT,
+    .abs64 = R_X86_64_64,
+    .copy = R_X86_64_COPY,
+    .irelative = R_X86_64_IRELATIVE,
+};
+
+/* What i386 and x86-64 share. */
+#define X86_COMMON \
+    .begin = x86_begin, \
+    .lower_rel = x86_lower_rel, \
+    .patch_branch = x86_patch_branch, \
+    .arch_flags = x86_flags
 
 const mp_arch mp_arch_i386 = {
     .machine = EM_386,
     .elfclass = ELFCLASS32,
     .name = "i386",
-    .lower = x86_lower,
-    .finish = x86_finish,
-    .cleanup = x86_cleanup,
-    .arch_flags = x86_flags,
-    .reloc_name = i386_reloc_name,
+    .rtable = i386_table,
+    .nrtable = sizeof i386_table / sizeof i386_table[0],
+    .rprefix = "R_386_",
+    X86_COMMON,
+    .veneers = i386_veneers,
     .dyn = &i386_dyn,
     .link = mp_link_i386,
+    .got = &mp_got_i386,
 };
 
 const mp_arch mp_arch_x86_64 = {
     .machine = EM_X86_64,
     .elfclass = ELFCLASS64,
     .name = "x86-64",
-    .lower = x86_lower,
-    .finish = x86_finish,
-    .cleanup = x86_cleanup,
-    .arch_flags = x86_flags,
-    .reloc_name = x86_64_reloc_name,
+    .rtable = x86_64_table,
+    .nrtable = sizeof x86_64_table / sizeof x86_64_table[0],
+    .rprefix = "R_X86_64_",
+    X86_COMMON,
+    .veneers = x86_64_veneers,
     .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
+    .got = &mp_got_x86_64,
 };

@@ -1,0 +1,172 @@
+/* veneer.c - what every ISA with veneers shares: one veneer per target
+ * appended to the code, branches re-pointed to it, and, when the veneers
+ * reach the data, the data moved up with the words between the segments
+ * adjusted. The ISA gives the templates (mp_arch.veneers), patches its
+ * branches (mp_arch.patch_branch) and its instruction fields
+ * (mp_arch.move_site). */
+#include "lower.h"
+#include "util.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modformat.h"
+
+typedef struct mp_veneer {
+    unsigned variant;
+    mp_target t;                /* import or absolute symbol */
+    uint32_t off;               /* code offset, once placed */
+} mp_veneer;
+
+#define GROW(arr, n) ((arr) = mp_realloc((arr), ((n) + 1) * sizeof *(arr)), &(arr)[(n)++])
+
+void mp_add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int seg, unsigned variant,
+                   uint32_t kind, const mp_target *t)
+{
+    mp_lowering *lw = &c->lw;
+    size_t v;
+    for (v = 0; v < lw->nv; v++)
+        if (lw->v[v].variant == variant && lw->v[v].t.kind == t->kind &&
+            (t->kind == MP_T_IMPORT ? lw->v[v].t.imp == t->imp : lw->v[v].t.value == t->value))
+            break;
+    if (v == lw->nv)
+        *GROW(lw->v, lw->nv) = (mp_veneer){variant, *t, 0};
+    *GROW(lw->b, lw->nb) = (mp_branch){seg, r->offset, kind, v, rs, *r};
+}
+
+mp_xword *mp_add_xword(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int seg, uint64_t addr,
+                       int sign, int form)
+{
+    mp_xword *x = GROW(c->lw.x, c->lw.nx);
+    *x = (mp_xword){seg, addr, sign, form, 0, 0, 0, rs, *r};
+    return x;
+}
+
+void mp_pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
+{
+    if (c->lw.pinned[0])
+        return;
+    const mp_section *t = &c->m->sec[rs->target];
+    snprintf(c->lw.pinned, sizeof c->lw.pinned, "%s+0x%llx: %s against '%s'", t->name,
+             (unsigned long long)(r->offset - t->addr), MP_RNAME(c, r->type),
+             mp_sym_name(c->m, r->sym));
+}
+
+mp_note *mp_add_note(mp_ctx *c, uint64_t addr)
+{
+    mp_note *n = GROW(c->lw.n, c->lw.nn);
+    *n = (mp_note){addr, 0, 0, 0, 0};
+    return n;
+}
+
+mp_note *mp_find_note(mp_ctx *c, uint64_t addr)
+{
+    for (size_t i = 0; i < c->lw.nn; i++)
+        if (c->lw.n[i].addr == addr)
+            return &c->lw.n[i];
+    return NULL;
+}
+
+int mp_has_veneer(const mp_ctx *c, unsigned variant)
+{
+    for (size_t i = 0; i < c->lw.nv; i++)
+        if (c->lw.v[i].variant == variant)
+            return 1;
+    return 0;
+}
+
+/* The words between the segments, after the data moved up by moved. */
+static int move_words(mp_ctx *c, uint32_t moved)
+{
+    mp_layout *L = &c->mod->L;
+    for (size_t i = 0; i < c->lw.nx; i++) {
+        const mp_xword *x = &c->lw.x[i];
+        if (x->form == MP_X_ISA) {
+            if (c->arch->move_site(c, x, moved) != 0)
+                return -1;
+            continue;
+        }
+        uint8_t *p = mp_seg_at(L, x->seg, x->addr, x->form == MP_X_WORD64 ? 8 : 4);
+        if (!p)
+            return mp_error("%s: internal error: a word between the segments lies outside its segment",
+                            c->m->path);
+        int64_t d = (int64_t)x->sign * moved;
+        uint32_t w = rd32(p);
+        switch (x->form) {
+        case MP_X_WORD64:
+            wrn(p, 8, rdn(p, 8) + (uint64_t)d);
+            break;
+        case MP_X_REL32: {
+            int64_t v = (int64_t)(int32_t)w + d;
+            if (v < INT32_MIN || v > INT32_MAX)
+                return mp_reloc_error(c, x->rs, &x->r, "moving the data up for the veneers overflows "
+                                      "this 32-bit relative field", NULL);
+            wr32(p, (uint32_t)(int32_t)v);
+            break;
+        }
+        case MP_X_PREL31: {
+            int32_t v = (int32_t)(w << 1) / 2 + x->sign * (int32_t)moved;
+            if (v < -(1 << 30) || v >= (1 << 30))
+                return mp_error("%s: moving the data overflows an R_ARM_PREL31 word", c->m->path);
+            wr32(p, (w & 0x80000000u) | ((uint32_t)v & 0x7FFFFFFFu));
+            break;
+        }
+        default:
+            wr32(p, w + (uint32_t)x->sign * moved);
+            break;
+        }
+    }
+    return 0;
+}
+
+int mp_veneers_finish(mp_ctx *c)
+{
+    mp_lowering *lw = &c->lw;
+    if (lw->nv == 0)
+        return 0;
+    mp_module *mod = c->mod;
+    mp_seg *code = &mod->L.seg[MODP_SEG_CODE];
+    uint32_t before = code->size;
+    for (size_t i = 0; i < lw->nv; i++) {
+        mp_veneer *v = &lw->v[i];
+        const mp_veneer_tpl *tp = &c->arch->veneers[v->variant];
+        uint8_t buf[32];
+        memcpy(buf, tp->code, tp->size);
+        wrn(buf + tp->lit, tp->width, v->t.kind == MP_T_ABS ? v->t.value : 0);
+        v->off = mp_code_append(&mod->L, buf, tp->size, tp->align);
+        if (tp->code_align && code->align < tp->align)   /* the literal stays aligned at run time */
+            code->align = tp->align;
+        if (v->t.kind == MP_T_IMPORT) {
+            uint64_t a = code->base + v->off + tp->lit;
+            mp_add_fixup(c, tp->width == 8 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
+        }
+    }
+    for (size_t i = 0; i < lw->nb; i++)
+        if (c->arch->patch_branch(c, &lw->b[i], code->base + lw->v[lw->b[i].ven].off) != 0)
+            return -1;
+    if (code->size <= mod->L.data_offset)
+        return 0;
+    /* Move the data up. Fixups are segment-relative and need nothing;
+     * relative references between the segments are adjusted. */
+    if (lw->pinned[0])
+        return mp_error("%s: the veneers for calls to imports (%u bytes) do not fit between "
+                        "code and data, and the data cannot move (%s refers across segments%s); "
+                        "compile with %s", c->m->path, (unsigned)(code->size - before), lw->pinned,
+                        c->arch->pinned_where ? c->arch->pinned_where : "", c->arch->pinned_hint);
+    uint32_t a = (1u << mod->L.seg[MODP_SEG_DATA].align) - 1;
+    uint32_t moved = ((code->size + a) & ~a) - mod->L.data_offset;
+    if (move_words(c, moved) != 0)
+        return -1;
+    mod->L.data_offset += moved;
+    return 0;
+}
+
+void mp_lowering_free(mp_lowering *lw)
+{
+    free(lw->v);
+    free(lw->b);
+    free(lw->x);
+    free(lw->n);
+    memset(lw, 0, sizeof *lw);
+}
