@@ -60,9 +60,12 @@ else()
   set(commands_file ${build}/commands.txt)
 endif()
 
-# Nothing was taken from the source tree.
+# Nothing was taken from the source tree. The scratch directory (prefix,
+# project, build) may itself lie inside it (CI builds in build-ci/), so its
+# paths are taken out first.
 file(READ ${commands_file} commands)
-string(FIND "${commands}" "${SOURCE_DIR}/" at)
+string(REPLACE "${WORK}/" "<work>/" outside "${commands}")
+string(FIND "${outside}" "${SOURCE_DIR}/" at)
 if(NOT at EQUAL -1)
   message(FATAL_ERROR "the firmware build used the modpack source tree (${SOURCE_DIR}):\n${commands}")
 endif()
