@@ -12,7 +12,7 @@
 #include "fwcheck.h"
 #include "fwnames.h"
 #include "inspect.h"
-#include "lower.h"
+#include "pipeline.h"
 #include "modload.h"
 #include "output.h"
 #include "relocate.h"
@@ -296,7 +296,7 @@ static int build(int argc, char **argv, char **fwpaths)
     const char *outname = mp_is_stdio(out) ? "(standard output)" : out;
     int rc = 1;
     memset(&mod, 0, sizeof mod);
-    if (mp_elf_open(&m, in) != 0 || mp_lower(&m, &opt, &mod) != 0 ||
+    if (mp_elf_open(&m, in) != 0 || mp_module_from_elf(&m, &opt, &mod) != 0 ||
         check_required(&m, &mod, required) != 0 || (nfw && mp_fwcheck(&m, &mod, &fw, fwdesc) != 0) ||
         mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
         goto done;
