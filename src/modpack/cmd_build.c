@@ -120,6 +120,64 @@ static const mp_optspec build_opts[] = {
     {0},
 };
 
+/* What the pipeline needs once the command line and the firmware are read. */
+typedef struct pack_job {
+    const char *in, *out;
+    const char *outname;        /* out, for messages */
+    const char *name;           /* the module name */
+    const mp_options *opt;
+    unsigned required;          /* --require: MODP_F_SPLIT, MODP_F_XIP */
+    const mp_fwnames *fw;       /* --firmware's names, or NULL */
+    const char *fwdesc;         /* the firmware inputs, for messages */
+} pack_job;
+
+/* The same checks the target makes: never write an image modload refuses. */
+static int self_check(const char *outname, const mp_buf *img, modload_image *chk)
+{
+    int err = modload_check(img->p, img->len, chk);
+    if (err != MODLOAD_OK)
+        return mp_error("%s: internal error: the image fails modload_check: %s", outname,
+                        modload_strerror(err));
+    return 0;
+}
+
+static void summary(const char *outname, const mp_buf *img, const modload_image *chk,
+                    const mp_module *mod)
+{
+    fprintf(stderr, "modpack: %s: %zu bytes: code %u, data %u, bss %u; %zu fixups in %u bytes; "
+                    "%zu imports, %zu exports\n", outname, img->len, chk->code_size, chk->data_size,
+            chk->bss_size, mod->nfx, chk->fixup_size, mod->nimp, mod->nexp);
+    if (!(mod->flags & MODP_F_SPLIT))
+        fprintf(stderr, "modpack: %s: not splittable: %s\n", outname, mod->split_reason);
+}
+
+/* open -> normalise -> layout -> lower -> finish (mp_module_from_elf,
+ * pipeline.h) -> --require and --firmware -> encode -> self-check -> write */
+static int pack(const pack_job *j)
+{
+    mp_elf m;
+    mp_module mod;
+    mp_buf img = {0};
+    modload_image chk;
+    int rc = 1;
+    memset(&mod, 0, sizeof mod);
+    if (mp_elf_open(&m, j->in) == 0 &&
+        mp_module_from_elf(&m, j->opt, &mod) == 0 &&
+        check_required(&m, &mod, j->required) == 0 &&
+        (!j->fw || mp_fwcheck(&m, &mod, j->fw, j->fwdesc) == 0) &&
+        mp_encode_image(&mod, j->opt, j->name, &img) == 0 &&
+        self_check(j->outname, &img, &chk) == 0 &&
+        mp_write_atomic(j->out, img.p, img.len) == 0) {
+        if (j->opt->verbose)
+            summary(j->outname, &img, &chk, &mod);
+        rc = 0;
+    }
+    buf_free(&img);
+    mp_module_free(&mod);
+    mp_elf_close(&m);
+    return rc;
+}
+
 /* fwpaths: room for argc --firmware inputs */
 static int build(int argc, char **argv, char **fwpaths)
 {
@@ -192,39 +250,11 @@ static int build(int argc, char **argv, char **fwpaths)
     char fwdesc[256];
     snprintf(fwdesc, sizeof fwdesc, "%s%s", nfw ? fwpaths[0] : "", nfw > 1 ? " and the other --firmware inputs" : "");
 
-    mp_elf m;
-    mp_module mod;
-    mp_buf img = {0};
     /* The default name: OUT's, or IN's when OUT is standard output. */
     char *name = opt.name ? NULL : default_name(mp_is_stdio(out) ? in : out);
-    const char *outname = mp_is_stdio(out) ? "(standard output)" : out;
-    int rc = 1;
-    memset(&mod, 0, sizeof mod);
-    if (mp_elf_open(&m, in) != 0 || mp_module_from_elf(&m, &opt, &mod) != 0 ||
-        check_required(&m, &mod, required) != 0 || (nfw && mp_fwcheck(&m, &mod, &fw, fwdesc) != 0) ||
-        mp_encode_image(&mod, &opt, opt.name ? opt.name : name, &img) != 0)
-        goto done;
-    /* The same checks the target makes: never write an image modload refuses. */
-    modload_image chk;
-    int err = modload_check(img.p, img.len, &chk);
-    if (err != MODLOAD_OK) {
-        mp_error("%s: internal error: the image fails modload_check: %s", outname, modload_strerror(err));
-        goto done;
-    }
-    if (mp_write_atomic(out, img.p, img.len) != 0)
-        goto done;
-    if (opt.verbose) {
-        fprintf(stderr, "modpack: %s: %zu bytes: code %u, data %u, bss %u; %zu fixups in %u bytes; "
-                        "%zu imports, %zu exports\n", outname, img.len, chk.code_size, chk.data_size,
-                chk.bss_size, mod.nfx, chk.fixup_size, mod.nimp, mod.nexp);
-        if (!(mod.flags & MODP_F_SPLIT))
-            fprintf(stderr, "modpack: %s: not splittable: %s\n", outname, mod.split_reason);
-    }
-    rc = 0;
-done:
-    buf_free(&img);
-    mp_module_free(&mod);
-    mp_elf_close(&m);
+    const pack_job job = {in, out, mp_is_stdio(out) ? "(standard output)" : out,
+                          opt.name ? opt.name : name, &opt, required, nfw ? &fw : NULL, fwdesc};
+    int rc = pack(&job);
     mp_fwnames_free(&fw);
     free(name);
     return rc;
