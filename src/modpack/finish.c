@@ -107,8 +107,9 @@ static int collect_exports(const mp_elf *m, mp_module *mod)
                      !code_has_fixups(mod);
 
     mod->exp = mp_calloc(m->nsym, sizeof *mod->exp);
-    for (size_t i = 1; i < m->nsym; i++) {
-        const mp_symbol *y = &m->sym[i];
+    const mp_symbol *sym = m->sym;  /* never NULL after mp_elf_open */
+    for (size_t i = 1; sym && i < m->nsym; i++) {
+        const mp_symbol *y = &sym[i];
         int is_got = y == got && export_got; /* a local symbol of the linker's */
         if (!is_got && ((y->bind != STB_GLOBAL && y->bind != STB_WEAK) ||
                         (y->type != STT_FUNC && y->type != STT_OBJECT) ||

@@ -42,7 +42,7 @@ int mp_normalise(mp_elf *m, const mp_arch **arch)
 
 int mp_module_from_elf(mp_elf *m, const mp_options *opt, mp_module *mod)
 {
-    const mp_arch *arch;
+    const mp_arch *arch = NULL;
     mp_layout L;
     memset(mod, 0, sizeof *mod);
     if (mp_normalise(m, &arch) != 0)
