@@ -1,7 +1,9 @@
 /* cli.c - the one option parser of every modpack command (cli.h). */
 #include "cli.h"
+#include "util.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mp_cli_init(mp_cli *c, const char *cmd, const char *usage, const mp_optspec *specs,
@@ -109,4 +111,27 @@ int mp_is_stdio(const char *path)
 const char *mp_input_name(const char *path)
 {
     return mp_is_stdio(path) ? "(standard input)" : path;
+}
+
+const char **mp_cli_images(mp_cli *c, unsigned *flags, size_t *n, int *rc)
+{
+    const char **v = mp_calloc((size_t)c->argc + 1, sizeof *v);
+    *n = 0;
+    for (int r; (r = mp_cli_next(c)) != MP_CLI_END;) {
+        if (r == MP_CLI_HELP || r == MP_CLI_ERROR) {
+            *rc = r == MP_CLI_HELP ? 0 : MP_EXIT_USAGE;
+            free(v);
+            return NULL;
+        }
+        if (r == MP_CLI_OPERAND)
+            v[(*n)++] = c->value;
+        else if (r > 0 && r < 32)
+            *flags |= 1u << r;
+    }
+    if (!*n) {
+        *rc = mp_usage_error(c->cmd, "no image given (IMG..., or - for standard input)", NULL);
+        free(v);
+        return NULL;
+    }
+    return v;
 }

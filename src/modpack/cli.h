@@ -12,6 +12,8 @@
 #ifndef MODPACK_CLI_H
 #define MODPACK_CLI_H
 
+#include <stddef.h>
+
 #define MP_EXIT_USAGE 2
 
 typedef struct mp_optspec {
@@ -50,6 +52,11 @@ int mp_cli_next(mp_cli *c);
 /* "modpack: CMD: MSG 'ARG'" and a hint on stderr; returns MP_EXIT_USAGE. */
 int mp_usage_error(const char *cmd, const char *msg, const char *arg);
 
+/* The image operands of a command that reads images (inspect, verify),
+ * collected in order (free the array); an option whose id is below 32 sets
+ * bit 1 << id in *flags. NULL after --help or a usage error, with *rc the
+ * exit status. */
+const char **mp_cli_images(mp_cli *c, unsigned *flags, size_t *n, int *rc);
 /* "-" names standard input or standard output. */
 int mp_is_stdio(const char *path);
 /* The name messages use for path: "(standard input)" for "-". */

@@ -20,6 +20,7 @@
  * addresses data PC-relatively, so a shared object is never split-capable.
  */
 #include "dynamic.h"
+#include "lowering.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -31,27 +32,6 @@
 #ifndef SHT_RELR
 #define SHT_RELR 19
 #endif
-
-int mp_dyn_metadata(const mp_section *s)
-{
-    switch (s->type) {
-    case SHT_DYNAMIC:
-    case SHT_DYNSYM:
-    case SHT_HASH:
-    case SHT_GNU_HASH:
-    case SHT_GNU_versym:
-    case SHT_GNU_verdef:
-    case SHT_GNU_verneed:
-    case SHT_NOTE:
-        return 1;
-    case SHT_REL:
-    case SHT_RELA:
-    case SHT_STRTAB:        /* .dynstr is loaded; .strtab and --emit-relocs tables are not */
-        return (s->flags & SHF_ALLOC) != 0;
-    default:
-        return strcmp(s->name, ".interp") == 0;
-    }
-}
 
 /* The allocated section holding [addr, addr + width), or 0. */
 static uint32_t section_at(const mp_elf *m, uint64_t addr, unsigned width)
@@ -167,7 +147,7 @@ static int lower_one(mp_ctx *c, const mp_relsec *table, const mp_reloc *r, unsig
     return 0;
 }
 
-int mp_dyn_lower(mp_ctx *c)
+static int lower_dynamic(mp_ctx *c)
 {
     mp_elf *m = c->m;
     mp_module *mod = c->mod;
@@ -203,4 +183,11 @@ int mp_dyn_lower(mp_ctx *c)
              "shared object (ET_DYN) input: code may address data PC-relatively, "
              "which the dynamic relocations do not show");
     return 0;
+}
+
+int mp_lower_dynamic(mp_elf *m, const mp_arch *arch, mp_layout *L, mp_module *mod)
+{
+    mp_ctx c;
+    mp_lowering_begin(&c, m, arch, L, mod);
+    return mp_lowering_end(&c, lower_dynamic(&c));
 }

@@ -306,3 +306,31 @@ const char *mp_sym_name(const mp_elf *m, uint32_t sym)
         return m->sec[y->shndx].name;
     return y->name;
 }
+
+static const mp_symbol *find_in(const mp_symbol *sym, size_t nsym, const char *name)
+{
+    /* Prefer a global definition over a local one of the same name. */
+    const mp_symbol *found = NULL;
+    for (size_t i = 1; i < nsym; i++) {
+        const mp_symbol *y = &sym[i];
+        if (y->type == STT_SECTION || y->type == STT_FILE || strcmp(y->name, name) != 0)
+            continue;
+        if (y->bind != STB_LOCAL)
+            return y;
+        if (!found)
+            found = y;
+    }
+    return found;
+}
+
+const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
+{
+    const mp_symbol *y = find_in(m->sym, m->nsym, name);
+    /* a shared object: a hidden or local symbol is only in .symtab */
+    if ((!y || y->shndx == SHN_UNDEF) && m->ssym) {
+        const mp_symbol *z = find_in(m->ssym, m->nssym, name);
+        if (z && z->shndx != SHN_UNDEF)
+            y = z;
+    }
+    return y;
+}

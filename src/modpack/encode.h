@@ -2,7 +2,8 @@
 #ifndef MODPACK_ENCODE_H
 #define MODPACK_ENCODE_H
 
-#include "lower.h"
+#include "module.h"
+#include "options.h"
 #include "util.h"
 
 /* The fixup stream of section 5: one block per target (code, data, then

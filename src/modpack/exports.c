@@ -7,6 +7,7 @@
  *   cc -c fw.c api.c; modpack exports fw.o api.o -o fw_exports.c; cc -c fw_exports.c; ld ...
  */
 #include "exports.h"
+#include "commands.h"
 #include "cli.h"
 #include "output.h"
 

@@ -1,7 +1,7 @@
 /* fwcheck.c - refuse a module that imports what the firmware does not
  * export, naming every such import and where it is used. */
 #include "fwcheck.h"
-#include "lower.h"
+#include "arch.h"
 #include "util.h"
 
 #include <gelf.h>

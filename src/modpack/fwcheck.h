@@ -4,7 +4,8 @@
 #define MODPACK_FWCHECK_H
 
 #include "fwnames.h"
-#include "lower.h"
+#include "module.h"
+#include "mpelf.h"
 
 /* Every import of mod must be one of fw's names. Returns 0, or -1 after
  * listing every missing import with the places that use it (fwdesc names

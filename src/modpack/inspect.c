@@ -5,7 +5,7 @@
  * modload_meta_next read the tables. */
 #include "inspect.h"
 #include "cli.h"
-#include "lower.h"
+#include "arch.h"
 #include "util.h"
 
 #include <stdio.h>

@@ -2,7 +2,6 @@
  * data segment = writable PROGBITS followed by NOBITS (bss). Each segment is
  * the span from its lowest to its highest section address; gaps are zero. */
 #include "layout.h"
-#include "dynamic.h"
 #include "util.h"
 
 #include <gelf.h>
@@ -34,6 +33,30 @@ static unsigned log2_align(uint64_t a)
     return l;
 }
 
+/* Sections that only the dynamic linker reads (.dynamic, .dynsym, .dynstr,
+ * .hash, .gnu.hash, .gnu.version*, .interp, .rel[a].dyn, .rel[a].plt,
+ * notes): not part of the image of a shared object. */
+static int dyn_metadata(const mp_section *s)
+{
+    switch (s->type) {
+    case SHT_DYNAMIC:
+    case SHT_DYNSYM:
+    case SHT_HASH:
+    case SHT_GNU_HASH:
+    case SHT_GNU_versym:
+    case SHT_GNU_verdef:
+    case SHT_GNU_verneed:
+    case SHT_NOTE:
+        return 1;
+    case SHT_REL:
+    case SHT_RELA:
+    case SHT_STRTAB:        /* .dynstr is loaded; .strtab and --emit-relocs tables are not */
+        return (s->flags & SHF_ALLOC) != 0;
+    default:
+        return strcmp(s->name, ".interp") == 0;
+    }
+}
+
 int mp_layout_build(mp_elf *m, mp_layout *L)
 {
     memset(L, 0, sizeof *L);
@@ -45,8 +68,8 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
 
     for (size_t i = 1; i < m->nsec; i++) {
         mp_section *s = &m->sec[i];
-        if (m->type == ET_DYN && mp_dyn_metadata(s))
-            continue;   /* only the dynamic linker reads it (dynamic.c) */
+        if (m->type == ET_DYN && dyn_metadata(s))
+            continue;   /* only the dynamic linker reads it */
         if (s->type == SHT_DYNAMIC || strcmp(s->name, ".interp") == 0 || s->type == SHT_DYNSYM)
             return mp_error("%s: section %s: dynamic linking information is not supported here; "
                             "link a static module (no -shared, -pie or shared libraries)",

@@ -89,7 +89,13 @@ uint64_t mp_link_symval(const mp_elf *m, uint32_t sym)
     return m->sym[sym].value;
 }
 
-int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+int mp_link_error(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
+                  const char *hint)
+{
+    return mp_rel_error(c->m, c->arch, rs, r, why, hint);
+}
+
+int mp_link_room(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
                  uint64_t width)
 {
     if (s->room >= width)
@@ -100,21 +106,21 @@ int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
                     (unsigned long long)(s->P - t->addr), (unsigned long long)width);
 }
 
-int mp_link_range(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned bits,
+int mp_link_range(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned bits,
                   const char *hint)
 {
     char why[128];
     snprintf(why, sizeof why, "the value %s0x%llx does not fit the %u-bit field",
              v < 0 ? "-" : "", (unsigned long long)(v < 0 ? -(uint64_t)v : (uint64_t)v), bits);
-    return mp_reloc_error(c, rs, r, why, hint);
+    return mp_link_error(c, rs, r, why, hint);
 }
 
-int mp_link_align(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned align)
+int mp_link_align(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned align)
 {
     char why[128];
     snprintf(why, sizeof why, "the value %s0x%llx is not a multiple of %u", v < 0 ? "-" : "",
              (unsigned long long)(v < 0 ? -(uint64_t)v : (uint64_t)v), align);
-    return mp_reloc_error(c, rs, r, why, NULL);
+    return mp_link_error(c, rs, r, why, NULL);
 }
 
 /* ---- placement -------------------------------------------------------------- */
@@ -498,7 +504,7 @@ static void rewrite_got(mp_elf *m, got *g)
     m->rel[m->nrel++] = rs;
 }
 
-static int apply(mp_ctx *c, uint8_t *img, const got *g)
+static int apply(const mp_linker *c, uint8_t *img, const got *g)
 {
     mp_elf *m = c->m;
     for (size_t i = 0; i < m->nrel; i++) {
@@ -524,7 +530,7 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
             continue;
         if (t->type == SHT_NOBITS) {
             if (rs->n)
-                return mp_reloc_error(c, rs, &rs->r[0], "relocation in a NOBITS (bss) section", NULL);
+                return mp_link_error(c, rs, &rs->r[0], "relocation in a NOBITS (bss) section", NULL);
             continue;
         }
         for (size_t k = 0; k < rs->n; k++) {
@@ -532,11 +538,11 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
             const mp_symbol *y = &m->sym[r->sym];
             if (r->sym && y->shndx != SHN_UNDEF && y->shndx != SHN_ABS && y->shndx < m->nsec &&
                 !loaded(&m->sec[y->shndx]))
-                return mp_reloc_error(c, rs, r, "the symbol is in a section that is not part of "
+                return mp_link_error(c, rs, r, "the symbol is in a section that is not part of "
                                       "the loaded module (not allocated, or a dropped COMDAT group)",
                                       NULL);
             if (r->sym && y->shndx >= m->nsec && y->shndx != SHN_ABS)
-                return mp_reloc_error(c, rs, r, "symbol in a special section", NULL);
+                return mp_link_error(c, rs, r, "symbol in a special section", NULL);
             mp_link_site s = {0};
             s.P = r->offset;
             s.p = img + r->offset;
@@ -548,7 +554,7 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
             if (g->sec && slot_type(g, r->type)) {
                 size_t slot = slot_of(m, g, r->sym);
                 if (slot == (size_t)-1)
-                    return mp_reloc_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
+                    return mp_link_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
                 s.G = slot_addr(m, g, slot);
             }
             if (c->arch->func_bit0 && r->sym && y->type == STT_FUNC && !s.import) {
@@ -562,7 +568,7 @@ static int apply(mp_ctx *c, uint8_t *img, const got *g)
     return 0;
 }
 
-int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
+int mp_link(mp_elf *m, const mp_arch *arch)
 {
     if (!arch->link)
         return mp_error("%s: relocatable input (ET_REL) is not supported for %s; link it first: "
@@ -607,7 +613,7 @@ int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt)
         rewrite_got(m, &g);
     }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
-    mp_ctx c = {m, NULL, arch, opt, {0}};
+    const mp_linker c = {m, arch};
     rc = apply(&c, m->linked, &g);
     free(g.sym);
     return rc;

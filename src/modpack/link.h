@@ -5,7 +5,7 @@
  * relocation against them on the host, as `ld --emit-relocs
  * --unresolved-symbols=ignore-all -T module.ld` would (imports resolve to
  * 0). The result is the model an ET_EXEC link gives, so the normal lowering
- * runs on it unchanged. The ISA-specific part is how one relocation is
+ * runs on it unchanged (pipeline.h: this is the normalise stage of ET_REL). The ISA-specific part is how one relocation is
  * computed and written: mp_arch.link, in isa/<isa>/link.c.
  *
  * Position-independent objects get a GOT as GNU ld would build it (link.c:
@@ -14,7 +14,7 @@
 #ifndef MODPACK_LINK_H
 #define MODPACK_LINK_H
 
-#include "lower.h"
+#include "arch.h"
 
 /* One relocation to apply, everything already an address. */
 typedef struct mp_link_site {
@@ -48,19 +48,28 @@ typedef struct mp_got_abi {
     uint32_t as_pcrel, as_abs32, as_abs64;
 } mp_got_abi;
 
+/* The context of linking: the object and its ISA (what a message names). */
+struct mp_linker {
+    mp_elf *m;
+    const mp_arch *arch;
+};
+
 /* Place and relocate m (ET_REL) in place. Returns 0, or -1 after the error. */
-int mp_link(mp_elf *m, const mp_arch *arch, const mp_options *opt);
+int mp_link(mp_elf *m, const mp_arch *arch);
 
 /* ---- helpers for isa/<isa>/link.c ----------------------------------------- */
 
+/* "modpack: IN: .sec+0xOFF: R_X against 'sym': why; hint" - returns -1. */
+int mp_link_error(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const char *why,
+                  const char *hint);
 /* The site has fewer than width bytes left in its section: an error. */
-int mp_link_room(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+int mp_link_room(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
                  uint64_t width);
 /* v does not fit a signed (or unsigned) field of bits bits: an error. */
-int mp_link_range(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned bits,
+int mp_link_range(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned bits,
                   const char *hint);
 /* v is not a multiple of align: an error. */
-int mp_link_align(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned align);
+int mp_link_align(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, int64_t v, unsigned align);
 static inline int mp_fits_signed(int64_t v, unsigned bits)
 {
     return v >= -((int64_t)1 << (bits - 1)) && v < ((int64_t)1 << (bits - 1));

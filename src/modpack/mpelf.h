@@ -71,5 +71,8 @@ void mp_elf_close(mp_elf *m);
 
 /* Printable name of a symbol: section symbols take their section's name. */
 const char *mp_sym_name(const mp_elf *m, uint32_t sym);
+/* Symbol lookup by name (a global definition before a local one); NULL
+ * when absent. */
+const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name);
 
 #endif

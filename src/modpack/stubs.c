@@ -7,7 +7,7 @@
  * and an entry nothing is bound to holds a trap that calls modreg_unbound.
  * The image is read with the host modload (modload_export_at), as inspect
  * does. */
-#include "stubs.h"
+#include "commands.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -4,7 +4,7 @@
  * adjusted. The ISA gives the templates (mp_arch.veneers), patches its
  * branches (mp_arch.patch_branch) and its instruction fields
  * (mp_arch.move_site). */
-#include "lower.h"
+#include "lowering.h"
 #include "util.h"
 
 #include <stdio.h>

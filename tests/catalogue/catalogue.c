@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "encode.h"
-#include "lower.h"
+#include "module.h"
 #include "modload.h"
 #include "util.h"
 

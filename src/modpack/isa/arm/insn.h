@@ -5,7 +5,7 @@
 #ifndef MODPACK_ISA_ARM_INSN_H
 #define MODPACK_ISA_ARM_INSN_H
 
-#include "lower.h"
+#include "arch.h"
 #include "util.h"
 
 #include <elf.h>
@@ -111,7 +111,7 @@ static inline uint32_t arm_b24(uint32_t w, int64_t v)
 }
 
 /* isa/arm/link.c, for the mp_arch in lower.c. */
-int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_arm(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 extern const struct mp_got_abi mp_got_arm;
 
 #endif

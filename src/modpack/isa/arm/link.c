@@ -24,14 +24,14 @@ static uint32_t sat(const mp_link_site *s, int64_t a)
     return (uint32_t)(base + (uint64_t)a) | (uint32_t)s->thumb;
 }
 
-static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+static int thumb_branch(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     if (mp_link_room(c, rs, r, s, 4) != 0)
         return -1;
     int64_t a = r->type == R_ARM_THM_JUMP19 ? thm_b19(s->p) : thm_b24(s->p);
     if (r->type == R_ARM_THM_JUMP19) {
         if (s->arm_func)
-            return mp_reloc_error(c, rs, r, "a Thumb conditional branch cannot switch to ARM code", NULL);
+            return mp_link_error(c, rs, r, "a Thumb conditional branch cannot switch to ARM code", NULL);
         int64_t v = rel32(sat(s, a), s->P);
         if (!mp_fits_signed(v, 21))
             return mp_link_range(c, rs, r, v, 21, NULL);
@@ -39,7 +39,7 @@ static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const
         return 0;
     }
     if (s->arm_func && r->type != R_ARM_THM_CALL)
-        return mp_reloc_error(c, rs, r, "a Thumb B.W cannot switch to ARM code", "call it with BL");
+        return mp_link_error(c, rs, r, "a Thumb B.W cannot switch to ARM code", "call it with BL");
     int blx = s->arm_func;   /* BL to ARM code: BLX, relative to the word-aligned PC */
     int64_t v = blx ? rel32((uint32_t)(s->S + (uint64_t)a), s->P & ~(uint64_t)3)
                     : rel32(sat(s, a), s->P);
@@ -53,13 +53,13 @@ static int thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const
     return 0;
 }
 
-static int short_thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
+static int short_thumb_branch(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r,
                               const mp_link_site *s, unsigned bits)
 {
     if (mp_link_room(c, rs, r, s, 2) != 0)
         return -1;
     if (s->arm_func)
-        return mp_reloc_error(c, rs, r, "a 16-bit Thumb branch cannot switch to ARM code", NULL);
+        return mp_link_error(c, rs, r, "a 16-bit Thumb branch cannot switch to ARM code", NULL);
     uint32_t h = rd16(s->p), mask = (1u << (bits - 1)) - 1;   /* imm field, in halfwords */
     int64_t v = rel32(sat(s, arm_sext((h & mask) << 1, bits)), s->P);
     if (!mp_fits_signed(v, bits))
@@ -68,7 +68,7 @@ static int short_thumb_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     return 0;
 }
 
-static int arm_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+static int arm_branch(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     if (mp_link_room(c, rs, r, s, 4) != 0)
         return -1;
@@ -83,10 +83,10 @@ static int arm_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const m
         return mp_link_range(c, rs, r, v, 26, FAR_HINT);
     if (s->thumb || is_blx) {
         if (r->type != R_ARM_CALL && !(is_blx && !s->thumb))
-            return mp_reloc_error(c, rs, r, "an ARM B cannot switch to Thumb code", "call it with BL");
+            return mp_link_error(c, rs, r, "an ARM B cannot switch to Thumb code", "call it with BL");
         if (s->thumb) {   /* BLX imm: H is bit 1 of the offset */
             if ((w >> 28) != 0xE && !is_blx)
-                return mp_reloc_error(c, rs, r, "a conditional BL cannot switch to Thumb code", NULL);
+                return mp_link_error(c, rs, r, "a conditional BL cannot switch to Thumb code", NULL);
             wr32(s->p, 0xFA000000u | ((uint32_t)(v >> 1) & 1) << 24 | ((uint32_t)(v >> 2) & 0xFFFFFF));
             return 0;
         }
@@ -105,7 +105,7 @@ const mp_got_abi mp_got_arm = {
     .org_types = {R_ARM_GOTOFF32, R_ARM_BASE_PREL},
 };
 
-int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+int mp_link_arm(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     switch (r->type) {
     case R_ARM_NONE:
@@ -177,9 +177,9 @@ int mp_link_arm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link
     case R_ARM_TLS_LE32: case R_ARM_TLS_DESC: case R_ARM_TLS_CALL: case R_ARM_THM_TLS_CALL:
     case R_ARM_TLS_GOTDESC: case R_ARM_TLS_DESCSEQ: case R_ARM_THM_TLS_DESCSEQ16:
     case R_ARM_THM_TLS_DESCSEQ32:
-        return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
+        return mp_link_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
     default:
-        return mp_reloc_error(c, rs, r, "not supported in relocatable input",
+        return mp_link_error(c, rs, r, "not supported in relocatable input",
                               "link it with ld --emit-relocs -T samples/ld/module.ld and pack the result");
     }
 }

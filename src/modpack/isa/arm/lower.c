@@ -7,7 +7,7 @@
  * that avoids it: nothing is silently skipped. */
 #include "insn.h"
 #include "attributes.h"
-#include "lower.h"
+#include "lowering.h"
 #include "link.h"
 #include "util.h"
 

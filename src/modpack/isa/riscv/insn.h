@@ -8,7 +8,7 @@
 #include <elf.h>
 #include <stdint.h>
 
-#include "lower.h"
+#include "arch.h"
 
 /* Types newer than the <elf.h> of Debian 12 (glibc 2.36). */
 #ifndef R_RISCV_TLSDESC
@@ -116,7 +116,7 @@ static inline uint16_t rv_set_cb(uint32_t h, uint64_t v)
 }
 
 /* isa/riscv/link.c, for the mp_arch in lower.c. */
-int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_riscv(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 extern const struct mp_got_abi mp_got_riscv;
 
 #endif

@@ -21,14 +21,14 @@ static void set_cj(uint8_t *p, uint64_t v) { wr16(p, rv_set_cj(rd16(p), v)); }
 static void set_cb(uint8_t *p, uint64_t v) { wr16(p, rv_set_cb(rd16(p), v)); }
 
 /* A 32-bit PC-relative or absolute value for a HI20 pair; rv32 wraps. */
-static int fits_hi(mp_ctx *c, int64_t v)
+static int fits_hi(const mp_linker *c, int64_t v)
 {
     return c->m->cls == ELFCLASS32 || mp_fits_signed(v + 0x800, 32);
 }
 
 /* PCREL_LO12: the value is the low part of the PCREL_HI20 at the label the
  * symbol names (the AUIPC), as in the static path. */
-static int pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+static int pcrel_lo(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
                     uint64_t *v)
 {
     const mp_elf *m = c->m;
@@ -45,7 +45,7 @@ static int pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_
             return 0;
         }
     }
-    return mp_reloc_error(c, rs, r, "no R_RISCV_PCREL_HI20 at the address the symbol names", NULL);
+    return mp_link_error(c, rs, r, "no R_RISCV_PCREL_HI20 at the address the symbol names", NULL);
 }
 
 /* The GOT of a -fPIC object (link.c): R_RISCV_GOT_HI20 becomes a
@@ -63,7 +63,7 @@ const mp_got_abi mp_got_riscv = {
 
 /* ADDn, SUBn, SETn: label arithmetic in data and unwind tables, wrapping
  * like ld's. */
-static int label_arith(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+static int label_arith(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
                        uint64_t sa)
 {
     if (r->type == R_RISCV_SUB6 || r->type == R_RISCV_SET6) {
@@ -87,7 +87,7 @@ static int label_arith(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const 
     return 0;
 }
 
-int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+int mp_link_riscv(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     uint64_t sa = s->S + (uint64_t)s->A;
     int64_t pc = (int64_t)(sa - s->P);
@@ -103,7 +103,7 @@ int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_li
         while (al <= n)
             al <<= 1;
         if (n && ((s->P + n) & (al - 1)) != 0)
-            return mp_reloc_error(c, rs, r, "alignment by deleting bytes (linker relaxation) is "
+            return mp_link_error(c, rs, r, "alignment by deleting bytes (linker relaxation) is "
                                   "not done for relocatable input", "compile with -mno-relax");
         return 0;
     }
@@ -188,13 +188,13 @@ int mp_link_riscv(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_li
         return label_arith(c, rs, r, s, sa);
     case R_RISCV_TLS_GOT_HI20: case R_RISCV_TLS_GD_HI20: case R_RISCV_TPREL_HI20: case R_RISCV_TPREL_LO12_I:
     case R_RISCV_TPREL_LO12_S: case R_RISCV_TPREL_ADD: case R_RISCV_TPREL_I: case R_RISCV_TPREL_S:
-        return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
+        return mp_link_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
     case R_RISCV_GPREL_I:
     case R_RISCV_GPREL_S:
-        return mp_reloc_error(c, rs, r, "gp-relative addressing is not supported (modules have no gp)",
+        return mp_link_error(c, rs, r, "gp-relative addressing is not supported (modules have no gp)",
                               "compile with -mno-relax");
     default:
-        return mp_reloc_error(c, rs, r, "not supported in relocatable input",
+        return mp_link_error(c, rs, r, "not supported in relocatable input",
                               "link it with ld --emit-relocs -T samples/ld/module.ld and pack the result");
     }
 }

@@ -30,7 +30,7 @@
  */
 #include "insn.h"
 #include "attributes.h"
-#include "lower.h"
+#include "lowering.h"
 #include "link.h"
 #include "util.h"
 

@@ -5,11 +5,11 @@
 #ifndef MODPACK_ISA_X86_INSN_H
 #define MODPACK_ISA_X86_INSN_H
 
-#include "lower.h"
+#include "arch.h"
 
 /* isa/x86/link.c, for the mp_arch rows in lower.c. */
-int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
-int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_i386(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_x86_64(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 extern const struct mp_got_abi mp_got_i386, mp_got_x86_64;
 
 #endif

@@ -15,7 +15,7 @@
  * fields (ld's bitfield check) may hold a signed or an unsigned value. */
 enum { F_SIGNED, F_UNSIGNED, F_EITHER, F_WRAP };
 
-static int put(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
+static int put(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s,
                unsigned n, int check, int64_t v)
 {
     unsigned bits = 8 * n;
@@ -54,7 +54,7 @@ const mp_got_abi mp_got_x86_64 = {
     .org_types = {R_X86_64_GOTOFF64, R_X86_64_GOTPC32, R_X86_64_GOTPC64},
 };
 
-int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+int mp_link_i386(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     unsigned n;
     int pcrel;
@@ -87,9 +87,9 @@ int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
     case R_386_TLS_TPOFF: case R_386_TLS_IE: case R_386_TLS_GOTIE: case R_386_TLS_LE:
     case R_386_TLS_GD: case R_386_TLS_LDM: case R_386_TLS_LDO_32: case R_386_TLS_IE_32:
     case R_386_TLS_LE_32: case R_386_TLS_GOTDESC: case R_386_TLS_DESC_CALL:
-        return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
+        return mp_link_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
     default:
-        return mp_reloc_error(c, rs, r, "not supported in relocatable input", OTHER_HINT);
+        return mp_link_error(c, rs, r, "not supported in relocatable input", OTHER_HINT);
     }
     if (mp_link_room(c, rs, r, s, n) != 0)
         return -1;
@@ -99,7 +99,7 @@ int mp_link_i386(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_lin
     return put(c, rs, r, s, n, pcrel ? F_SIGNED : F_EITHER, v);
 }
 
-int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
+int mp_link_x86_64(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     unsigned n;
     int check, pcrel = 0;
@@ -140,14 +140,14 @@ int mp_link_x86_64(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_l
         return put(c, rs, r, s, n, n == 4 ? F_SIGNED : F_WRAP, (int64_t)(v + (uint64_t)s->A));
     }
     case R_X86_64_GOTPLT64: case R_X86_64_PLTOFF64:
-        return mp_reloc_error(c, rs, r, "PLT-relative addressing needs a PLT, which modules do not have",
+        return mp_link_error(c, rs, r, "PLT-relative addressing needs a PLT, which modules do not have",
                               PLT_HINT);
     case R_X86_64_DTPMOD64: case R_X86_64_DTPOFF64: case R_X86_64_TPOFF64: case R_X86_64_TLSGD:
     case R_X86_64_TLSLD: case R_X86_64_DTPOFF32: case R_X86_64_GOTTPOFF: case R_X86_64_TPOFF32:
     case R_X86_64_GOTPC32_TLSDESC: case R_X86_64_TLSDESC_CALL: case R_X86_64_TLSDESC:
-        return mp_reloc_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
+        return mp_link_error(c, rs, r, MP_TLS_WHY, MP_TLS_HINT);
     default:
-        return mp_reloc_error(c, rs, r, "not supported in relocatable input", OTHER_HINT);
+        return mp_link_error(c, rs, r, "not supported in relocatable input", OTHER_HINT);
     }
     if (mp_link_room(c, rs, r, s, n) != 0)
         return -1;

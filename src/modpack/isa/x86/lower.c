@@ -18,7 +18,7 @@
  *   - x86-64 32-bit absolute fields (R_X86_64_32/32S) cannot hold a 64-bit
  *     run address and are refused (see man/modpack.1 for the flags).
  */
-#include "lower.h"
+#include "lowering.h"
 #include "insn.h"
 #include "link.h"
 #include "util.h"

@@ -25,7 +25,7 @@
  * moves. L32R computes (PC + 3) & ~3 and CALLn targets are word-aligned,
  * so the code segment is aligned to at least 4 (code_align >= 2).
  */
-#include "lower.h"
+#include "lowering.h"
 #include "util.h"
 
 #include <gelf.h>

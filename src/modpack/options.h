@@ -1,0 +1,17 @@
+/* options.h - what `modpack build` was asked for, as the pipeline's stages
+ * read it (the command line is cmd_build.c's). */
+#ifndef MODPACK_OPTIONS_H
+#define MODPACK_OPTIONS_H
+
+struct modload_abi;
+
+typedef struct mp_options {
+    const char *name, *description, *version;
+    const char *entry, *exit;   /* symbol names, or NULL for the defaults */
+    int strip;
+    int verbose;
+    /* --firmware: the MODP_META_ABI record to write, or NULL */
+    const struct modload_abi *abi;
+} mp_options;
+
+#endif
