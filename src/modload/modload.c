@@ -648,7 +648,7 @@ static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr 
 {
     /* The site starts d bytes into its first word and spans 4 or 8 bytes:
      * 1 to 3 words, the first always read. */
-    uint32_t w[3], i, d = fx->offset & 3u, width = MODLOAD_KIND_IS(MODP_KINDS_WIDE, fx->kind) ? 8u : 4u;
+    uint32_t w[3], i, d = fx->offset & 3u, width = MODP_KIND_WIDTH(fx->kind);
     uint32_t n = (d + width + 3u) / 4u;
     volatile uint32_t *p = (volatile uint32_t *)(void *)(seg + (fx->offset - d));
     int rc;
