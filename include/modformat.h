@@ -128,7 +128,7 @@
     X(RV_LO12_I,     5, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* I-type imm12 += value (mod 4096) */ \
     X(RV_LO12_S,     6, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* S-type imm12 += value (mod 4096) */
 
-#define MODP_X_KIND_NUM(name, num, width, ops, isa) MODP_FIX_##name = num,
+#define MODP_X_KIND_NUM(name, num, width, ops, isa) MODP_FIX_##name = (num),
 enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };
 
 /* Bit masks over kind numbers (bit k: kind k), for tests that cost one
@@ -139,7 +139,7 @@ enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };
 #define MODP_X_KIND_OPERAND(name, num, width, ops, isa) | ((ops) == MODP_OPS_OPERAND ? 1u << (num) : 0u)
 #define MODP_X_KIND_ARCH(name, num, width, ops, isa) \
     | ((isa) == 0u || (isa) == (MODP_KINDS_ARCH) ? 1u << (num) : 0u)
-#define MODP_X_KIND_COUNT(name, num, width, ops, isa)   + 1u
+#define MODP_X_KIND_COUNT(name, num, width, ops, isa)   + 1u /* NOLINT(bugprone-macro-parentheses): a term of a sum */
 
 #define MODP_FIX_KINDS        (0u MODP_FIXUP_KINDS(MODP_X_KIND_COUNT)) /* kinds 1.0 defines */
 #define MODP_KINDS_ALL        (0u MODP_FIXUP_KINDS(MODP_X_KIND_ALL))
