@@ -102,15 +102,55 @@
 #define MODP_SEG_CODE         0u
 #define MODP_SEG_DATA         1u
 
-/* Fixup kinds. Width is the bytes a site occupies (the cursor step). */
-#define MODP_FIX_WORD32       0u   /* 32-bit word += value               width 4 */
-#define MODP_FIX_WORD64       1u   /* 64-bit word += value               width 8 */
-#define MODP_FIX_THM_MOVW_MOVT 2u  /* Thumb-2 MOVW at site, MOVT at site+delta width 4 */
-#define MODP_FIX_ARM_MOVW_MOVT 3u  /* ARM MOVW at site, MOVT at site+delta     width 4 */
-#define MODP_FIX_RV_HI20      4u   /* RISC-V LUI; op carries lo12 of the addend width 4 */
-#define MODP_FIX_RV_LO12_I    5u   /* RISC-V I-type imm12 += value (mod 4096)  width 4 */
-#define MODP_FIX_RV_LO12_S    6u   /* RISC-V S-type imm12 += value (mod 4096)  width 4 */
-#define MODP_FIX_KINDS        7u   /* kinds 1.0 defines */
+/* Fixup kinds, one row each, the single description encoder, loader,
+ * inspect and the spec's table (section 6, checked by a test) share:
+ *   X(NAME, number, width, ops, isa)
+ * width: bytes a site occupies (the cursor step), 4 or 8;
+ * ops:   how the stream encodes a site (spec section 5): MODP_OPS_SITE one
+ *        uleb (a gap, or a run of adjacent sites), MODP_OPS_PAIR a gap and
+ *        an sleb delta to the second site, MODP_OPS_OPERAND a gap and a
+ *        uleb operand (at most 0xFFF);
+ * isa:   the ELF e_machine of the only images that may use the kind, or 0
+ *        for any (WORD64: a loader built for a 32-bit ISA has no 64-bit
+ *        words to patch and refuses it).
+ * Adding a kind: one row here, its apply code in modload, its row in the
+ * spec. */
+#define MODP_OPS_SITE         0u
+#define MODP_OPS_PAIR         1u
+#define MODP_OPS_OPERAND      2u
+
+#define MODP_FIXUP_KINDS(X) \
+    X(WORD32,        0, 4, MODP_OPS_SITE,    0u)                /* 32-bit word += value */ \
+    X(WORD64,        1, 8, MODP_OPS_SITE,    0u)                /* 64-bit word += value */ \
+    X(THM_MOVW_MOVT, 2, 4, MODP_OPS_PAIR,    MODP_ARCH_ARM)     /* Thumb-2 MOVW at site, MOVT at site+delta */ \
+    X(ARM_MOVW_MOVT, 3, 4, MODP_OPS_PAIR,    MODP_ARCH_ARM)     /* ARM MOVW at site, MOVT at site+delta */ \
+    X(RV_HI20,       4, 4, MODP_OPS_OPERAND, MODP_ARCH_RISCV)   /* LUI; operand: lo12 of the addend */ \
+    X(RV_LO12_I,     5, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* I-type imm12 += value (mod 4096) */ \
+    X(RV_LO12_S,     6, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* S-type imm12 += value (mod 4096) */
+
+#define MODP_X_KIND_NUM(name, num, width, ops, isa) MODP_FIX_##name = (num),
+enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };
+
+/* Bit masks over kind numbers (bit k: kind k), for tests that cost one
+ * shift: MODP_KINDS_IN(mask, k). */
+#define MODP_X_KIND_ALL(name, num, width, ops, isa)     | 1u << (num)
+#define MODP_X_KIND_WIDE(name, num, width, ops, isa)    | ((width) == 8 ? 1u << (num) : 0u)
+#define MODP_X_KIND_PAIR(name, num, width, ops, isa)    | ((ops) == MODP_OPS_PAIR ? 1u << (num) : 0u)
+#define MODP_X_KIND_OPERAND(name, num, width, ops, isa) | ((ops) == MODP_OPS_OPERAND ? 1u << (num) : 0u)
+#define MODP_X_KIND_ARCH(name, num, width, ops, isa) \
+    | ((isa) == 0u || (isa) == (MODP_KINDS_ARCH) ? 1u << (num) : 0u)
+#define MODP_X_KIND_COUNT(name, num, width, ops, isa)   + 1u /* NOLINT(bugprone-macro-parentheses): a term of a sum */
+
+#define MODP_FIX_KINDS        (0u MODP_FIXUP_KINDS(MODP_X_KIND_COUNT)) /* kinds 1.0 defines */
+#define MODP_KINDS_ALL        (0u MODP_FIXUP_KINDS(MODP_X_KIND_ALL))
+#define MODP_KINDS_WIDE       (0u MODP_FIXUP_KINDS(MODP_X_KIND_WIDE))    /* width 8, else 4 */
+#define MODP_KINDS_PAIR       (0u MODP_FIXUP_KINDS(MODP_X_KIND_PAIR))
+#define MODP_KINDS_OPERAND    (0u MODP_FIXUP_KINDS(MODP_X_KIND_OPERAND))
+/* The kinds an image of ISA MODP_KINDS_ARCH may use; the user defines
+ * MODP_KINDS_ARCH (a constant or an expression) first. */
+#define MODP_KINDS_OF_ARCH    (0u MODP_FIXUP_KINDS(MODP_X_KIND_ARCH))
+#define MODP_KINDS_IN(mask, k) (((mask) >> (k) & 1u) != 0)
+#define MODP_KIND_WIDTH(k)    (MODP_KINDS_IN(MODP_KINDS_WIDE, k) ? 8u : 4u)
 
 /* ---- export table ------------------------------------------------------ */
 

@@ -170,30 +170,20 @@ static int arch_ok(uint32_t arch)
 #endif
 }
 
+/* A kind this build applies and the image's ISA may use (the table in
+ * include/modformat.h); a target build loads only its own ISA's images. */
+#ifdef MODLOAD_HOST
+#  define MODP_KINDS_ARCH arch /* kind_ok's argument */
+#endif
 static int kind_ok(unsigned kind, uint32_t arch)
 {
+    /* Bit kind of the refused kinds, ~mask written as -mask - 1 in signed
+     * arithmetic: smaller Thumb code than mask >> kind & 1 (which way the
+     * shift fills does not matter, kind < 16). */
+    int32_t refused = -(int32_t)(MODLOAD_KINDS_BUILT & MODP_KINDS_OF_ARCH) - 1;
+
     (void)arch;
-    switch (kind) {
-    case MODP_FIX_WORD32:
-        return 1;
-#if MODLOAD_KINDS_64
-    case MODP_FIX_WORD64:
-        return 1;
-#endif
-#if MODLOAD_KINDS_ARM
-    case MODP_FIX_THM_MOVW_MOVT:
-    case MODP_FIX_ARM_MOVW_MOVT:
-        return 1;
-#endif
-#if MODLOAD_KINDS_RISCV
-    case MODP_FIX_RV_HI20:
-    case MODP_FIX_RV_LO12_I:
-    case MODP_FIX_RV_LO12_S:
-        return arch == MODP_ARCH_RISCV;
-#endif
-    default:
-        return 0;
-    }
+    return (refused >> kind & 1) == 0;
 }
 
 /* ---- header ------------------------------------------------------------ */
@@ -340,15 +330,12 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
             unit = MODP_G_UNIT(head);
             if (!kind_ok(fx.kind, img->arch))
                 return MODLOAD_ERR_FIXUP_KIND;
-            pair = fx.kind == MODP_FIX_THM_MOVW_MOVT || fx.kind == MODP_FIX_ARM_MOVW_MOVT;
-            /* RV_HI20: one site per op, with the low 12 bits of its addend */
-#if MODLOAD_KINDS_RISCV
-            arg = fx.kind == MODP_FIX_RV_HI20;
-#else
-            arg = 0;
-#endif
+            /* pair: a second site at a delta; arg: one site per op, with
+             * an operand (RV_HI20: the low 12 bits of its addend) */
+            pair = MODLOAD_KIND_IS(MODP_KINDS_PAIR, fx.kind);
+            arg = MODLOAD_KIND_IS(MODP_KINDS_OPERAND, fx.kind);
             fx.operand = 0;
-            width = fx.kind == MODP_FIX_WORD64 ? 8u : 4u;
+            width = MODLOAD_KIND_IS(MODP_KINDS_WIDE, fx.kind) ? 8u : 4u;
             /* limit: the highest offset a site may have, if any fits. */
             limit = fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
             fits = limit >= width;
@@ -661,12 +648,12 @@ static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr 
 {
     /* The site starts d bytes into its first word and spans 4 or 8 bytes:
      * 1 to 3 words, the first always read. */
-    uint32_t w[3], i, d = fx->offset & 3u, width = fx->kind == MODP_FIX_WORD64 ? 8u : 4u;
+    uint32_t w[3], i, d = fx->offset & 3u, width = MODP_KIND_WIDTH(fx->kind);
     uint32_t n = (d + width + 3u) / 4u;
     volatile uint32_t *p = (volatile uint32_t *)(void *)(seg + (fx->offset - d));
     int rc;
 
-    if (fx->kind == MODP_FIX_THM_MOVW_MOVT || fx->kind == MODP_FIX_ARM_MOVW_MOVT)
+    if (MODLOAD_KIND_IS(MODP_KINDS_PAIR, fx->kind))
         return MODLOAD_ERR_PLACEMENT; /* two sites: not in this mode */
     for (i = 0; i < n; i++)
         w[i] = p[i];

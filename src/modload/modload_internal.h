@@ -34,6 +34,29 @@ int memcmp(const void *a, const void *b, size_t n);
 #else
 #  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
 #endif
+#ifndef MODLOAD_KINDS_ARM
+#  define MODLOAD_KINDS_ARM 0
+#endif
+#ifndef MODLOAD_KINDS_RISCV
+#  define MODLOAD_KINDS_RISCV 0
+#endif
+#ifndef MODLOAD_KINDS_64
+#  define MODLOAD_KINDS_64 0
+#endif
+
+/* The fixup kinds this build applies (include/modformat.h's table): a host
+ * build all of them; a target build those of its ISA and those of any ISA,
+ * but 64-bit words only with 64-bit addresses. An image may use a kind when
+ * it is built and belongs to the image's ISA (modload.c kind_ok). */
+#if defined(MODLOAD_HOST)
+#  define MODLOAD_KINDS_BUILT MODP_KINDS_ALL
+#else
+#  define MODP_KINDS_ARCH MODLOAD_ARCH
+#  define MODLOAD_KINDS_BUILT (MODP_KINDS_OF_ARCH & (MODLOAD_KINDS_64 ? ~0u : ~MODP_KINDS_WIDE))
+#endif
+/* Whether built kind k has a property of the table: constant 0 in a build
+ * that has no such kind, so the code reading it drops out. */
+#define MODLOAD_KIND_IS(mask, k) MODP_KINDS_IN((mask) & MODLOAD_KINDS_BUILT, k)
 
 /* What the image's code needs from the CPU (arch_flags, spec section 9),
  * decided at compile time from the compiler's predefined macros: an image

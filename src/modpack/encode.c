@@ -20,14 +20,15 @@ static int cmp_fixup(const void *a, const void *b)
     return x->off < y->off ? -1 : x->off > y->off;
 }
 
+/* The kind's properties: include/modformat.h's table. */
 static int is_pair(unsigned kind)
 {
-    return kind == MODP_FIX_THM_MOVW_MOVT || kind == MODP_FIX_ARM_MOVW_MOVT;
+    return MODP_KINDS_IN(MODP_KINDS_PAIR, kind);
 }
 
 static uint32_t width_of(unsigned kind)
 {
-    return kind == MODP_FIX_WORD64 ? 8 : 4;
+    return MODP_KIND_WIDTH(kind);
 }
 
 /* Largest unit 2^u (u <= 3) dividing every gap (and every pair delta). */
@@ -55,7 +56,7 @@ static void encode_group(mp_buf *out, const mp_fixup *f, size_t n)
     size_t nops = 0;
     for (size_t i = 0; i < n;) {
         uint32_t gap = f[i].off - cursor;
-        if (kind == MODP_FIX_RV_HI20) {
+        if (MODP_KINDS_IN(MODP_KINDS_OPERAND, kind)) {
             buf_uleb(&ops, gap >> u);           /* gap, then the operand */
             buf_uleb(&ops, f[i].arg);
             cursor = f[i].off + w;

@@ -42,9 +42,10 @@ static int on_fixup(modload_walker *w, const modload_fixup *fx)
 
 static const char *kind_name(unsigned k)
 {
-    static const char *const names[] = {"WORD32", "WORD64", "THM_MOVW_MOVT", "ARM_MOVW_MOVT",
-                                        "RV_HI20", "RV_LO12_I", "RV_LO12_S"};
-    return k < sizeof names / sizeof names[0] ? names[k] : "?";
+#define KIND_NAME(name, num, width, ops, isa) [num] = #name,
+    static const char *const names[MODP_FIX_KINDS] = {MODP_FIXUP_KINDS(KIND_NAME)};
+#undef KIND_NAME
+    return k < MODP_FIX_KINDS && names[k] ? names[k] : "?";
 }
 
 static const char *seg_name(unsigned s) { return s == MODP_SEG_CODE ? "code" : "data"; }
@@ -267,9 +268,9 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
         for (size_t i = 0; i < c->nfx; i++) {
             const modload_fixup *f = &c->fx[i];
             printf("  %-14s %s+0x%08x", kind_name(f->kind), seg_name(f->seg), f->offset);
-            if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
+            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
                 printf(",0x%08x", f->offset2);
-            else if (f->kind == MODP_FIX_RV_HI20)
+            else if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
                 printf(" lo12=0x%03x", (unsigned)f->operand);
             else
                 printf("           ");
@@ -414,9 +415,9 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
             const modload_fixup *f = &c->fx[i];
             printf("%s\n    {\"kind\": \"%s\", \"seg\": \"%s\", \"offset\": %u", i ? "," : "",
                    kind_name(f->kind), seg_name(f->seg), f->offset);
-            if (f->kind == MODP_FIX_THM_MOVW_MOVT || f->kind == MODP_FIX_ARM_MOVW_MOVT)
+            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
                 printf(", \"offset2\": %u", f->offset2);
-            if (f->kind == MODP_FIX_RV_HI20)
+            if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
                 printf(", \"lo12\": %u", (unsigned)f->operand);
             if (f->target < MODP_TGT_IMPORT)
                 printf(", \"target\": \"%s\"}", seg_name(f->target));

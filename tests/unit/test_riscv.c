@@ -231,6 +231,35 @@ static void bad_streams(void **state)
     assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP_RANGE);
 }
 
+/* A kind of another ISA than the image's is refused, whichever ISA it is
+ * (the table's isa column): ARM pairs in RISC-V and x86 images, RISC-V
+ * kinds in an x86 image; the kinds of every ISA pass in their own. */
+static void kinds_of_other_isas(void **state)
+{
+    (void)state;
+    modload_image img;
+    uint8_t code[8] = {0};
+    /* one pair at 0, MOVT 4 bytes on: gap 0, sleb delta 4 */
+    uint8_t pair[] = {1 << 2 | MODP_TGT_CODE, HEAD(MODP_FIX_THM_MOVW_MOVT, 0), 1, 0, 4};
+    uint8_t lo12[] = {1 << 2 | MODP_TGT_CODE, HEAD(MODP_FIX_RV_LO12_I, 0), 1, 0};
+    static const uint16_t others[] = {MODP_ARCH_RISCV, MODP_ARCH_X86_64, MODP_ARCH_386, MODP_ARCH_XTENSA};
+    uint32_t len, i;
+
+    for (i = 0; i < sizeof others / sizeof others[0]; i++) {
+        len = build(others[i], code, 8, pair, sizeof pair, 1, 0);
+        assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP_KIND);
+        pair[1] = HEAD(MODP_FIX_ARM_MOVW_MOVT, 0);
+        len = build(others[i], code, 8, pair, sizeof pair, 1, 0);
+        assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_FIXUP_KIND);
+        pair[1] = HEAD(MODP_FIX_THM_MOVW_MOVT, 0);
+        len = build(others[i], code, 8, lo12, sizeof lo12, 1, 0);
+        assert_int_equal(modload_check(image, len, &img),
+                         others[i] == MODP_ARCH_RISCV ? MODLOAD_OK : MODLOAD_ERR_FIXUP_KIND);
+    }
+    len = build(MODP_ARCH_ARM, code, 8, pair, sizeof pair, 1, 0);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -240,6 +269,7 @@ int main(void)
         cmocka_unit_test(opcodes_checked),
         cmocka_unit_test(lo12_wraps),
         cmocka_unit_test(bad_streams),
+        cmocka_unit_test(kinds_of_other_isas),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""spec_tables.py SOURCE_DIR - the spec's fixup-kind table (formats/
+image-format.md, section 6) says what include/modformat.h's
+MODP_FIXUP_KINDS rows say: number, name, width, op and ISA, row for row.
+
+ISA column: "all" and "64-bit" are the rows with isa 0 (any image; a loader
+built for a 32-bit ISA has no WORD64), "ARM" is MODP_ARCH_ARM, "RISC-V"
+MODP_ARCH_RISCV. Exit status 1 with one line per difference.
+"""
+import re
+import sys
+
+ISA = {"all": "0u", "64-bit": "0u", "ARM": "MODP_ARCH_ARM", "RISC-V": "MODP_ARCH_RISCV"}
+OPS = {"site": "MODP_OPS_SITE", "pair": "MODP_OPS_PAIR", "operand": "MODP_OPS_OPERAND"}
+
+
+def header_rows(text):
+    m = re.search(r"#define MODP_FIXUP_KINDS\(X\)((?:.*\\\n)*.*\n)", text)
+    if not m:
+        sys.exit("spec_tables: no MODP_FIXUP_KINDS in modformat.h")
+    rows = re.findall(r"X\(\s*(\w+),\s*(\d+),\s*(\d+),\s*(\w+),\s*(\w+)\s*\)", m.group(1))
+    return [(int(n), name, int(w), ops, isa) for name, n, w, ops, isa in rows]
+
+
+def spec_rows(text):
+    sec = text.split("\n## 6. Fixup kinds", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in sec.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 5 and cells[0].isdigit():
+            n, name, w, op, isa = cells[:5]
+            rows.append((int(n), name, int(w), OPS.get(op, "?" + op), ISA.get(isa, "?" + isa)))
+    return rows
+
+
+def main():
+    root = sys.argv[1]
+    with open(f"{root}/include/modformat.h") as f:
+        hdr = header_rows(f.read())
+    with open(f"{root}/formats/image-format.md") as f:
+        spec = spec_rows(f.read())
+    bad = 0
+    if [r[0] for r in hdr] != list(range(len(hdr))):
+        print(f"modformat.h: kind numbers are not 0..{len(hdr) - 1} in order: {[r[0] for r in hdr]}")
+        bad = 1
+    for r in hdr:
+        if r[2] not in (4, 8):
+            print(f"modformat.h: {r[1]}: width {r[2]} (modload knows 4 and 8)")
+            bad = 1
+    for h, s in zip(hdr, spec):
+        if h != s:
+            print(f"kind {h[0]}: modformat.h says {h}, the spec's section 6 says {s}")
+            bad = 1
+    if len(hdr) != len(spec):
+        print(f"modformat.h has {len(hdr)} kinds, the spec's section 6 table {len(spec)}")
+        bad = 1
+    if not bad:
+        print(f"spec_tables: {len(hdr)} fixup kinds agree")
+    return bad
+
+
+if __name__ == "__main__":
+    sys.exit(main())
