@@ -57,6 +57,54 @@ static int dyn_metadata(const mp_section *s)
     }
 }
 
+/* The largest run of zeros a linker puts between two sections of a module:
+ * page alignment of the common default scripts (max-page-size is 64 KiB on
+ * ARM and AArch64). module.ld leaves at most the 4 KiB alignment modpack
+ * takes. A larger gap would be stored in the image as zeros, or reserved as
+ * bss (a fuzzed 9 KB ELF made a 512 MiB image). */
+#define MAX_GAP 0x10000u
+
+typedef struct span {
+    uint64_t lo, hi;
+    const char *name;
+} span;
+
+static int cmp_span(const void *a, const void *b)
+{
+    const span *x = a, *y = b;
+    return x->lo < y->lo ? -1 : x->lo > y->lo;
+}
+
+/* Refuse a gap over MAX_GAP between the sections of the module, code and
+ * data together, in address order. */
+static int check_gaps(const mp_elf *m)
+{
+    span *v = mp_calloc(m->nsec + 1, sizeof *v);
+    size_t n = 0;
+    for (size_t i = 1; i < m->nsec; i++)
+        if (m->sec[i].seg != MP_SEG_NONE && m->sec[i].size)
+            v[n++] = (span){m->sec[i].addr, m->sec[i].addr + m->sec[i].size, m->sec[i].name};
+    qsort(v, n, sizeof *v, cmp_span);
+    int rc = 0;
+    uint64_t end = n ? v[0].hi : 0;
+    const char *end_name = n ? v[0].name : NULL;
+    for (size_t k = 1; k < n && rc == 0; k++) {
+        if (v[k].lo > end && v[k].lo - end > MAX_GAP)
+            rc = mp_error("%s: 0x%llx bytes of nothing between section %s (ends at 0x%llx) and "
+                          "section %s (0x%llx) would be part of the module; its sections lie "
+                          "together: link with -T samples/ld/module.ld (with a default linker "
+                          "script: -z max-page-size=64)",
+                          m->path, (unsigned long long)(v[k].lo - end), end_name,
+                          (unsigned long long)end, v[k].name, (unsigned long long)v[k].lo);
+        if (v[k].hi > end) {
+            end = v[k].hi;
+            end_name = v[k].name;
+        }
+    }
+    free(v);
+    return rc;
+}
+
 int mp_layout_build(mp_elf *m, mp_layout *L)
 {
     memset(L, 0, sizeof *L);
@@ -164,6 +212,8 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     }
     if ((uint64_t)L->data_offset + d->size + d->bss > 0x7FFFFFFFu)
         return mp_error("%s: module larger than 2 GiB", path);
+    if (check_gaps(m) != 0)
+        return -1;
 
     for (int k = 0; k < 2; k++) {
         mp_seg *g = &L->seg[k];

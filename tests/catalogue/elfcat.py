@@ -228,6 +228,10 @@ def cases(path):
                                        e.set_sh(e.sec('.bss'), 'addr', bss(e)['addr'] + 4)), [],
          'data starts at 0x82, not aligned to its 4-byte alignment'),
         ('bss_2g', sec('.bss', 'size', 0x80000000), [], 'module larger than 2 GiB'),
+        ('gap_1m', lambda e: e.set_sh(e.sec('.bss'), 'addr', bss(e)['addr'] + 0x100000), [],
+         '0x100000 bytes of nothing between section .data (ends at 0xa0) and section .bss (0x1000a0) would be '
+         'part of the module; its sections lie together: link with -T samples/ld/module.ld (with a default '
+         'linker script: -z max-page-size=64)'),
         # symbols and relocations (lower.c)
         ('rel_in_bss', lambda e: (e.set_sh(e.sec('.rel.data'), 'info', e.sec('.bss')),
                                   e.set_u32(e.rel_of_sym('.rel.data', 'fw_get'), bss(e)['addr'])), [],
