@@ -40,6 +40,31 @@
 #define MODP_H_STRTAB_SIZE    64u  /* 4  bytes of the export name table */
 #define MODP_H_META_SIZE      68u  /* 4  bytes of the metadata records */
 
+/* ---- image parts ------------------------------------------------------- */
+
+/* The parts of an image, in file order with no gaps (spec section 2, whose
+ * table a test checks against these rows):
+ *   X(NAME, part, count, unit)
+ * part:  modload_image's pointer to it (base: the header);
+ * count: the header field, a modload_image member of the same name, that
+ *        with unit gives the part's size in bytes.
+ * The 4-byte CRC-32 of every byte before it follows the last part.
+ * Adding a part: one row here, its encoder in modpack, its reader where
+ * modload's load() and stream walk the parts in this order, its row in the
+ * spec. */
+#define MODP_IMAGE_PARTS(X) \
+    X(HEADER,  base,    header_size, 1u)               \
+    X(CODE,    code,    code_size,   1u)               \
+    X(DATA,    data,    data_size,   1u)               \
+    X(FIXUPS,  fixups,  fixup_size,  1u)               \
+    X(EXPORTS, exports, nexports,    MODP_EXPORT_SIZE) \
+    X(STRTAB,  strtab,  strtab_size, 1u)               \
+    X(META,    meta,    meta_size,   1u)
+
+#define MODP_X_PART_NUM(NAME, part, count, unit) MODP_PART_##NAME,
+enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
+#define MODP_CRC_SIZE         4u
+
 #define MODP_NONE             0xFFFFFFFFu
 #define MODP_MAX_ALIGN_LOG2   12u  /* 4 KiB */
 
@@ -55,6 +80,9 @@
 #define MODP_ARCH_X86_64      62u
 #define MODP_ARCH_XTENSA      94u
 #define MODP_ARCH_RISCV       243u
+/* Every ISA above, for lists derived from it (a test checks it against
+ * modpack's ISA table, src/modpack/isa/list.h). */
+#define MODP_ARCHES(X) X(MODP_ARCH_386) X(MODP_ARCH_ARM) X(MODP_ARCH_X86_64) X(MODP_ARCH_XTENSA) X(MODP_ARCH_RISCV)
 
 /* ARM arch_flags. */
 #define MODP_ARM_THUMB        0x0001u /* code contains Thumb instructions */

@@ -54,7 +54,7 @@ typedef enum modload_err {
     MODLOAD_ERR_SPACE,        /* caller's memory too small */
     MODLOAD_ERR_ALIGN,        /* caller's memory not aligned as the image needs */
     MODLOAD_ERR_PLACEMENT,    /* placement the image's capabilities forbid */
-    MODLOAD_ERR_NOT_FOUND,    /* symbol lookup found nothing */
+    MODLOAD_ERR_NOT_FOUND,    /* no such symbol or record; the end of the metadata */
     MODLOAD_ERR_READ,         /* the stream's read callback failed */
     MODLOAD_ERR_ABI,          /* built for another firmware ABI (modload_env.abi) */
     MODLOAD_ERR_COUNT
@@ -276,8 +276,9 @@ typedef struct modload_meta {
     const uint8_t *bytes;
 } modload_meta;
 
-/* Iterate metadata records: *pos starts at 0; returns 1 with a record,
- * 0 at the end, or a negative -MODLOAD_ERR_META. */
+/* Iterate metadata records: *pos starts at 0; returns MODLOAD_OK with a
+ * record, MODLOAD_ERR_NOT_FOUND after the last, MODLOAD_ERR_META for a
+ * broken one. */
 int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m);
 
 /* CRC-32 as zlib's crc32(): crc = modload_crc32(0, buf, len). */

@@ -163,8 +163,8 @@ static const uint8_t *find_nul(const uint8_t *p, const uint8_t *end)
 static int arch_ok(uint32_t arch)
 {
 #ifdef MODLOAD_HOST
-    return arch == MODP_ARCH_ARM || arch == MODP_ARCH_RISCV || arch == MODP_ARCH_386 ||
-           arch == MODP_ARCH_X86_64 || arch == MODP_ARCH_XTENSA;
+#  define IS_ARCH(a) || arch == (a)
+    return 0 MODP_ARCHES(IS_ARCH);
 #else
     return arch == MODLOAD_ARCH;
 #endif
@@ -188,14 +188,34 @@ static int kind_ok(unsigned kind, uint32_t arch)
 
 /* ---- header ------------------------------------------------------------ */
 
-/* The header's u32 runs are copied straight into modload_image. */
-typedef char size_run_is_header_16_to_36[offsetof(modload_image, entry) - offsetof(modload_image, size) == 20 ? 1 : -1];
-typedef char entry_run_is_header_40_to_72[offsetof(modload_image, code_align) - offsetof(modload_image, entry) == 32 ? 1 : -1];
+/* Where modload_image keeps each 32-bit word of the header from byte 12
+ * on, decoded one by one: the struct's layout and the CPU's byte order are
+ * free of the file format. The word at 36 holds the two alignment bytes
+ * and the reserved field, decoded apart (code_align is set again). */
+#define HEADER_WORDS_AT MODP_H_ARCH_FLAGS
+#define MEMBER(m) (uint8_t)offsetof(modload_image, m)
+static const uint8_t header_words[] = {
+    MEMBER(arch_flags), MEMBER(size), MEMBER(code_size), MEMBER(data_size), MEMBER(bss_size),
+    MEMBER(data_offset), MEMBER(code_align), MEMBER(entry), MEMBER(exit), MEMBER(fixup_size),
+    MEMBER(nfixups), MEMBER(nimports), MEMBER(nexports), MEMBER(strtab_size), MEMBER(meta_size),
+};
+typedef char header_words_end_at_72[HEADER_WORDS_AT + 4 * sizeof header_words == MODP_HEADER_MIN &&
+                                    MODP_H_META_SIZE == MODP_HEADER_MIN - 4 && MODP_H_CODE_ALIGN == 36 ? 1 : -1];
+typedef char members_fit_a_byte[offsetof(modload_image, code_align) < 256 ? 1 : -1];
+
+/* Image parts (include/modformat.h): a size too large for 32 bits, adding
+ * the part's size to total (true when that wraps), and where it starts. */
+#define PART_TOO_LARGE(NAME, part, count, unit) || ((unit) > 1u && img->count > 0xFFFFFFFFu / (unit))
+#define PART_ADD(NAME, part, count, unit)       || (total += img->count * (unit)) < img->count * (unit)
+#define PART_START(NAME, part, count, unit)     img->part = p; p += img->count * (unit);
+#define PART_NOT_AT_HAND(NAME, part, count, unit) img->part = 0;
 
 static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 {
     uint64_t sum;
     uint32_t hsize, i, thumb;
+    size_t total; /* wraps on 32-bit targets, which PART_ADD catches */
+    const uint8_t *p = b;
 
     if (len < 4 || memcmp(b, MODP_MAGIC, 4) != 0)
         return len < 4 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_MAGIC;
@@ -212,23 +232,22 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     hsize = modload_rd16(b + MODP_H_HEADER_SIZE);
     img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
-    img->arch_flags = modload_rd32(b + MODP_H_ARCH_FLAGS);
+    for (i = 0; i < sizeof header_words; i++)
+        *(uint32_t *)((uint8_t *)img + header_words[i]) = modload_rd32(b + HEADER_WORDS_AT + 4 * i);
     /* Code needing what this CPU lacks (Thumb-2, RVC, an FPU...), or built
      * for another float ABI or XLEN, would fault or misbehave. */
     if (!modload_arch_flags_ok(img->arch_flags, MODLOAD_ARCH_LACKS, MODLOAD_ARCH_MATCH, MODLOAD_ARCH_HAS))
         return MODLOAD_ERR_ARCH;
-    memcpy(&img->size, b + MODP_H_IMAGE_SIZE, 20);
-    memcpy(&img->entry, b + MODP_H_ENTRY, 32);
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
     img->data_align = 1u << (b[MODP_H_DATA_ALIGN] & 31u);
 
-    /* The parts add up to image_size exactly; 64 bits cannot overflow. */
-    sum = (uint64_t)hsize + img->code_size + img->data_size + img->fixup_size +
-          ((uint64_t)img->nexports << 3) + ((uint64_t)img->nexports << 2) + /* 12 each, no libgcc */
-          img->strtab_size + img->meta_size + 4u;
+    /* The parts add up to image_size exactly, without wrapping. */
+    total = MODP_CRC_SIZE;
+    if (0 MODP_IMAGE_PARTS(PART_TOO_LARGE) MODP_IMAGE_PARTS(PART_ADD) || total != img->size)
+        return MODLOAD_ERR_HEADER;
     if (hsize < MODP_HEADER_MIN || (hsize & 7u) || (img->flags & ~MODP_F_KNOWN) ||
         modload_rd16(b + MODP_H_RESERVED) != 0 || b[MODP_H_CODE_ALIGN] > MODP_MAX_ALIGN_LOG2 ||
-        b[MODP_H_DATA_ALIGN] > MODP_MAX_ALIGN_LOG2 || sum != img->size)
+        b[MODP_H_DATA_ALIGN] > MODP_MAX_ALIGN_LOG2)
         return MODLOAD_ERR_HEADER;
     if (img->size > len)
         return MODLOAD_ERR_TRUNCATED;
@@ -249,13 +268,7 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
             return MODLOAD_ERR_HEADER;
     }
 
-    img->base = b;
-    img->code = b + hsize;
-    img->data = img->code + img->code_size;
-    img->fixups = img->data + img->data_size;
-    img->exports = img->fixups + img->fixup_size;
-    img->strtab = img->exports + img->nexports * MODP_EXPORT_SIZE;
-    img->meta = img->strtab + img->strtab_size;
+    MODP_IMAGE_PARTS(PART_START)
     return MODLOAD_OK;
 }
 
@@ -461,30 +474,30 @@ int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
     uint32_t left;
 
     if (*pos >= img->meta_size)
-        return 0;
+        return MODLOAD_ERR_NOT_FOUND;
     p = img->meta + *pos;
     left = img->meta_size - *pos;
     if (left < 3)
-        return -MODLOAD_ERR_META;
+        return MODLOAD_ERR_META;
     m->type = p[0];
     m->len = (uint16_t)modload_rd16(p + 1);
     m->bytes = p + 3;
     if (m->type == 0 || m->len > left - 3)
-        return -MODLOAD_ERR_META;
+        return MODLOAD_ERR_META;
     /* Strings: one NUL, at the end. */
     if (m->type == MODP_META_NAME || m->type == MODP_META_DESCRIPTION ||
         m->type == MODP_META_VERSION || m->type == MODP_META_TOOL) {
         uint32_t i;
         if (m->len == 0 || m->bytes[m->len - 1] != 0)
-            return -MODLOAD_ERR_META;
+            return MODLOAD_ERR_META;
         for (i = 0; i + 1u < m->len; i++)
             if (m->bytes[i] == 0)
-                return -MODLOAD_ERR_META;
+                return MODLOAD_ERR_META;
     }
     if (m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE)
-        return -MODLOAD_ERR_META;
+        return MODLOAD_ERR_META;
     *pos += 3u + m->len;
-    return 1;
+    return MODLOAD_OK;
 }
 
 /* The 8 bytes of the image's ABI record, or NULL. */
@@ -493,7 +506,7 @@ static const uint8_t *abi_record(const modload_image *img)
     uint32_t pos = 0;
     modload_meta m;
 
-    while (img->meta && modload_meta_next(img, &pos, &m) > 0)
+    while (img->meta && modload_meta_next(img, &pos, &m) == MODLOAD_OK)
         if (m.type == MODP_META_ABI)
             return m.bytes;
     return 0;
@@ -540,9 +553,9 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
     img->crc = modload_rd32(img->meta + img->meta_size);
     if ((rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
         return rc;
-    while ((rc = modload_meta_next(img, &pos, &m)) > 0)
+    while ((rc = modload_meta_next(img, &pos, &m)) == MODLOAD_OK)
         ;
-    return rc < 0 ? -rc : MODLOAD_OK;
+    return rc == MODLOAD_ERR_NOT_FOUND ? MODLOAD_OK : rc;
 }
 
 int modload_check(const void *image, size_t len, modload_image *img)
@@ -745,6 +758,13 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
 
 /* Place, bind and fix up from a cursor at the start of the code segment:
  * the part the buffer and the streaming loads share. */
+/* load() and the stream read the parts in file order, one after the other:
+ * code, data, fixups, exports with their names (one copy), metadata. */
+typedef char parts_in_load_order[MODP_PART_CODE == MODP_PART_HEADER + 1 && MODP_PART_DATA == MODP_PART_CODE + 1 &&
+                                 MODP_PART_FIXUPS == MODP_PART_DATA + 1 && MODP_PART_EXPORTS == MODP_PART_FIXUPS + 1 &&
+                                 MODP_PART_STRTAB == MODP_PART_EXPORTS + 1 && MODP_PART_META == MODP_PART_STRTAB + 1 &&
+                                 MODP_PARTS == MODP_PART_META + 1 ? 1 : -1];
+
 static int load(const modload_image *img, modload_cursor *c, const modload_place *pl,
                 const modload_env *env, modload_module *mod)
 {
@@ -857,7 +877,7 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     /* The length is not known yet: a short stream shows at its end. */
     if ((rc = parse_header(hdr, (size_t)-1, img)) != MODLOAD_OK)
         return rc;
-    img->base = img->code = img->data = img->fixups = img->exports = img->strtab = img->meta = 0;
+    MODP_IMAGE_PARTS(PART_NOT_AT_HAND)
     /* Header bytes past the 1.0 fields (alignment padding, newer minors). */
     cur_part(c, img->header_size - MODP_HEADER_MIN);
     return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;

@@ -291,7 +291,7 @@ static int load_buffer(modreg *reg, modreg_slot *sl, const void *image, size_t l
 
     if ((rc = modload_check(image, len, &img)) != MODLOAD_OK)
         return rc;
-    while (modload_meta_next(&img, &pos, &m) > 0)
+    while (modload_meta_next(&img, &pos, &m) == MODLOAD_OK)
         take_meta(sl, m.type, m.bytes, m.len);
     if ((rc = check_name(reg, sl)) != MODLOAD_OK || (rc = place(reg, sl, &img, &pl)) != MODLOAD_OK)
         return rc;

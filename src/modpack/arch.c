@@ -25,6 +25,11 @@ const mp_arch *mp_arch_find(uint16_t machine)
     return NULL;
 }
 
+const mp_arch *mp_arch_at(size_t i)
+{
+    return i < sizeof arches / sizeof arches[0] ? arches[i] : NULL;
+}
+
 const mp_arch *mp_arch_find_elf(uint16_t machine, unsigned elfclass)
 {
     for (size_t i = 0; i < sizeof arches / sizeof arches[0]; i++)

@@ -16,6 +16,20 @@ typedef struct mp_ctx mp_ctx;           /* lowering.h */
 typedef struct mp_linker mp_linker;     /* link.h */
 struct mp_link_site;                    /* link.h */
 struct mp_got_abi;                      /* link.h */
+struct mp_buf;                          /* util.h */
+
+/* `modpack stubs`: the firmware-side stub that jumps through entry i of
+ * table, for compilers whose target passes cond (isa/<isa>/stub.c). */
+typedef struct mp_stub_tpl {
+    const char *title;          /* "ARM Thumb", for the generated comment */
+    const char *cond;           /* "defined(__arm__)" */
+    /* Assembler lines before the stub's .globl (alignment, literals), and
+     * after its .type (".thumb_func"; may be NULL). */
+    void (*before)(struct mp_buf *b, const char *fn, const char *table, uint32_t i);
+    const char *after_type;
+    /* The instructions after the label. */
+    void (*body)(struct mp_buf *b, const char *fn, const char *table, uint32_t i);
+} mp_stub_tpl;
 
 /* Where a symbol's value lives, decided by its section index. */
 enum { MP_T_SEG, MP_T_IMPORT, MP_T_ABS };
@@ -136,9 +150,16 @@ typedef struct mp_arch {
     int func_bit0;
     /* The binutils prefix messages name, when it is not name. */
     const char *binutils;
+    /* inspect: arch_flags as words ("thumb", "rv32imac"...) into w, their
+     * count; NULL: none. */
+    int (*flag_words)(uint32_t arch_flags, char w[8][16]);
+    /* modpack stubs; NULL: none for this ISA. */
+    const mp_stub_tpl *stub;
 } mp_arch;
 
 const mp_arch *mp_arch_find(uint16_t machine);
+/* The i-th ISA of the table (isa/list.h order), NULL past the last. */
+const mp_arch *mp_arch_at(size_t i);
 /* The ISA for an ELF's machine and class (rv32 or rv64), else by machine. */
 const mp_arch *mp_arch_find_elf(uint16_t machine, unsigned elfclass);
 /* "arm, riscv, ..." : the supported ISAs, from the table. */

@@ -220,7 +220,15 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     uint32_t calign = 1u << code->align;
     uint32_t hstep = calign > 8 ? calign : 8;
     uint32_t hsize = (MODP_HEADER_MIN + hstep - 1) / hstep * hstep;
-    uint64_t total = (uint64_t)hsize + code->size + data->size + fix.len + exp.len + str.len + meta.len + 4;
+    /* The parts in file order (MODP_IMAGE_PARTS); the header is made below. */
+    const struct { const void *p; size_t len; } part[MODP_PARTS] = {
+        [MODP_PART_CODE] = {code->bytes, code->size}, [MODP_PART_DATA] = {data->bytes, data->size},
+        [MODP_PART_FIXUPS] = {fix.p, fix.len},        [MODP_PART_EXPORTS] = {exp.p, exp.len},
+        [MODP_PART_STRTAB] = {str.p, str.len},        [MODP_PART_META] = {meta.p, meta.len},
+    };
+    uint64_t total = (uint64_t)hsize + MODP_CRC_SIZE;
+    for (int i = MODP_PART_HEADER + 1; i < MODP_PARTS; i++)
+        total += part[i].len;
     if (total > 0x7FFFFFFFu) {
         mp_error("image too large");
         goto fail;
@@ -254,12 +262,8 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     buf_put(out, h, sizeof h);
     while (out->len < hsize)
         buf_u8(out, 0);
-    buf_put(out, code->bytes, code->size);
-    buf_put(out, data->bytes, data->size);
-    buf_put(out, fix.p, fix.len);
-    buf_put(out, exp.p, exp.len);
-    buf_put(out, str.p, str.len);
-    buf_put(out, meta.p, meta.len);
+    for (int i = MODP_PART_HEADER + 1; i < MODP_PARTS; i++)
+        buf_put(out, part[i].p, part[i].len);
     buf_u32(out, (uint32_t)crc32(0L, out->p, (uInt)out->len));
 
     buf_free(&fix);

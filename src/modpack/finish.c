@@ -63,9 +63,9 @@ static int check_overlaps(const mp_elf *m, mp_module *mod)
     size_t n = 0;
     site *s = mp_malloc(2 * mod->nfx * sizeof *s + 1);
     for (size_t i = 0; i < mod->nfx; i++) {
-        uint8_t w = mod->fx[i].kind == MODP_FIX_WORD64 ? 8 : 4;
+        uint8_t w = (uint8_t)MODP_KIND_WIDTH(mod->fx[i].kind);
         s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off};
-        if (mod->fx[i].kind == MODP_FIX_THM_MOVW_MOVT || mod->fx[i].kind == MODP_FIX_ARM_MOVW_MOVT)
+        if (MODP_KINDS_IN(MODP_KINDS_PAIR, mod->fx[i].kind))
             s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off2};
     }
     qsort(s, n, sizeof *s, cmp_site);

@@ -53,15 +53,7 @@ static const char *seg_name(unsigned s) { return s == MODP_SEG_CODE ? "code" : "
 static const char *arch_name(unsigned a)
 {
     const mp_arch *ar = mp_arch_find((uint16_t)a);
-    if (ar)
-        return ar->name;
-    switch (a) {
-    case MODP_ARCH_386: return "i386";
-    case MODP_ARCH_X86_64: return "x86-64";
-    case MODP_ARCH_XTENSA: return "xtensa";
-    case MODP_ARCH_RISCV: return "riscv";
-    default: return "unknown";
-    }
+    return ar ? ar->name : "unknown";
 }
 
 static const char *meta_key(unsigned t)
@@ -124,7 +116,7 @@ static const char *split_reason(const modload_image *img, int *len)
     modload_meta m;
     const char *why = "code and data refer to each other relatively";
     *len = (int)strlen(why);
-    while (modload_meta_next(img, &pos, &m) == 1)
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK)
         if (m.type == MODP_META_NOSPLIT)
             why = (const char *)m.bytes, *len = m.len ? (int)m.len - 1 : 0;
     return why;
@@ -157,38 +149,28 @@ static void xip_reason(mp_buf *b, const collect *c)
 
 /* The arch flags as words ("thumb thumb-2 soft-float", "rv32imac
  * soft-float"); returns how many. */
+/* arch_flags as words, by the image's ISA (its mp_arch's flag_words). */
 static int arch_words(const modload_image *img, char w[8][16])
 {
-    uint32_t f = img->arch_flags;
-    int n = 0;
-#define WORD(cond, s) do { if (cond) snprintf(w[n++], 16, "%s", s); } while (0)
-    if (img->arch == MODP_ARCH_ARM) {
-        WORD(f & MODP_ARM_THUMB, "thumb");
-        WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_THUMB2), "thumb-2");
-        WORD((f & (MODP_ARM_ATTRS | MODP_ARM_THUMB | MODP_ARM_THUMB2)) == (MODP_ARM_ATTRS | MODP_ARM_THUMB), "thumb-1");
-        WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_FP), "fpu");
-        WORD(1, f & MODP_ARM_HARD_FLOAT ? "hard-float" : "soft-float");
+    const mp_arch *a = mp_arch_find(img->arch);
+    return a && a->flag_words ? a->flag_words(img->arch_flags, w) : 0;
+}
+
+/* The image's parts in file order (include/modformat.h), then the CRC:
+ * names in lower case, sizes in bytes. */
+typedef struct part_size { char name[8]; uint32_t size; } part_size;
+
+static int image_parts(const modload_image *img, part_size *out)
+{
+#define PART_ROW(NAME, part, count, unit) {#NAME, img->count * (unit)},
+    const part_size rows[] = {MODP_IMAGE_PARTS(PART_ROW) {"CRC", MODP_CRC_SIZE}};
+#undef PART_ROW
+    int n = (int)(sizeof rows / sizeof rows[0]);
+    for (int i = 0; i < n; i++) {
+        out[i] = rows[i];
+        for (char *ch = out[i].name; *ch; ch++)
+            *ch = (char)(*ch >= 'A' && *ch <= 'Z' ? *ch - 'A' + 'a' : *ch);
     }
-    if (img->arch == MODP_ARCH_RISCV) {
-        const char *xlen = f & MODP_RV_64 ? "rv64" : "rv32";
-        if (f & MODP_RV_ATTRS) {
-            snprintf(w[n++], 16, "%s%s%s%s%s%s%s", xlen, f & MODP_RV_RVE ? "e" : "i", f & MODP_RV_M ? "m" : "",
-                     f & MODP_RV_A ? "a" : "", f & MODP_RV_F ? "f" : "", f & MODP_RV_D ? "d" : "",
-                     f & MODP_RV_RVC ? "c" : "");
-        } else {
-            WORD(1, xlen);
-            WORD(f & MODP_RV_RVC, "rvc");
-            WORD(f & MODP_RV_RVE, "rve");
-        }
-        WORD(f & MODP_RV_TSO, "tso");
-        static const char *const abi[] = {"soft-float", "single-float", "double-float", "quad-float"};
-        WORD(1, abi[(f & MODP_RV_FLOAT_ABI) >> 1]);
-    }
-    if (img->arch == MODP_ARCH_XTENSA) {
-        WORD(f & MODP_XT_CALL0, "call0");
-        WORD(f & MODP_XT_WINDOWED, "windowed");
-    }
-#undef WORD
     return n;
 }
 
@@ -206,6 +188,11 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
             printf(" %s", fl[i]);
     printf("\nImage size:   %u bytes (header %u)\n", img->size,
            (unsigned)(img->code - img->base));
+    part_size parts[MODP_PARTS + 1];
+    printf("Parts:       ");
+    for (int i = 0, n = image_parts(img, parts); i < n; i++)
+        printf("%s %s %u", i ? "," : "", parts[i].name, parts[i].size);
+    printf("\n");
     printf("\nSegments:\n");
     printf("  code  size 0x%08x  align %-5u\n", img->code_size, img->code_align);
     printf("  data  size 0x%08x  align %-5u offset 0x%08x\n", img->data_size, img->data_align,
@@ -298,7 +285,7 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
     printf("\nMetadata:\n");
     uint32_t pos = 0;
     modload_meta m;
-    while (modload_meta_next(img, &pos, &m) == 1) {
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK) {
         const char *k = meta_key(m.type);
         if (m.type == MODP_META_BUILD_ID) {
             printf("  %-12s ", "build-id");
@@ -352,6 +339,11 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
             printf("%s\"%s\"", any++ ? ", " : "", fl[i]);
     printf("],\n");
     printf("  \"image_size\": %u,\n  \"header_size\": %u,\n", img->size, (unsigned)(img->code - img->base));
+    part_size parts[MODP_PARTS + 1];
+    printf("  \"parts\": [");
+    for (int i = 0, n = image_parts(img, parts); i < n; i++)
+        printf("%s{\"name\": \"%s\", \"size\": %u}", i ? ", " : "", parts[i].name, parts[i].size);
+    printf("],\n");
     printf("  \"code_size\": %u,\n  \"data_size\": %u,\n  \"bss_size\": %u,\n", img->code_size,
            img->data_size, img->bss_size);
     printf("  \"data_offset\": %u,\n  \"code_align\": %u,\n  \"data_align\": %u,\n", img->data_offset,
@@ -454,7 +446,7 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     int have[NKEYS] = {0};
     uint32_t pos = 0;
     modload_meta m;
-    while (modload_meta_next(img, &pos, &m) == 1)
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK)
         if (m.type >= 1 && m.type <= NKEYS && !have[m.type - 1]) {
             have[m.type - 1] = 1;
             found[m.type - 1] = m;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "arch.h"
 #include "cli.h"
 #include "modload.h"
 #include "output.h"
@@ -52,74 +53,6 @@ static int by_name(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-/* One stub per ISA: jump through TABLE entry i. */
-static void stub_x86_64(mp_buf *b, const char *fn, const char *table, uint32_t i)
-{
-    buf_printf(b, "    \"\\tjmp *%s+%u(%%rip)\\n\"\n", table, 8u * i);
-    (void)fn;
-}
-
-static void stub_i386(mp_buf *b, const char *fn, const char *table, uint32_t i)
-{
-    buf_printf(b, "    \"\\tjmp *%s+%u\\n\"\n", table, 4u * i);
-    (void)fn;
-}
-
-/* Thumb, ARMv6-M safe: r0 is saved around the load, ip (r12) is the
- * scratch register the AAPCS allows a veneer to clobber. */
-static void stub_thumb(mp_buf *b, const char *fn, const char *table, uint32_t i)
-{
-    (void)fn;
-    buf_printf(b, "    \"\\tpush {r0}\\n\"\n"
-           "    \"\\tldr r0, 1f\\n\"\n"
-           "    \"\\tldr r0, [r0]\\n\"\n"
-           "    \"\\tmov ip, r0\\n\"\n"
-           "    \"\\tpop {r0}\\n\"\n"
-           "    \"\\tbx ip\\n\"\n"
-           "    \"\\t.balign 4\\n\"\n"
-           "    \"1:\\t.word %s+%u\\n\"\n", table, 4u * i);
-}
-
-/* t1 is a temporary no argument uses. */
-static void stub_rv(mp_buf *b, const char *fn, const char *table, uint32_t i, unsigned xlen)
-{
-    (void)fn;
-    buf_printf(b, "    \"1:\\tauipc t1, %%pcrel_hi(%s+%u)\\n\"\n"
-           "    \"\\t%s t1, %%pcrel_lo(1b)(t1)\\n\"\n"
-           "    \"\\tjr t1\\n\"\n", table, xlen / 8u * i, xlen == 64 ? "ld" : "lw");
-}
-
-/* call0 ABI: a8 is a scratch register no argument uses. */
-static void stub_xtensa(mp_buf *b, const char *fn, const char *table, uint32_t i)
-{
-    buf_printf(b, "    \"\\tl32r a8, .Lmodpack_stub_%s\\n\"\n"
-           "    \"\\tl32i a8, a8, 0\\n\"\n"
-           "    \"\\tjx a8\\n\"\n", fn);
-    (void)table;
-    (void)i;
-}
-
-typedef struct isa {
-    uint16_t arch;
-    const char *name;
-    const char *cond;              /* preprocessor test for the compiler's target */
-    const char *pre;               /* assembler lines before each stub's label */
-    void (*stub)(mp_buf *b, const char *fn, const char *table, uint32_t i);
-} isa;
-
-static void stub_rv32(mp_buf *b, const char *fn, const char *table, uint32_t i) { stub_rv(b, fn, table, i, 32); }
-static void stub_rv64(mp_buf *b, const char *fn, const char *table, uint32_t i) { stub_rv(b, fn, table, i, 64); }
-
-static const isa isas[] = {
-    {MODP_ARCH_X86_64, "x86-64", "defined(__x86_64__)", "\\t.p2align 4\\n", stub_x86_64},
-    {MODP_ARCH_386, "i386", "defined(__i386__)", "\\t.p2align 4\\n", stub_i386},
-    {MODP_ARCH_ARM, "ARM Thumb", "defined(__arm__)", "\\t.syntax unified\\n\\t.thumb\\n\\t.balign 4\\n",
-     stub_thumb},
-    {MODP_ARCH_RISCV, "RISC-V rv32", "defined(__riscv) && __riscv_xlen == 32", "\\t.balign 4\\n", stub_rv32},
-    {MODP_ARCH_RISCV, "RISC-V rv64", "defined(__riscv) && __riscv_xlen == 64", "\\t.balign 4\\n", stub_rv64},
-    {MODP_ARCH_XTENSA, "Xtensa call0", "defined(__xtensa__) && defined(__XTENSA_CALL0_ABI__)", "", stub_xtensa},
-};
-
 typedef struct stubs_opts {
     const char *out, *header, *prefix, *module;
     char **only;
@@ -153,31 +86,28 @@ static void gen_source(mp_buf *b, const char *img, const modload_image *im, cons
            "int %s_bind(modreg *reg)\n{\n    return modreg_bind(reg, %s_stubs.module, &%s_stubs);\n}\n\n",
         prefix, module, prefix, prefix, n, prefix, prefix, prefix, prefix);
 
-    /* Every ISA the image's arch covers: the compiler's target picks one. */
+    /* Every ISA the image's arch covers (rv32 and rv64 share one): the
+     * compiler's target picks one. Each ISA's template: isa/<isa>/stub.c. */
     const char *kw = "#if";
-    for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++) {
-        const isa *a = &isas[k];
-        if (a->arch != im->arch)
+    const mp_arch *a;
+    for (size_t k = 0; (a = mp_arch_at(k)) != NULL; k++) {
+        const mp_stub_tpl *t = a->stub;
+        if (a->machine != im->arch || !t)
             continue;
         buf_printf(b, "%s %s\n/* %s: load the entry, jump; registers of the call untouched. */\n__asm__(\n",
-            kw, a->cond, a->name);
+            kw, t->cond, t->title);
         kw = "#elif";
         char *table = mp_malloc(strlen(prefix) + 7);
         sprintf(table, "%s_table", prefix);
         for (uint32_t i = 0; i < n; i++) {
             const char *fn = names[i];
             buf_printf(b, "    \"\\t.pushsection .text.%s,\\\"ax\\\",%%progbits\\n\"\n", fn);
-            if (a->arch == MODP_ARCH_XTENSA)
-                buf_printf(b, "    \"\\t.literal_position\\n\"\n"
-                       "    \"\\t.literal .Lmodpack_stub_%s, %s+%u\\n\"\n"
-                       "    \"\\t.align 4\\n\"\n", fn, table, 4u * i);
-            else
-                buf_printf(b, "    \"%s\"\n", a->pre);
+            t->before(b, fn, table, i);
             buf_printf(b, "    \"\\t.globl %s\\n\"\n    \"\\t.type %s, %%function\\n\"\n", fn, fn);
-            if (a->arch == MODP_ARCH_ARM)
-                buf_printf(b, "    \"\\t.thumb_func\\n\"\n");
+            if (t->after_type)
+                buf_printf(b, "    \"%s\"\n", t->after_type);
             buf_printf(b, "    \"%s:\\n\"\n", fn);
-            a->stub(b, fn, table, i);
+            t->body(b, fn, table, i);
             buf_printf(b, "    \"\\t.size %s, .-%s\\n\"\n    \"\\t.popsection\\n\"\n", fn, fn);
         }
         buf_printf(b, ");\n");
@@ -223,10 +153,8 @@ static int stubs(const char *path, const stubs_opts *o)
         mp_error("%s: %s", path, modload_strerror(err));
         goto done;
     }
-    int have_isa = 0;
-    for (size_t k = 0; k < sizeof isas / sizeof isas[0]; k++)
-        have_isa |= isas[k].arch == im.arch;
-    if (!have_isa) {
+    const mp_arch *isa = mp_arch_find(im.arch);
+    if (!isa || !isa->stub) {
         mp_error("%s: no stubs for this image's ISA (arch %u)", path, im.arch);
         goto done;
     }
@@ -234,7 +162,7 @@ static int stubs(const char *path, const stubs_opts *o)
     /* The registry name: the image's name record unless --module. */
     uint32_t pos = 0;
     modload_meta m;
-    while (!o->module && modload_meta_next(&im, &pos, &m) > 0)
+    while (!o->module && modload_meta_next(&im, &pos, &m) == MODLOAD_OK)
         if (m.type == MODP_META_NAME && m.len > 1)
             module = mp_strdup((const char *)m.bytes);
     if (o->module)

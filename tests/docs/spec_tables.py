@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""spec_tables.py SOURCE_DIR - the spec's fixup-kind table (formats/
-image-format.md, section 6) says what include/modformat.h's
-MODP_FIXUP_KINDS rows say: number, name, width, op and ISA, row for row.
+"""spec_tables.py SOURCE_DIR - the spec's tables say what include/
+modformat.h's rows say: the fixup-kind table (formats/image-format.md,
+section 6) MODP_FIXUP_KINDS' number, name, width, op and ISA, row for row;
+the layout table (section 2) MODP_IMAGE_PARTS' parts in order, each with
+its size (the header field counting it, times its unit), then the CRC.
 
 ISA column: "all" and "64-bit" are the rows with isa 0 (any image; a loader
 built for a 32-bit ISA has no WORD64), "ARM" is MODP_ARCH_ARM, "RISC-V"
@@ -33,12 +35,39 @@ def spec_rows(text):
     return rows
 
 
+def header_parts(text):
+    m = re.search(r"#define MODP_IMAGE_PARTS\(X\)((?:.*\\\n)*.*\n)", text)
+    if not m:
+        sys.exit("spec_tables: no MODP_IMAGE_PARTS in modformat.h")
+    consts = {k: int(v) for k, v in re.findall(r"#define (MODP_\w+)\s+(\d+)u", text)}
+    rows = re.findall(r"X\(\s*(\w+),\s*(\w+),\s*(\w+),\s*(\w+)\s*\)", m.group(1))
+    out = []
+    for name, part, count, unit in rows:
+        unit = consts.get(unit, None) if unit.startswith("MODP_") else int(unit.rstrip("u"))
+        out.append((count, unit))
+    return out + [(None, consts.get("MODP_CRC_SIZE"))]
+
+
+def spec_parts(text):
+    sec = text.split("\n## 2. Layout", 1)[1].split("\n## ", 1)[0]
+    rows = []
+    for line in sec.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) != 2 or cells[0] in ("part", "") or cells[0].startswith("-"):
+            continue
+        size = cells[1]
+        m = re.fullmatch(r"`(?:(\d+) \* )?(\w+)`", size)
+        rows.append((m.group(2), int(m.group(1) or 1)) if m else (None, int(size) if size.isdigit() else size))
+    return rows
+
+
 def main():
     root = sys.argv[1]
     with open(f"{root}/include/modformat.h") as f:
-        hdr = header_rows(f.read())
+        hdr_text = f.read()
     with open(f"{root}/formats/image-format.md") as f:
-        spec = spec_rows(f.read())
+        spec_text = f.read()
+    hdr, spec = header_rows(hdr_text), spec_rows(spec_text)
     bad = 0
     if [r[0] for r in hdr] != list(range(len(hdr))):
         print(f"modformat.h: kind numbers are not 0..{len(hdr) - 1} in order: {[r[0] for r in hdr]}")
@@ -54,8 +83,12 @@ def main():
     if len(hdr) != len(spec):
         print(f"modformat.h has {len(hdr)} kinds, the spec's section 6 table {len(spec)}")
         bad = 1
+    hparts, sparts = header_parts(hdr_text), spec_parts(spec_text)
+    if hparts != sparts:
+        print(f"image parts: modformat.h says {hparts}, the spec's section 2 says {sparts}")
+        bad = 1
     if not bad:
-        print(f"spec_tables: {len(hdr)} fixup kinds agree")
+        print(f"spec_tables: {len(hdr)} fixup kinds and {len(hparts)} image parts agree")
     return bad
 
 

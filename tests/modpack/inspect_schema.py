@@ -77,6 +77,11 @@ for m, p, v in results:
         fail("%s: ok=%s but inspect exited %d" % (m, j.get("ok"), p.returncode))
     if not j.get("ok") and "modpack: " not in p.stderr:
         fail("%s: refused without a message on stderr" % m)
+    if "parts" in j:
+        sizes = {q["name"]: q["size"] for q in j["parts"]}
+        if sum(sizes.values()) != j["image_size"] or sizes["header"] != j["header_size"] or \
+                sizes["code"] != j["code_size"] or sizes["fixups"] != j["fixup_size"]:
+            fail("%s: parts %s do not add up to the header's sizes" % (m, j["parts"]))
     reports[m] = j
     (good if j.get("ok") else bad).append(m)
     if not j.get("ok") and catalogue_dir in m:

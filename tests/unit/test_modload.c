@@ -596,13 +596,13 @@ static void test_metadata_and_exports(void **state)
     (void)state;
 
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
-    assert_int_equal(modload_meta_next(&img, &pos, &m), 1);
+    assert_int_equal(modload_meta_next(&img, &pos, &m), MODLOAD_OK);
     assert_int_equal(m.type, MODP_META_NAME);
     assert_string_equal((const char *)m.bytes, "demo");
-    assert_int_equal(modload_meta_next(&img, &pos, &m), 1);
+    assert_int_equal(modload_meta_next(&img, &pos, &m), MODLOAD_OK);
     assert_int_equal(m.type, MODP_META_BUILD_ID);
     assert_int_equal(m.len, 2);
-    assert_int_equal(modload_meta_next(&img, &pos, &m), 0);
+    assert_int_equal(modload_meta_next(&img, &pos, &m), MODLOAD_ERR_NOT_FOUND);
     for (i = 0; i < img.nexports; i++) {
         assert_int_equal(modload_export_at(&img, i, &ex), MODLOAD_OK);
         if (strcmp(ex.name, "counter") == 0)

@@ -704,6 +704,22 @@ static const mp_dyn_types arm_dyn = {
     .irelative = R_ARM_IRELATIVE,
 };
 
+/* inspect: the words for arm_flags' bits. */
+static int arm_flag_words(uint32_t f, char w[8][16])
+{
+    int n = 0;
+#define WORD(cond, s) do { if (cond) snprintf(w[n++], 16, "%s", s); } while (0)
+    WORD(f & MODP_ARM_THUMB, "thumb");
+    WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_THUMB2), "thumb-2");
+    WORD((f & (MODP_ARM_ATTRS | MODP_ARM_THUMB | MODP_ARM_THUMB2)) == (MODP_ARM_ATTRS | MODP_ARM_THUMB), "thumb-1");
+    WORD((f & MODP_ARM_ATTRS) && (f & MODP_ARM_FP), "fpu");
+    WORD(1, f & MODP_ARM_HARD_FLOAT ? "hard-float" : "soft-float");
+#undef WORD
+    return n;
+}
+
+extern const mp_stub_tpl mp_stub_arm; /* stub.c */
+
 const mp_arch mp_arch_arm = {
     .machine = EM_ARM,
     .elfclass = ELFCLASS32,
@@ -724,4 +740,6 @@ const mp_arch mp_arch_arm = {
     .link = mp_link_arm,
     .got = &mp_got_arm,
     .func_bit0 = 1,
+    .flag_words = arm_flag_words,
+    .stub = &mp_stub_arm,
 };

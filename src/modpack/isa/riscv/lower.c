@@ -528,6 +528,30 @@ static const mp_dyn_types rv_dyn = {
     .irelative = R_RISCV_IRELATIVE,
 };
 
+/* inspect: the words for rv_flags' bits, rv32 and rv64 alike. */
+static int rv_flag_words(uint32_t f, char w[8][16])
+{
+    static const char *const abi[] = {"soft-float", "single-float", "double-float", "quad-float"};
+    const char *xlen = f & MODP_RV_64 ? "rv64" : "rv32";
+    int n = 0;
+#define WORD(cond, s) do { if (cond) snprintf(w[n++], 16, "%s", s); } while (0)
+    if (f & MODP_RV_ATTRS) {
+        snprintf(w[n++], 16, "%s%s%s%s%s%s%s", xlen, f & MODP_RV_RVE ? "e" : "i", f & MODP_RV_M ? "m" : "",
+                 f & MODP_RV_A ? "a" : "", f & MODP_RV_F ? "f" : "", f & MODP_RV_D ? "d" : "",
+                 f & MODP_RV_RVC ? "c" : "");
+    } else {
+        WORD(1, xlen);
+        WORD(f & MODP_RV_RVC, "rvc");
+        WORD(f & MODP_RV_RVE, "rve");
+    }
+    WORD(f & MODP_RV_TSO, "tso");
+    WORD(1, abi[(f & MODP_RV_FLOAT_ABI) >> 1]);
+#undef WORD
+    return n;
+}
+
+extern const mp_stub_tpl mp_stub_riscv, mp_stub_riscv64; /* stub.c */
+
 /* What rv32 and rv64 share. */
 #define RV_COMMON \
     .rtable = table, \
@@ -539,7 +563,8 @@ static const mp_dyn_types rv_dyn = {
     .lower_rel = rv_lower_rel, \
     .patch_branch = rv_patch_branch, \
     .pinned_hint = "-mcmodel=medlow", \
-    .move_site = rv_move_site
+    .move_site = rv_move_site, \
+    .flag_words = rv_flag_words
 
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,
@@ -551,6 +576,7 @@ const mp_arch mp_arch_riscv = {
     .link = mp_link_riscv,
     .dyn = &rv_dyn,
     .got = &mp_got_riscv,
+    .stub = &mp_stub_riscv,
 };
 
 /* rv64 (ELFCLASS64): the same allow-list; no ET_REL or ET_DYN input yet. */
@@ -566,4 +592,5 @@ const mp_arch mp_arch_riscv64 = {
     RV_COMMON,
     .veneers = rv64_veneers,
     .arch_flags = rv64_flags,
+    .stub = &mp_stub_riscv64,
 };

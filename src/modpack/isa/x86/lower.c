@@ -514,6 +514,8 @@ static const mp_dyn_types x86_64_dyn = {
     .irelative = R_X86_64_IRELATIVE,
 };
 
+extern const mp_stub_tpl mp_stub_i386, mp_stub_x86_64; /* stub.c */
+
 /* What i386 and x86-64 share. */
 #define X86_COMMON \
     .begin = x86_begin, \
@@ -533,6 +535,7 @@ const mp_arch mp_arch_i386 = {
     .dyn = &i386_dyn,
     .link = mp_link_i386,
     .got = &mp_got_i386,
+    .stub = &mp_stub_i386,
 };
 
 const mp_arch mp_arch_x86_64 = {
@@ -547,4 +550,5 @@ const mp_arch mp_arch_x86_64 = {
     .dyn = &x86_64_dyn,
     .link = mp_link_x86_64,
     .got = &mp_got_x86_64,
+    .stub = &mp_stub_x86_64,
 };

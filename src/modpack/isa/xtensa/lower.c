@@ -366,6 +366,19 @@ static uint32_t xt_flags(mp_ctx *c)
     return 0;
 }
 
+/* inspect: the words for xt_flags' bits. */
+static int xt_flag_words(uint32_t f, char w[8][16])
+{
+    int n = 0;
+    if (f & MODP_XT_CALL0)
+        snprintf(w[n++], 16, "call0");
+    if (f & MODP_XT_WINDOWED)
+        snprintf(w[n++], 16, "windowed");
+    return n;
+}
+
+extern const mp_stub_tpl mp_stub_xtensa; /* stub.c */
+
 const mp_arch mp_arch_xtensa = {
     .machine = EM_XTENSA,
     .elfclass = ELFCLASS32,
@@ -379,4 +392,6 @@ const mp_arch mp_arch_xtensa = {
     .finish = xt_finish,
     .arch_flags = xt_flags,
     .binutils = "xtensa-lx106-elf",
+    .flag_words = xt_flag_words,
+    .stub = &mp_stub_xtensa,
 };
