@@ -61,13 +61,13 @@ foreach(entry IN LISTS RV_DIFF_VARIANTS)
   set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
   string(REPLACE ";" "+" opts "${flags}")
   set(cflags -march=${march} -mabi=ilp32 ${flags} -ffreestanding -fno-common -Wall -Wextra
-      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm)
+      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness)
   set(lflags -march=${march} -mabi=ilp32 ${flags} -nostdlib -T ${MODULE_LD}
       -Wl,--emit-relocs,--no-warn-rwx-segments)
 
   add_custom_command(OUTPUT ${rvout}/${name}.o
     COMMAND ${RISCV_GCC} ${cflags} -c ${src} -o ${rvout}/${name}.o
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h
     COMMENT "riscv64-unknown-elf-gcc ${name}" VERBATIM)
   add_custom_command(OUTPUT ${rvout}/${name}-0.elf
     COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all
@@ -138,8 +138,8 @@ foreach(entry IN LISTS RV_DIFF_CLANG_VARIANTS)
   endif()
   add_custom_command(OUTPUT ${o}.o
     COMMAND ${RISCV_CLANG} --target=riscv32 ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
-            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness -c ${src} -o ${o}.o
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h
     COMMENT "clang ${name}" VERBATIM)
   add_custom_command(OUTPUT ${o}.mod
     COMMAND ${link} ${unres} -o ${o}-0.elf
@@ -200,10 +200,10 @@ foreach(entry IN LISTS RV64_DIFF_VARIANTS)
   set(lflags ${arch} ${flags} -nostdlib -T ${MODULE_LD} -Wl,--emit-relocs,--no-warn-rwx-segments)
   add_custom_command(OUTPUT ${o}.mod
     COMMAND ${RISCV_GCC} ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
-            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness -c ${src} -o ${o}.o
     COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all ${o}.o -o ${o}-0.elf -lgcc
     COMMAND $<TARGET_FILE:modpack> build ${o}-0.elf -o ${o}.mod
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h ${MODULE_LD} modpack
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h ${MODULE_LD} modpack
     COMMENT "rv64 ${name}" VERBATIM)
   list(APPEND outputs64 ${o}.mod)
   foreach(base IN LISTS RV64_DIFF_BASES)

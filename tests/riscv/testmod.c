@@ -1,5 +1,5 @@
 /* testmod.c - the end-to-end test module for rv32 (tests/riscv), the
- * RISC-V version of tests/arm/testmod.c.
+ * RISC-V version of tests/harness/testmod.c.
  *
  * It exercises every kind of address a module contains and reports what it
  * computed through fw_record; the firmware (testfw.c) compares each value
