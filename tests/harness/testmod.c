@@ -1,14 +1,24 @@
-/* testmod.c - the end-to-end test module for Cortex-M (tests/arm).
+/* testmod.c - the end-to-end test module of every ISA: Cortex-M
+ * (tests/arm), RISC-V (tests/riscv), Xtensa (tests/xtensa) and x86
+ * (tests/x86), and the module of the differential, relocatable and
+ * shared-object tests (tests/diff, tests/rel, tests/dyn).
  *
  * It exercises every kind of address a module contains and reports what it
  * computed through fw_record; the firmware (testfw.c) compares each value
  * with one it computes itself or with a constant derived there in a
  * comment. Built for Cortex-M0 (Thumb-1) and Cortex-M4 at -O0/-Os/-O2, with
- * and without -mlong-calls, -mslow-flash-data (MOVW/MOVT) and -fPIC.
+ * and without -mlong-calls, -mslow-flash-data (MOVW/MOVT) and -fPIC; for
+ * rv32imac, rv32imc and rv64 at -O0/-Os/-O2, -mcmodel=medlow and medany,
+ * with and without relaxation; for Xtensa, i386 and x86-64.
  *
  * What it contains, and the fixups that result:
- *   .text      code; direct BL calls to the firmware (host-made veneers,
- *              or literal-pool addresses with -mlong-calls)
+ *   .text      code; calls to the firmware (ARM: direct BL calls with
+ *              host-made veneers, or literal-pool addresses with
+ *              -mlong-calls; RISC-V: CALL_PLT, host-made veneers);
+ *              RISC-V medlow: LUI + ADDI/load/store pairs (RV_HI20,
+ *              RV_LO12_I/S) for every global address, including firmware
+ *              variables; medany: AUIPC pairs, which need nothing inside
+ *              the module
  *   .rodata    const tables of pointers to own functions (code -> code),
  *              to own data (code -> data), to an import (code -> import),
  *              strings
@@ -21,10 +31,34 @@
  *              mod_version (rodata); a static callback handed to the
  *              firmware with fw_register
  *   libgcc     __aeabi_idiv/__aeabi_uidiv(mod) on Cortex-M0
+ *
+ * What differs per ISA is behind the compiler's own macros:
+ * -mcmodel=medany (__riscv_cmodel_medany) reaches symbols PC-relatively,
+ * which cannot reach the firmware: there, firmware variables are read and
+ * written through pointers held in .data (WORD32 fixups to imports).
+ * TEST_FW_CALLS_BY_POINTER (the differential tests) also calls the firmware
+ * through pointers, since a call's veneer exists only in the packed image,
+ * and reads const_ops through a volatile pointer so that no call to fw_mix
+ * becomes direct.
  */
 #include <stdint.h>
 
 #include "testapi.h"
+
+
+#ifdef TEST_FW_CALLS_BY_POINTER
+static void (*volatile fw_record_p)(uint32_t, uint32_t) = fw_record;
+static void (*volatile fw_register_p)(uint32_t (*)(uint32_t)) = fw_register;
+static uint32_t (*volatile fw_mix_p)(uint32_t, uint32_t) = fw_mix;
+#define fw_record(k, v) fw_record_p(k, v)
+#define fw_register(f) fw_register_p(f)
+#define fw_mix_call(a, b) fw_mix_p(a, b)
+/* clang -O2 would unroll the loop over const_ops into a direct call */
+#define const_op(i) (((const volatile binop *)const_ops)[i])
+#else
+#define fw_mix_call(a, b) fw_mix(a, b)
+#define const_op(i) const_ops[i]
+#endif
 
 typedef uint32_t (*binop)(uint32_t, uint32_t);
 
@@ -76,7 +110,14 @@ static const char *const strings[3] = { name_a, "abc", "" };
 binop mod_ops[4] = { op_sub, op_umod, fw_mix, op_add };       /* exported */
 static const uint32_t *rodata_ptrs[2] = { primes, &primes[7] };
 static uint32_t *self_ptr = &bias;
-static volatile uint32_t *shared_ptr = &fw_shared;
+/* RISC-V and the differential tests: the pointer itself is volatile, so
+ * that medany does not fold it */
+#if defined(__riscv) || defined(TEST_FW_CALLS_BY_POINTER)
+#define SHARED_PTR_QUAL volatile
+#else
+#define SHARED_PTR_QUAL
+#endif
+static volatile uint32_t *SHARED_PTR_QUAL shared_ptr = &fw_shared;
 
 /* pointers at odd offsets (1 and 7): fixup sites that are not word
  * aligned; the loader must patch them byte by byte */
@@ -91,6 +132,14 @@ static struct unaligned_ptrs unaligned = { 0x5A, &primes[3], { 0, 0 }, &counter 
 /* exported objects */
 uint32_t mod_state = 0xC0DE0001u;
 const uint32_t mod_version = 0x00010002u;
+
+/* From here on, medany code reaches firmware variables through pointers. */
+#if defined(__riscv_cmodel_medany)
+static volatile uint32_t *volatile fw_shared_p = &fw_shared;
+static const uint32_t *volatile fw_table_p = fw_table;
+#define fw_shared (*fw_shared_p)
+#define fw_table fw_table_p
+#endif
 
 /* ---- helpers ------------------------------------------------------------------- */
 
@@ -159,11 +208,11 @@ int module_init(void)
     fw_record(K_UDIV_Q, udividend / udivisor);
     fw_record(K_UDIV_R, udividend % udivisor);
 
-    fw_record(K_MIX, fw_mix(0x1234u, 0x5678u));
+    fw_record(K_MIX, fw_mix_call(0x1234u, 0x5678u));
 
     v = 0;
     for (uint32_t i = 0; i < 6; i++)
-        v += const_ops[i](1000u + i, 7u);
+        v += const_op(i)(1000u + i, 7u);
     fw_record(K_OPS, v);
 
     v = (uint32_t)(data_ptrs[0] == &counter) | (uint32_t)(self_ptr == &bias) << 1 |

@@ -4,7 +4,7 @@
 # it, and writes no output (tests/rel/CMakeLists.txt lists the cases). The
 # *_got cases: the -fPIC object packs (modpack builds its GOT); what a GOT
 # cannot give a module (TLS slots, a PLT, copy relocations) is refused.
-# Environment: MODPACK, WORK, HARNESS (tests/harness), RVT (tests/riscv), ARM_GCC,
+# Environment: MODPACK, WORK, HARNESS (tests/harness), ARM_GCC,
 # RV_GCC, GCC, XTENSA_GCC (empty when absent).
 set -u
 c=$1
@@ -59,8 +59,8 @@ riscv_align)
 riscv_got)
     need "$RV_GCC" riscv64-unknown-elf-gcc
     # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic run such modules)
-    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$RVT" -I"$HARNESS" \
-        -c "$RVT/testmod.c" -o p.o || fail compile
+    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
+        -c "$HARNESS/testmod.c" -o p.o || fail compile
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
     # a TLS GOT slot (initial-exec) stays refused
     "$RV_GCC" $RV -mno-relax -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
