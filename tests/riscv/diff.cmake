@@ -9,7 +9,7 @@
 # modules reach the firmware only by address (TEST_FW_CALLS_BY_POINTER:
 # pointers in .data; medlow LUI/ADDI pairs to firmware variables), never by
 # a call, whose veneer exists only in the packed image. Any differing byte
-# fails riscv.diff.
+# fails diff.riscv32.
 
 add_executable(diffplace_riscv ${PROJECT_SOURCE_DIR}/tests/diff/diffplace.c)
 target_link_libraries(diffplace_riscv PRIVATE modload_host)
@@ -105,7 +105,7 @@ set(RV_DIFF_CLANG_VARIANTS
 find_program(RISCV_CLANG clang)
 find_program(RISCV_LLD ld.lld)
 if(NOT RISCV_CLANG OR NOT RISCV_LLD)
-  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of riscv.diff skipped")
+  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of diff.riscv32 skipped")
   set(RV_DIFF_CLANG_VARIANTS "")
 endif()
 set(lld_defsyms "")
@@ -160,10 +160,10 @@ endforeach()
 add_custom_target(riscv_diff_modules ALL DEPENDS ${outputs})
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt CONTENT "${manifest}")
 
-add_test(NAME riscv.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
-set_tests_properties(riscv.diff PROPERTIES LABELS "riscv" TIMEOUT 60)
+add_test(NAME diff.riscv32 COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
+set_tests_properties(diff.riscv32 PROPERTIES LABELS "riscv" TIMEOUT 60)
 
-# ---- rv64: its own manifest (riscv64.diff), imports and bases below 2 GiB,
+# ---- rv64: its own manifest (diff.riscv64), imports and bases below 2 GiB,
 # where medlow's sign-extending LUI reaches; medany too. Pointers are
 # 64-bit words (WORD64). ----
 set(RV64_DIFF_IMPORTS
@@ -218,5 +218,5 @@ foreach(entry IN LISTS RV64_DIFF_VARIANTS)
 endforeach()
 add_custom_target(riscv64_diff_modules ALL DEPENDS ${outputs64})
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt CONTENT "${manifest64}")
-add_test(NAME riscv64.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt)
-set_tests_properties(riscv64.diff PROPERTIES LABELS "riscv" TIMEOUT 60)
+add_test(NAME diff.riscv64 COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt)
+set_tests_properties(diff.riscv64 PROPERTIES LABELS "riscv" TIMEOUT 60)

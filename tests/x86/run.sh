@@ -209,7 +209,7 @@ PY
 veneers)
     # x86-64: jmp *0(%rip); .quad 0 with a WORD64 import fixup on the literal;
     # the data moved up past the veneers (RIP-relative words adjusted, which
-    # the x86.run tests check by running such modules)
+    # the run.*.x86-64 tests check by running such modules)
     mod 64 v64.elf "$HARNESS/testmod.c" -O2 -fPIC -Wl,--no-relax
     "$MODPACK" build v64.elf -o v64.mod || fail build
     "$MODPACK" verify v64.mod >/dev/null || fail verify
