@@ -58,7 +58,7 @@ riscv_align)
     ;;
 riscv_got)
     need "$RV_GCC" riscv64-unknown-elf-gcc
-    # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic run such modules)
+    # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic.riscv32 run such modules)
     "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
         -c "$HARNESS/testmod.c" -o p.o || fail compile
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
