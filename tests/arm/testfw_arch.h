@@ -1,4 +1,4 @@
-/* testfw_arch.h - what tests/arm/testfw.c needs to know of Cortex-M. */
+/* testfw_arch.h - what tests/harness/testfw.c needs to know of Cortex-M. */
 #ifndef TESTFW_ARCH_H
 #define TESTFW_ARCH_H
 

@@ -4,8 +4,8 @@
     table.py BUILD_DIR
 
 Runs each differential test (ctest --show-only=json-v1 gives the
-commands: diff.arm, diff.i386, diff.x86-64, riscv.diff, riscv64.diff,
-xtensa.diff, rel.diff.*, rel.gotdiff.*, dyn.diff.*), reads the rows it
+commands: diff.arm, diff.i386, diff.x86-64, diff.riscv32, diff.riscv64,
+diff.xtensa, rel.diff.*, rel.gotdiff.*, dyn.diff.*), reads the rows it
 prints (`... ok (...)` / `name@base ok: ...`, anything else with FAIL is a
 failure) and prints one row per ISA x input kind x toolchain: how many
 module x base comparisons ran and how many matched. Fails when a test fails,
@@ -18,7 +18,7 @@ import subprocess
 import sys
 from collections import defaultdict
 
-DIFF_TESTS = r'^(diff\.(arm|i386|x86-64)|riscv(64)?\.diff|xtensa\.diff|rel\.(got)?diff\..*|dyn\.diff\..*)$'
+DIFF_TESTS = r'^(diff\.(arm|i386|x86-64|riscv32|riscv64|xtensa)|rel\.(got)?diff\..*|dyn\.diff\..*)$'
 
 # Matched in order against "cpu module test" of a row.
 ISA_OF_ROW = [

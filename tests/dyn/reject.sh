@@ -2,7 +2,7 @@
 # reject.sh CASE - one shared-object case of tests/dyn (see CMakeLists.txt).
 #   reject.sh exec PROGRAM ARGS...   run an x86 harness; an i386 one under
 #                                    qemu-i386 when the kernel cannot run it
-# Otherwise the environment gives MODPACK, ARMT (tests/arm), WORK (scratch),
+# Otherwise the environment gives MODPACK, HARNESS (tests/harness), WORK (scratch),
 # GCC, ARMGCC, RVGCC, LLD, QEMU_I386.
 set -u
 case_name=$1
@@ -110,7 +110,7 @@ inspect)
     x86so 64 m.so '#include "testapi.h"
 static int v = 7;
 int *volatile p = &v;
-int module_init(void) { fw_record(0, (uint32_t)*p); return 0; }' -fPIC -shared -I"$ARMT"
+int module_init(void) { fw_record(0, (uint32_t)*p); return 0; }' -fPIC -shared -I"$HARNESS"
     "$MODPACK" build m.so -o m.mod || fail build
     "$MODPACK" inspect m.mod >i.txt || fail inspect
     cat i.txt

@@ -1,4 +1,4 @@
-/* stubfw.c - Cortex-M firmware for modreg.cortexm.*: the registry and the
+/* stubfw.c - Cortex-M firmware for modreg.cortexm.*.arm: the registry and the
  * Thumb stubs of `modpack stubs` on the target (built for Cortex-M0, so the
  * stubs must be ARMv6-M code, and for Cortex-M4), under qemu-system-arm.
  *

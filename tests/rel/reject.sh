@@ -4,7 +4,7 @@
 # it, and writes no output (tests/rel/CMakeLists.txt lists the cases). The
 # *_got cases: the -fPIC object packs (modpack builds its GOT); what a GOT
 # cannot give a module (TLS slots, a PLT, copy relocations) is refused.
-# Environment: MODPACK, WORK, ARMT (tests/arm), RVT (tests/riscv), ARM_GCC,
+# Environment: MODPACK, WORK, HARNESS (tests/harness), ARM_GCC,
 # RV_GCC, GCC, XTENSA_GCC (empty when absent).
 set -u
 c=$1
@@ -58,9 +58,9 @@ riscv_align)
     ;;
 riscv_got)
     need "$RV_GCC" riscv64-unknown-elf-gcc
-    # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic run such modules)
-    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$RVT" -I"$ARMT" \
-        -c "$RVT/testmod.c" -o p.o || fail compile
+    # -fPIC: modpack builds the GOT (rel.run.rv32-*-pic.riscv32 run such modules)
+    "$RV_GCC" $RV -mno-relax -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
+        -c "$HARNESS/testmod.c" -o p.o || fail compile
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
     # a TLS GOT slot (initial-exec) stays refused
     "$RV_GCC" $RV -mno-relax -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
@@ -68,7 +68,7 @@ riscv_got)
     ;;
 x86_64_got)
     need "$GCC" gcc
-    "$GCC" -m64 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o || fail compile
+    "$GCC" -m64 -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" -c "$HARNESS/testmod.c" -o p.o || fail compile
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
     "$GCC" -m64 -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
     expect t.o "modpack: t.o: .text+0x3: R_X86_64_GOTTPOFF against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
@@ -83,7 +83,7 @@ x86_64_got)
     ;;
 i386_got)
     need "$GCC" gcc
-    "$GCC" -m32 -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o p.o ||
+    "$GCC" -m32 -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" -c "$HARNESS/testmod.c" -o p.o ||
         { echo "SKIP: gcc -m32 cannot compile"; exit 77; }
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
     "$GCC" -m32 -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
@@ -91,8 +91,8 @@ i386_got)
     ;;
 arm_got)
     need "$ARM_GCC" arm-none-eabi-gcc
-    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ffreestanding -fno-common -I"$ARMT" \
-        -c "$ARMT/testmod.c" -o p.o || fail compile
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
+        -c "$HARNESS/testmod.c" -o p.o || fail compile
     "$MODPACK" build p.o -o p.mod || fail "-fPIC object refused"
     "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -fPIC -ftls-model=initial-exec -c "$TLS_C" -o t.o || fail compile
     expect t.o "modpack: t.o: .text+0x14: R_ARM_TLS_IE32 against 'tls_counter': thread-local storage is not supported by modload; remove __thread/_Thread_local variables"
@@ -122,7 +122,7 @@ xtensa)
     ;;
 malformed)
     need "$ARM_GCC" arm-none-eabi-gcc
-    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -ffreestanding -fno-common -I"$ARMT" -c "$ARMT/testmod.c" -o m.o ||
+    "$ARM_GCC" -mcpu=cortex-m4 -mthumb -O2 -ffreestanding -fno-common -I"$HARNESS" -c "$HARNESS/testmod.c" -o m.o ||
         fail compile
     # the first .rel.text entry: offset past the section, then symbol index out of range
     python3 - m.o <<'PY' || fail "patch"

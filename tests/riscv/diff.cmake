@@ -9,7 +9,7 @@
 # modules reach the firmware only by address (TEST_FW_CALLS_BY_POINTER:
 # pointers in .data; medlow LUI/ADDI pairs to firmware variables), never by
 # a call, whose veneer exists only in the packed image. Any differing byte
-# fails riscv.diff.
+# fails diff.riscv32.
 
 add_executable(diffplace_riscv ${PROJECT_SOURCE_DIR}/tests/diff/diffplace.c)
 target_link_libraries(diffplace_riscv PRIVATE modload_host)
@@ -58,16 +58,16 @@ foreach(entry IN LISTS RV_DIFF_VARIANTS)
   list(GET v 1 march)
   list(GET v 2 packbase)
   list(SUBLIST v 3 -1 flags)
-  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testmod.c)
   string(REPLACE ";" "+" opts "${flags}")
   set(cflags -march=${march} -mabi=ilp32 ${flags} -ffreestanding -fno-common -Wall -Wextra
-      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm)
+      -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness)
   set(lflags -march=${march} -mabi=ilp32 ${flags} -nostdlib -T ${MODULE_LD}
       -Wl,--emit-relocs,--no-warn-rwx-segments)
 
   add_custom_command(OUTPUT ${rvout}/${name}.o
     COMMAND ${RISCV_GCC} ${cflags} -c ${src} -o ${rvout}/${name}.o
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h
     COMMENT "riscv64-unknown-elf-gcc ${name}" VERBATIM)
   add_custom_command(OUTPUT ${rvout}/${name}-0.elf
     COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all
@@ -105,7 +105,7 @@ set(RV_DIFF_CLANG_VARIANTS
 find_program(RISCV_CLANG clang)
 find_program(RISCV_LLD ld.lld)
 if(NOT RISCV_CLANG OR NOT RISCV_LLD)
-  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of riscv.diff skipped")
+  message(VERBOSE "tests/riscv: clang or ld.lld not found (apt-get install clang lld); clang rows of diff.riscv32 skipped")
   set(RV_DIFF_CLANG_VARIANTS "")
 endif()
 set(lld_defsyms "")
@@ -118,7 +118,7 @@ foreach(entry IN LISTS RV_DIFF_CLANG_VARIANTS)
   list(GET v 1 march)
   list(GET v 2 linker)
   list(SUBLIST v 3 -1 flags)
-  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testmod.c)
   string(REPLACE ";" "+" opts "clang+${linker}+${flags}")
   set(arch -march=${march} -mabi=ilp32)
   set(o ${rvout}/${name})
@@ -138,8 +138,8 @@ foreach(entry IN LISTS RV_DIFF_CLANG_VARIANTS)
   endif()
   add_custom_command(OUTPUT ${o}.o
     COMMAND ${RISCV_CLANG} --target=riscv32 ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
-            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness -c ${src} -o ${o}.o
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h
     COMMENT "clang ${name}" VERBATIM)
   add_custom_command(OUTPUT ${o}.mod
     COMMAND ${link} ${unres} -o ${o}-0.elf
@@ -160,10 +160,10 @@ endforeach()
 add_custom_target(riscv_diff_modules ALL DEPENDS ${outputs})
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt CONTENT "${manifest}")
 
-add_test(NAME riscv.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
-set_tests_properties(riscv.diff PROPERTIES LABELS "riscv" TIMEOUT 60)
+add_test(NAME diff.riscv32 COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest.txt)
+set_tests_properties(diff.riscv32 PROPERTIES LABELS "riscv" TIMEOUT 60)
 
-# ---- rv64: its own manifest (riscv64.diff), imports and bases below 2 GiB,
+# ---- rv64: its own manifest (diff.riscv64), imports and bases below 2 GiB,
 # where medlow's sign-extending LUI reaches; medany too. Pointers are
 # 64-bit words (WORD64). ----
 set(RV64_DIFF_IMPORTS
@@ -193,17 +193,17 @@ foreach(entry IN LISTS RV64_DIFF_VARIANTS)
   list(GET v 0 name)
   list(GET v 1 march)
   list(SUBLIST v 2 -1 flags)
-  set(src ${CMAKE_CURRENT_SOURCE_DIR}/testmod.c)
+  set(src ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testmod.c)
   string(REPLACE ";" "+" opts "${flags}")
   set(arch -march=${march} -mabi=lp64)
   set(o ${rvout}/${name})
   set(lflags ${arch} ${flags} -nostdlib -T ${MODULE_LD} -Wl,--emit-relocs,--no-warn-rwx-segments)
   add_custom_command(OUTPUT ${o}.mod
     COMMAND ${RISCV_GCC} ${arch} ${flags} -ffreestanding -fno-common -Wall -Wextra
-            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../arm -c ${src} -o ${o}.o
+            -DTEST_FW_CALLS_BY_POINTER -I${CMAKE_CURRENT_SOURCE_DIR}/../harness -c ${src} -o ${o}.o
     COMMAND ${RISCV_GCC} ${lflags} -Wl,--unresolved-symbols=ignore-all ${o}.o -o ${o}-0.elf -lgcc
     COMMAND $<TARGET_FILE:modpack> build ${o}-0.elf -o ${o}.mod
-    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../arm/testapi.h ${MODULE_LD} modpack
+    DEPENDS ${src} ${CMAKE_CURRENT_SOURCE_DIR}/../harness/testapi.h ${MODULE_LD} modpack
     COMMENT "rv64 ${name}" VERBATIM)
   list(APPEND outputs64 ${o}.mod)
   foreach(base IN LISTS RV64_DIFF_BASES)
@@ -218,5 +218,5 @@ foreach(entry IN LISTS RV64_DIFF_VARIANTS)
 endforeach()
 add_custom_target(riscv64_diff_modules ALL DEPENDS ${outputs64})
 file(GENERATE OUTPUT ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt CONTENT "${manifest64}")
-add_test(NAME riscv64.diff COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt)
-set_tests_properties(riscv64.diff PROPERTIES LABELS "riscv" TIMEOUT 60)
+add_test(NAME diff.riscv64 COMMAND diffplace_riscv ${CMAKE_CURRENT_BINARY_DIR}/diff-manifest-64.txt)
+set_tests_properties(diff.riscv64 PROPERTIES LABELS "riscv" TIMEOUT 60)

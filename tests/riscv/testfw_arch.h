@@ -1,4 +1,4 @@
-/* testfw_arch.h - what tests/arm/testfw.c needs to know of RISC-V. */
+/* testfw_arch.h - what tests/harness/testfw.c needs to know of RISC-V. */
 #ifndef TESTFW_ARCH_H
 #define TESTFW_ARCH_H
 

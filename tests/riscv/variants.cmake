@@ -54,8 +54,8 @@ endif()
 
 # rv64 (the rv64 test firmware under qemu-system-riscv64): medany only,
 # since RAM at 0x80000000 lies beyond the +-2 GiB that a medlow LUI reaches
-# on rv64 (riscv64.reject.medlow checks that modload refuses such a module;
-# riscv.diff places medlow modules below 2 GiB on the host).
+# on rv64 (reject.medlow.riscv64 checks that modload refuses such a module;
+# diff.riscv32 places medlow modules below 2 GiB on the host).
 set(RISCV64_TEST_VARIANTS
   "rv64-imac-O0 rv64imac -O0 -mcmodel=medany -mno-relax"
   "rv64-imac-Os rv64imac -Os -mcmodel=medany -mno-relax"

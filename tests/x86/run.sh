@@ -2,8 +2,8 @@
 # run.sh CASE - one x86 test case (see CMakeLists.txt).
 #   run.sh exec PROGRAM ARGS...   run a harness; an i386 one under qemu-i386
 #                                 when the kernel cannot execute it
-# Otherwise the environment gives MODPACK, SRC (tests/x86), ARMTESTS
-# (tests/arm), LDS (module.ld), WORK (scratch), GCC, CLANG, HAVE32.
+# Otherwise the environment gives MODPACK, SRC (tests/x86), HARNESS
+# (tests/harness), LDS (module.ld), WORK (scratch), GCC, CLANG, HAVE32.
 set -u
 case_name=$1
 if [ "$case_name" = exec ]; then
@@ -21,7 +21,7 @@ LINK="-no-pie -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,--no-w
 # mod BITS OUT.elf SRC CFLAGS... : compile and link one module with gcc
 mod() {
     local bits=$1 out=$2 src=$3; shift 3
-    "$GCC" -m"$bits" "$@" -ffreestanding -fno-common -fno-stack-protector -I"$ARMTESTS" \
+    "$GCC" -m"$bits" "$@" -ffreestanding -fno-common -fno-stack-protector -I"$HARNESS" \
         -c "$src" -o "$out.o" || fail "compile $src"
     "$GCC" -m"$bits" "$@" $LINK ${EXTRA_LD:-} "$out.o" -o "$out" || fail "link $src"
 }
@@ -45,28 +45,28 @@ needclang() { [ -n "$CLANG" ] && command -v ld.lld >/dev/null || { echo "clang/l
 case $case_name in
 reject_abs32)
     # -fno-pic -mcmodel=small: 32-bit absolute addresses (mov $sym, %eax)
-    mod 64 small.elf "$ARMTESTS/testmod.c" -O2 -fno-pic -mcmodel=small
+    mod 64 small.elf "$HARNESS/testmod.c" -O2 -fno-pic -mcmodel=small
     expect 1 "R_X86_64_32" "$MODPACK" build small.elf -o small.mod
     grep -qF "a 32-bit absolute field cannot hold the module's 64-bit run address; compile with -fPIE or -fPIC" err.txt ||
         fail "hint missing"
     reloc_form
     [ ! -e small.mod ] || fail "an image was written"
     # -fPIC relaxed by GNU ld into mov $sym (R_X86_64_32S): the hint names --no-relax
-    mod 64 relaxed.elf "$ARMTESTS/testmod.c" -O2 -fPIC
+    mod 64 relaxed.elf "$HARNESS/testmod.c" -O2 -fPIC
     expect 1 "R_X86_64_32S against 'mod_ops'" "$MODPACK" build relaxed.elf -o relaxed.mod
     grep -qF -- "-Wl,--no-relax" err.txt || fail "hint lacks -Wl,--no-relax"
     reloc_form
     ;;
 reject_pc32_data)
     # -fPIE assumes firmware variables are near: a RIP-relative load from an import
-    mod 64 pie.elf "$ARMTESTS/testmod.c" -O2 -fPIE
+    mod 64 pie.elf "$HARNESS/testmod.c" -O2 -fPIE
     expect 1 "R_X86_64_PC32 against 'fw_shared': a PC-relative data reference cannot reach an import" \
         "$MODPACK" build pie.elf -o pie.mod
     grep -qF "compile with -fPIC so that the reference goes through the GOT" err.txt || fail "hint"
     reloc_form
     ;;
 reject_pltoff)
-    mod 64 lp.elf "$ARMTESTS/testmod.c" -O2 -fPIC -mcmodel=large
+    mod 64 lp.elf "$HARNESS/testmod.c" -O2 -fPIC -mcmodel=large
     expect 1 "R_X86_64_PLTOFF64 against 'fw_record': PLT-relative addressing" "$MODPACK" build lp.elf -o lp.mod
     grep -qF -- "-fno-plt" err.txt || fail "hint lacks -fno-plt"
     reloc_form
@@ -84,8 +84,8 @@ reject_tls)
     ;;
 reject_stale_lld)
     needclang
-    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$ARMTESTS" \
-        -c "$ARMTESTS/testmod.c" -o c.o || fail clang
+    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
+        -c "$HARNESS/testmod.c" -o c.o || fail clang
     ld.lld --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c.elf || fail lld
     expect 1 "R_X86_64_REX_GOTPCRELX against 'fw_shared': the linker rewrote this GOT load" \
         "$MODPACK" build c.elf -o c.mod
@@ -148,8 +148,8 @@ print(calls)
 sys.exit(0 if calls == [('mix', 5, 7), ('record', 6, 5007)] else 1)
 PY
     # a GOT load of an import relaxed into lea 0(%rip) cannot be undone
-    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$ARMTESTS" \
-        -c "$ARMTESTS/testmod.c" -o c.o || fail clang
+    "$CLANG" --target=x86_64-linux-gnu -O2 -fPIC -ffreestanding -fno-common -I"$HARNESS" \
+        -c "$HARNESS/testmod.c" -o c.o || fail clang
     ld.lld --emit-relocs --unresolved-symbols=ignore-all -T "$LDS" c.o -o c.elf || fail lld
     expect 1 "R_X86_64_REX_GOTPCRELX against 'fw_shared': the linker rewrote this GOT load of an import into a PC-relative LEA" \
         "$MODPACK" build c.elf -o c.mod
@@ -209,8 +209,8 @@ PY
 veneers)
     # x86-64: jmp *0(%rip); .quad 0 with a WORD64 import fixup on the literal;
     # the data moved up past the veneers (RIP-relative words adjusted, which
-    # the x86.run tests check by running such modules)
-    mod 64 v64.elf "$ARMTESTS/testmod.c" -O2 -fPIC -Wl,--no-relax
+    # the run.*.x86-64 tests check by running such modules)
+    mod 64 v64.elf "$HARNESS/testmod.c" -O2 -fPIC -Wl,--no-relax
     "$MODPACK" build v64.elf -o v64.mod || fail build
     "$MODPACK" verify v64.mod >/dev/null || fail verify
     python3 - v64.mod <<'PY' || fail "x86-64 veneers"
@@ -221,7 +221,7 @@ hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
 sys.exit(0 if d[hs:hs + cs].count(bytes.fromhex('ff2500000000') + bytes(8)) == 3 else 1)
 PY
     need32
-    mod 32 v32.elf "$ARMTESTS/testmod.c" -O2 -fno-pic
+    mod 32 v32.elf "$HARNESS/testmod.c" -O2 -fno-pic
     "$MODPACK" build v32.elf -o v32.mod || fail build
     python3 - v32.mod <<'PY' || fail "i386 veneers"
 import struct, sys

@@ -1,4 +1,4 @@
-/* semihost.h - the semihosting calls fwutil.c and tests/arm/testfw.c use,
+/* semihost.h - the semihosting calls fwutil.c and tests/harness/testfw.c use,
  * implemented in hosted.c over the C library: on x86 the test firmware is a
  * native Linux process. */
 #ifndef SEMIHOST_H

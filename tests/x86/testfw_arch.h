@@ -1,4 +1,4 @@
-/* testfw_arch.h - what tests/arm/testfw.c needs to know of i386 and x86-64:
+/* testfw_arch.h - what tests/harness/testfw.c needs to know of i386 and x86-64:
  * the test firmware is a native Linux process (semihost.h over the C
  * library: hosted.c), its memory comes from mmap. */
 #ifndef TESTFW_ARCH_H

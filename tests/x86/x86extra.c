@@ -1,8 +1,8 @@
 /* x86extra.c - x86-specific shapes linked into the x86 test module next to
- * tests/arm/testmod.c: a switch compiled to a jump table (relative or
+ * tests/harness/testmod.c: a switch compiled to a jump table (relative or
  * absolute entries), tail calls and a conditional tail call to an import
  * (JMP/Jcc rel32 through a veneer), pointers to an import's element and
- * to own functions in read-only data. The harness (tests/arm/testfw.c
+ * to own functions in read-only data. The harness (tests/harness/testfw.c
  * with tests/x86/testfw_arch.h) computes the same results itself. */
 #include <stdint.h>
 

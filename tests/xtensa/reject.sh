@@ -2,7 +2,7 @@
 # reject.sh CASE - modpack refuses an Xtensa relocation class with a message
 # that names the site, the relocation, the symbol and the flag that avoids
 # it (tests/xtensa/CMakeLists.txt lists the cases).
-# Environment: MODPACK, SRC (tests/xtensa), ARMTESTS (tests/arm), LDS
+# Environment: MODPACK, SRC (tests/xtensa), HARNESS (tests/harness), LDS
 # (module.ld), WORK, CC (xtensa-lx106-elf-gcc); for the windowed cases also
 # AS (xtensa-lx106-elf-as) and PYTHON.
 set -u
@@ -12,7 +12,7 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 # build SRC OUT.elf FLAGS...: compile and link one module at 0
 build() {
     local src=$1 out=$2; shift 2
-    "$CC" "$@" -O2 -ffreestanding -fno-common -I"$ARMTESTS" -c "$src" -o "$out.o" || fail "compile $src"
+    "$CC" "$@" -O2 -ffreestanding -fno-common -I"$HARNESS" -c "$src" -o "$out.o" || fail "compile $src"
     "$CC" "$@" -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,--no-warn-rwx-segments \
         -T "$LDS" "$out.o" -lgcc -o "$out" || fail "link $src"
 }
@@ -21,7 +21,7 @@ build() {
 wbuild() {
     local src=$1 out=$2 direct=; shift 2
     case ${1-} in --direct-calls=*) direct=$1; shift;; esac
-    "$CC" -mabi=windowed -mlongcalls -O2 "$@" -ffreestanding -fno-common -I"$ARMTESTS" -S "$src" -o "$out.s" ||
+    "$CC" -mabi=windowed -mlongcalls -O2 "$@" -ffreestanding -fno-common -I"$HARNESS" -S "$src" -o "$out.s" ||
         fail "compile $src"
     "$PYTHON" "$SRC/winasm.py" $direct "$out.s" "$out.t.s" || fail "winasm $src"
     "$AS" --abi-windowed "$out.t.s" -o "$out.o" || fail "assemble $src"
@@ -93,7 +93,7 @@ jump_import)
 patched_types)
     # relocation types GNU ld does not let through to a linked module: the
     # test module with one relocation's type rewritten
-    build "$ARMTESTS/testmod.c" t.elf -mlongcalls
+    build "$HARNESS/testmod.c" t.elf -mlongcalls
     "$MODPACK" build t.elf -o t.mod || fail "the unpatched module is refused"
     patch t.elf x.elf .rela.data fw_mix 3
     expect x.elf ".data+0x" "R_XTENSA_GLOB_DAT against 'fw_mix': dynamic relocation" "-shared"
@@ -117,7 +117,7 @@ patched_types)
     ;;
 accept_flags)
     # what the image says about an lx106 module
-    build "$ARMTESTS/testmod.c" t.elf -mlongcalls
+    build "$HARNESS/testmod.c" t.elf -mlongcalls
     "$MODPACK" build t.elf -o t.mod --require split || fail "--require split refused"
     "$MODPACK" inspect t.mod >inspect.txt || fail "inspect"
     cat inspect.txt
@@ -142,7 +142,7 @@ windowed_flags)
     # a windowed module's direct CALL8 to its own function is accepted and
     # left as it is (no fixup, the code bytes unchanged); the image says
     # windowed
-    wbuild "$ARMTESTS/testmod.c" t.elf --direct-calls=local -O0
+    wbuild "$HARNESS/testmod.c" t.elf --direct-calls=local -O0
     "$MODPACK" build t.elf -o t.mod || fail "windowed module refused"
     "$MODPACK" inspect t.mod >inspect.txt || fail "inspect"
     cat inspect.txt

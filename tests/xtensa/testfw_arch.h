@@ -1,4 +1,4 @@
-/* testfw_arch.h - what tests/arm/testfw.c needs to know of Xtensa: it runs
+/* testfw_arch.h - what tests/harness/testfw.c needs to know of Xtensa: it runs
  * as a freestanding Linux program under qemu-xtensa user mode
  * (samples/firmware/xtensa), so its memory comes from mmap. */
 #ifndef TESTFW_ARCH_H

@@ -7,15 +7,15 @@
 # lx106 is not a windowed core, so the runs use qemu-xtensa -cpu dc233c,
 # a windowed LX core that executes the lx106 instruction set the code uses.
 #
-# xtensa.windowed.spill        winspill.s: qemu-xtensa user mode spills and
+# windowed.spill.xtensa        winspill.s: qemu-xtensa user mode spills and
 #                              reloads call4, call8 and call12 windows
-# xtensa.run.windowed-<v>      testmod compiled windowed, packed, loaded and
+# run.windowed-<v>.xtensa      testmod compiled windowed, packed, loaded and
 #                              run by the harness built windowed the same way
 #                              (xtfw-windowed.elf) under -cpu dc233c: the same
 #                              checks as the call0 runs
-# xtensa.corrupt.windowed-<v>  every byte flipped, as for call0
-# xtensa.diff                  rows windowed-*: the differential test
-# xtensa.reject.windowed_*     direct CALL8 to an import refused; the image
+# corrupt.windowed-<v>.xtensa  every byte flipped, as for call0
+# diff.xtensa                  rows windowed-*: the differential test
+# reject.windowed_*.xtensa     direct CALL8 to an import refused; the image
 #                              says windowed (reject.sh)
 #
 # Variants "-direct" keep the module's calls to its own functions direct
@@ -56,13 +56,13 @@ foreach(src IN LISTS MODLOAD_SOURCES)
   list(APPEND fw_objs ${wout}/modload-${n}.o)
 endforeach()
 set(fw_hdrs ${hdrs} ${FW_COMMON_DIR}/fwutil.h ${XT_FW_DIR}/semihost.h ${XT_FW_DIR}/xtlinux.h
-            ${TESTS_ARM_DIR}/testapi.h ${XT_DIR}/testfw_arch.h)
+            ${TESTS_HARNESS_DIR}/testapi.h ${XT_DIR}/testfw_arch.h)
 foreach(src IN LISTS fw_srcs ITEMS ${XT_DIR}/winlibgcc.c)
   get_filename_component(n ${src} NAME_WE)
   xt_windowed_object(${wout}/fw-${n}.o ${src} "" "${fw_hdrs}"
     -std=c11 -O1 -g -Wall -Wextra -Werror -ffreestanding -fno-tree-loop-distribute-patterns
     "-DFW_BOARD=\"xtensa-windowed\"" -I${PROJECT_SOURCE_DIR}/include -I${XT_FW_DIR}
-    -I${FW_COMMON_DIR} -I${XT_DIR} -I${TESTS_ARM_DIR})
+    -I${FW_COMMON_DIR} -I${XT_DIR} -I${TESTS_HARNESS_DIR})
   list(APPEND fw_objs ${wout}/fw-${n}.o)
 endforeach()
 # no -lgcc: it is call0 code (winlibgcc.c stands in for it)
@@ -114,7 +114,7 @@ foreach(entry IN LISTS XTENSA_WINDOWED_VARIANTS)
   list(GET v 0 name)
   list(SUBLIST v 1 -1 flags)
   xt_windowed_split(flags)
-  xt_windowed_object(${wout}/${name}.o ${TESTS_ARM_DIR}/testmod.c "${wflags}" ${TESTS_ARM_DIR}/testapi.h
+  xt_windowed_object(${wout}/${name}.o ${TESTS_HARNESS_DIR}/testmod.c "${wflags}" ${TESTS_HARNESS_DIR}/testapi.h
     ${cflags} ${common_c})
   set(fixcmd "")
   if(fix)
@@ -146,13 +146,13 @@ foreach(entry IN LISTS XT_WINDOWED_DIFF_VARIANTS)
   list(SUBLIST v 2 -1 flags)
   xt_windowed_split(flags)
   if(srcname STREQUAL "testmod")
-    set(src ${TESTS_ARM_DIR}/testmod.c)
+    set(src ${TESTS_HARNESS_DIR}/testmod.c)
   else()
     set(src ${PROJECT_SOURCE_DIR}/tests/diff/diffmod.c)
   endif()
   set(d ${wout}/diff-${name})
   set(lf ${link_flags} -Wl,--build-id=none)
-  xt_windowed_object(${d}.o ${src} "${wflags}" ${TESTS_ARM_DIR}/testapi.h ${cflags} ${common_c})
+  xt_windowed_object(${d}.o ${src} "${wflags}" ${TESTS_HARNESS_DIR}/testapi.h ${cflags} ${common_c})
   set(fixcmd "")
   if(fix)
     set(fixcmd ${fix} ${d}-0.elf)
@@ -184,9 +184,9 @@ add_custom_target(xtensa_windowed_tests ALL DEPENDS ${xt_wfw} ${wmods})
 
 # ---- modpack's view of windowed modules (host only) ---------------------------------
 foreach(c windowed_call_import windowed_flags)
-  add_test(NAME xtensa.reject.${c} COMMAND bash ${XT_DIR}/reject.sh ${c})
-  set_tests_properties(xtensa.reject.${c} PROPERTIES LABELS "xtensa" SKIP_RETURN_CODE 77
-    ENVIRONMENT "MODPACK=$<TARGET_FILE:modpack>;SRC=${XT_DIR};ARMTESTS=${TESTS_ARM_DIR};LDS=${MODULE_LD};WORK=${CMAKE_CURRENT_BINARY_DIR}/reject/${c};CC=${XTENSA_GCC};AS=${XTENSA_AS};PYTHON=${Python3_EXECUTABLE}")
+  add_test(NAME reject.${c}.xtensa COMMAND bash ${XT_DIR}/reject.sh ${c})
+  set_tests_properties(reject.${c}.xtensa PROPERTIES LABELS "xtensa" SKIP_RETURN_CODE 77
+    ENVIRONMENT "MODPACK=$<TARGET_FILE:modpack>;SRC=${XT_DIR};HARNESS=${TESTS_HARNESS_DIR};LDS=${MODULE_LD};WORK=${CMAKE_CURRENT_BINARY_DIR}/reject/${c};CC=${XTENSA_GCC};AS=${XTENSA_AS};PYTHON=${Python3_EXECUTABLE}")
 endforeach()
 
 # ---- runs under qemu-xtensa -cpu dc233c -------------------------------------------
@@ -202,24 +202,24 @@ add_custom_command(OUTPUT ${spill}
   COMMAND ${XTENSA_GCC} -nostdlib -static ${wout}/winspill.o -o ${spill}
   DEPENDS ${XT_DIR}/winspill.s ${WINASM} VERBATIM)
 add_custom_target(xtensa_windowed_spill ALL DEPENDS ${spill})
-add_test(NAME xtensa.windowed.spill COMMAND ${QEMU_XTENSA} -cpu dc233c ${spill})
-set_tests_properties(xtensa.windowed.spill PROPERTIES LABELS "xtensa" TIMEOUT 60)
+add_test(NAME windowed.spill.xtensa COMMAND ${QEMU_XTENSA} -cpu dc233c ${spill})
+set_tests_properties(windowed.spill.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 60)
 
 foreach(entry IN LISTS XTENSA_WINDOWED_VARIANTS)
   separate_arguments(v UNIX_COMMAND "${entry}")
   list(GET v 0 name)
-  add_test(NAME xtensa.run.${name} COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} run ${wout}/${name}.mod)
-  set_tests_properties(xtensa.run.${name} PROPERTIES LABELS "xtensa" TIMEOUT 120
+  add_test(NAME run.${name}.xtensa COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} run ${wout}/${name}.mod)
+  set_tests_properties(run.${name}.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 120
                        FAIL_REGULAR_EXPRESSION "FAIL")
   if(name IN_LIST XTENSA_WINDOWED_CORRUPT)
-    add_test(NAME xtensa.corrupt.${name}
+    add_test(NAME corrupt.${name}.xtensa
              COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} corrupt ${wout}/${name}.mod)
-    set_tests_properties(xtensa.corrupt.${name} PROPERTIES LABELS "xtensa" TIMEOUT 300
+    set_tests_properties(corrupt.${name}.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 300
                          FAIL_REGULAR_EXPRESSION "FAIL")
     # streamed from the file in chunks of 1, 7 and 512 bytes
-    add_test(NAME xtensa.stream.${name}
+    add_test(NAME stream.${name}.xtensa
              COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} stream ${wout}/${name}.mod)
-    set_tests_properties(xtensa.stream.${name} PROPERTIES LABELS "xtensa" TIMEOUT 120
+    set_tests_properties(stream.${name}.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 120
                          FAIL_REGULAR_EXPRESSION "FAIL")
   endif()
 endforeach()

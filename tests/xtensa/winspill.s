@@ -1,5 +1,5 @@
 # winspill.s - does qemu-xtensa user mode spill and reload register windows
-# correctly? (tests/xtensa: xtensa.windowed.spill, under -cpu dc233c)
+# correctly? (tests/xtensa: windowed.spill.xtensa, under -cpu dc233c)
 #
 # Three functions call each other 30 deep in turn with CALL12, CALL4 and
 # CALL8, far past the 64 physical registers, so window overflow and

@@ -1,29 +1,45 @@
-/* testmod.c - the end-to-end test module for rv32 (tests/riscv), the
- * RISC-V version of tests/arm/testmod.c.
+/* testmod.c - the end-to-end test module of every ISA: Cortex-M
+ * (tests/arm), RISC-V (tests/riscv), Xtensa (tests/xtensa) and x86
+ * (tests/x86), and the module of the differential, relocatable and
+ * shared-object tests (tests/diff, tests/rel, tests/dyn).
  *
  * It exercises every kind of address a module contains and reports what it
  * computed through fw_record; the firmware (testfw.c) compares each value
- * with one it computes itself. Built for rv32imac and rv32imc at
- * -O0/-Os/-O2, -mcmodel=medlow and medany, with and without relaxation.
+ * with one it computes itself or with a constant derived there in a
+ * comment. Built for Cortex-M0 (Thumb-1) and Cortex-M4 at -O0/-Os/-O2, with
+ * and without -mlong-calls, -mslow-flash-data (MOVW/MOVT) and -fPIC; for
+ * rv32imac, rv32imc and rv64 at -O0/-Os/-O2, -mcmodel=medlow and medany,
+ * with and without relaxation; for Xtensa, i386 and x86-64.
  *
- *   .text      code; calls to the firmware (CALL_PLT: host-made veneers);
- *              medlow: LUI + ADDI/load/store pairs (RV_HI20, RV_LO12_I/S)
- *              for every global address, including firmware variables;
- *              medany: AUIPC pairs, which need nothing inside the module
- *   .rodata    const tables of pointers to own functions, own data, an
- *              import; strings
- *   .data      writable tables of pointers (data -> code, data -> data,
- *              data -> import), pointers at unaligned offsets
+ * What it contains, and the fixups that result:
+ *   .text      code; calls to the firmware (ARM: direct BL calls with
+ *              host-made veneers, or literal-pool addresses with
+ *              -mlong-calls; RISC-V: CALL_PLT, host-made veneers);
+ *              RISC-V medlow: LUI + ADDI/load/store pairs (RV_HI20,
+ *              RV_LO12_I/S) for every global address, including firmware
+ *              variables; medany: AUIPC pairs, which need nothing inside
+ *              the module
+ *   .rodata    const tables of pointers to own functions (code -> code),
+ *              to own data (code -> data), to an import (code -> import),
+ *              strings
+ *   .data      writable tables of pointers to own functions (data -> code),
+ *              to .rodata (data -> code), to .data (data -> data), to a
+ *              firmware function and variable (data -> import)
+ *              and at unaligned offsets (packed struct)
  *   .bss       zeroed by the loader, written through pointers
- *   exports    mod_compute (callback), mod_ops, mod_state, mod_version;
- *              a static callback handed to the firmware with fw_register
+ *   exports    mod_compute (callback), mod_ops (data), mod_state (data),
+ *              mod_version (rodata); a static callback handed to the
+ *              firmware with fw_register
+ *   libgcc     __aeabi_idiv/__aeabi_uidiv(mod) on Cortex-M0
  *
- * -mcmodel=medany reaches symbols PC-relatively, which cannot reach the
- * firmware: there, firmware variables are read and written through
- * pointers held in .data (WORD32 fixups to imports). TEST_FW_CALLS_BY_POINTER
- * (the differential test) also calls the firmware through pointers, since
- * a call's veneer exists only in the packed image, and reads const_ops
- * through a volatile pointer so that no call to fw_mix becomes direct.
+ * What differs per ISA is behind the compiler's own macros:
+ * -mcmodel=medany (__riscv_cmodel_medany) reaches symbols PC-relatively,
+ * which cannot reach the firmware: there, firmware variables are read and
+ * written through pointers held in .data (WORD32 fixups to imports).
+ * TEST_FW_CALLS_BY_POINTER (the differential tests) also calls the firmware
+ * through pointers, since a call's veneer exists only in the packed image,
+ * and reads const_ops through a volatile pointer so that no call to fw_mix
+ * becomes direct.
  */
 #include <stdint.h>
 
@@ -94,7 +110,14 @@ static const char *const strings[3] = { name_a, "abc", "" };
 binop mod_ops[4] = { op_sub, op_umod, fw_mix, op_add };       /* exported */
 static const uint32_t *rodata_ptrs[2] = { primes, &primes[7] };
 static uint32_t *self_ptr = &bias;
-static volatile uint32_t *volatile shared_ptr = &fw_shared;  /* volatile: medany must not fold it */
+/* RISC-V and the differential tests: the pointer itself is volatile, so
+ * that medany does not fold it */
+#if defined(__riscv) || defined(TEST_FW_CALLS_BY_POINTER)
+#define SHARED_PTR_QUAL volatile
+#else
+#define SHARED_PTR_QUAL
+#endif
+static volatile uint32_t *SHARED_PTR_QUAL shared_ptr = &fw_shared;
 
 /* pointers at odd offsets (1 and 7): fixup sites that are not word
  * aligned; the loader must patch them byte by byte */
