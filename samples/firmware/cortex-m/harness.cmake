@@ -38,7 +38,7 @@ function(cortexm_modload_library target cpu)
   add_library(${target} STATIC ${MODLOAD_SOURCES})
   target_include_directories(${target} PUBLIC ${MODPACK_ROOT}/include)
   # Freestanding: modload may use memcpy/memset/memcmp and nothing else
-  # from a C library (checked by tests/arm's arm.modload.freestanding).
+  # from a C library (checked by the test modload.freestanding.arm).
   target_compile_options(${target} PRIVATE -mcpu=${cpu} -mthumb -Os -nostdlib
     ${CORTEXM_COMMON_FLAGS})
 endfunction()
