@@ -28,6 +28,17 @@ int mp_usage_error(const char *cmd, const char *msg, const char *arg)
     return MP_EXIT_USAGE;
 }
 
+int mp_cli_one_operand(const mp_cli *c, const char **slot, const char *what)
+{
+    char msg[64];
+    if (!*slot) {
+        *slot = c->value;
+        return 0;
+    }
+    snprintf(msg, sizeof msg, "more than one %s:", what);
+    return mp_usage_error(c->cmd, msg, c->value);
+}
+
 static int found(mp_cli *c, const mp_optspec *s, const char *opt, const char *value)
 {
     c->opt = opt;

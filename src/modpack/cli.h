@@ -49,6 +49,10 @@ void mp_cli_init(mp_cli *c, const char *cmd, const char *usage, const mp_optspec
  * the MP_CLI_ codes above. */
 int mp_cli_next(mp_cli *c);
 
+/* For a command of one operand (c->value just returned as MP_CLI_OPERAND):
+ * keep it in *slot; 0, or MP_EXIT_USAGE after "more than one WHAT". */
+int mp_cli_one_operand(const mp_cli *c, const char **slot, const char *what);
+
 /* "modpack: CMD: MSG 'ARG'" and a hint on stderr; returns MP_EXIT_USAGE. */
 int mp_usage_error(const char *cmd, const char *msg, const char *arg);
 

@@ -193,9 +193,8 @@ static int build(int argc, char **argv, char **fwpaths)
         case MP_CLI_HELP: return 0;
         case MP_CLI_ERROR: return MP_EXIT_USAGE;
         case MP_CLI_OPERAND:
-            if (in)
-                return mp_usage_error("build", "more than one input:", c.value);
-            in = c.value;
+            if (mp_cli_one_operand(&c, &in, "input"))
+                return MP_EXIT_USAGE;
             break;
         case O_OUTPUT: out = c.value; break;
         case O_NAME: opt.name = c.value; break;

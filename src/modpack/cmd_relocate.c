@@ -55,11 +55,8 @@ int mp_cmd_relocate(int argc, char **argv)
         case MP_CLI_HELP: rc = 0; goto done;
         case MP_CLI_ERROR: goto done;
         case MP_CLI_OPERAND:
-            if (img) {
-                mp_usage_error("relocate", "more than one image:", c.value);
+            if (mp_cli_one_operand(&c, &img, "image"))
                 goto done;
-            }
-            img = c.value;
             break;
         case O_BASE: base = c.value; break;
         case O_CODE_BASE: cbase = c.value; break;

@@ -21,7 +21,19 @@ typedef struct collect {
     modload_fixup *fx;
     size_t nfx;
     uint32_t import_bytes;     /* stream bytes that name imports (format 5) */
+    size_t by_kind[MODP_FIX_KINDS];
+    size_t *by_target;         /* MODP_TGT_IMPORT + nimp counts */
 } collect;
+
+/* The fixups per kind and per target, counted once for both outputs. */
+static void count_fixups(collect *c)
+{
+    c->by_target = mp_calloc(MODP_TGT_IMPORT + c->nimp, sizeof *c->by_target);
+    for (size_t i = 0; i < c->nfx; i++) {
+        c->by_kind[c->fx[i].kind]++;
+        c->by_target[c->fx[i].target]++;
+    }
+}
 
 static int on_import(modload_walker *w, const modload_import *imp)
 {
@@ -231,24 +243,17 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
     printf(", %u name %zu imports", c->import_bytes, c->nimp);
     printf("\n  by kind:   ");
     int any = 0;
-    for (unsigned k = 0; k < MODP_FIX_KINDS; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->nfx; i++)
-            n += c->fx[i].kind == k;
-        if (n)
-            printf("%s %s %zu", any++ ? "," : "", kind_name(k), n);
-    }
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
+        if (c->by_kind[k])
+            printf("%s %s %zu", any++ ? "," : "", kind_name(k), c->by_kind[k]);
     printf("%s\n  by target: ", any ? "" : " -");
     any = 0;
     for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->nfx; i++)
-            n += c->fx[i].target == t;
-        if (!n)
+        if (!c->by_target[t])
             continue;
         printf("%s ", any++ ? "," : "");
         target_text(c, t);
-        printf(" %zu", n);
+        printf(" %zu", c->by_target[t]);
     }
     printf("%s\n", any ? "" : " -");
     if (list) {
@@ -376,18 +381,12 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     printf("  \"fixup_size\": %u,\n  \"nfixups\": %u,\n  \"import_desc_size\": %u,\n",
            img->fixup_size, img->nfixups, c->import_bytes);
     printf("  \"fixups_by_kind\": {");
-    for (unsigned k = 0; k < MODP_FIX_KINDS; k++) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->nfx; i++)
-            n += c->fx[i].kind == k;
-        printf("%s\"%s\": %zu", k ? ", " : "", kind_name(k), n);
-    }
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
+        printf("%s\"%s\": %zu", k ? ", " : "", kind_name(k), c->by_kind[k]);
     printf("},\n  \"fixups_by_target\": {");
     any = 0;
     for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
-        size_t n = 0;
-        for (size_t i = 0; i < c->nfx; i++)
-            n += c->fx[i].target == t;
+        size_t n = c->by_target[t];
         if (!n)
             continue;
         printf("%s", any++ ? ", " : "");
@@ -494,7 +493,7 @@ int mp_inspect(const char *path, int list_fixups, int json)
     /* The header, tables and fixup stream first: without them there is
      * nothing to report but the reason. */
     int rc = modload_check_nocrc(buf, len, &img);
-    collect c = {{on_import, on_fixup}, NULL, 0, NULL, 0, 0};
+    collect c = {{on_import, on_fixup}, NULL, 0, NULL, 0, 0, {0}, NULL};
     if (rc == MODLOAD_OK)
         rc = modload_walk(&img, &c.w);
     if (rc != MODLOAD_OK) {
@@ -508,6 +507,7 @@ int mp_inspect(const char *path, int list_fixups, int json)
     } else {
         uint32_t crc = modload_crc32(0, img.base, img.size - 4);
         modload_image full;
+        count_fixups(&c);
         rc = modload_check(buf, len, &full);
         if (rc == MODLOAD_OK && crc != img.crc)
             rc = MODLOAD_ERR_CRC;
@@ -527,6 +527,7 @@ int mp_inspect(const char *path, int list_fixups, int json)
     }
     free(c.imp);
     free(c.fx);
+    free(c.by_target);
     free(buf);
     return rc == MODLOAD_OK ? 0 : 1;
 }

@@ -277,11 +277,8 @@ int mp_cmd_stubs(int argc, char **argv)
         case MP_CLI_HELP: rc = 0; goto done;
         case MP_CLI_ERROR: goto done;
         case MP_CLI_OPERAND:
-            if (img) {
-                mp_usage_error("stubs", "more than one image:", c.value);
+            if (mp_cli_one_operand(&c, &img, "image"))
                 goto done;
-            }
-            img = c.value;
             break;
         case O_OUTPUT: o.out = c.value; break;
         case O_HEADER: o.header = c.value; break;
