@@ -186,6 +186,87 @@ static int image_parts(const modload_image *img, part_size *out)
     return n;
 }
 
+/* Text output: the fixups, counts and with --fixups each one. */
+static void text_fixups(const modload_image *img, const collect *c, int list)
+{
+    /* Bytes per fixup counts the site encoding; the import names are the
+     * import table that happens to live in the stream. */
+    uint32_t site_bytes = img->fixup_size - c->import_bytes;
+    printf("\nFixups:       %u in %u bytes: %u encode the sites", img->nfixups, img->fixup_size,
+           site_bytes);
+    if (img->nfixups)
+        printf(" (%.2f bytes/fixup)", (double)site_bytes / img->nfixups);
+    printf(", %u name %zu imports", c->import_bytes, c->nimp);
+    printf("\n  by kind:   ");
+    int any = 0;
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
+        if (c->by_kind[k])
+            printf("%s %s %zu", any++ ? "," : "", kind_name(k), c->by_kind[k]);
+    printf("%s\n  by target: ", any ? "" : " -");
+    any = 0;
+    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
+        if (!c->by_target[t])
+            continue;
+        printf("%s ", any++ ? "," : "");
+        target_text(c, t);
+        printf(" %zu", c->by_target[t]);
+    }
+    printf("%s\n", any ? "" : " -");
+    if (list) {
+        for (size_t i = 0; i < c->nfx; i++) {
+            const modload_fixup *f = &c->fx[i];
+            printf("  %-14s %s+0x%08x", kind_name(f->kind), seg_name(f->seg), f->offset);
+            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
+                printf(",0x%08x", f->offset2);
+            else if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
+                printf(" lo12=0x%03x", (unsigned)f->operand);
+            else
+                printf("           ");
+            printf("  -> ");
+            target_text(c, f->target);
+            printf("\n");
+        }
+    }
+}
+
+/* Text output: imports, exports, metadata. */
+static void text_tables(const modload_image *img, const collect *c)
+{
+    printf("\nImports:      %zu\n", c->nimp);
+    for (size_t i = 0; i < c->nimp; i++)
+        printf("  [%zu] 0x%08x %s\n", i, c->imp[i].hash, c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
+
+    printf("\nExports:      %u\n", img->nexports);
+    if (img->nexports)
+        printf("  hash        seg   value       type    name\n");
+    for (uint32_t i = 0; i < img->nexports; i++) {
+        modload_export e;
+        if (modload_export_at(img, i, &e) != MODLOAD_OK)
+            continue;
+        printf("  0x%08x  %s  0x%08x  %-6s  %s\n", e.hash, seg_name(e.seg), e.value,
+               e.type == MODP_SYM_FUNC ? "func" : "object", e.name ? e.name : "(stripped)");
+    }
+
+    printf("\nMetadata:\n");
+    uint32_t pos = 0;
+    modload_meta m;
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK) {
+        const char *k = meta_key(m.type);
+        if (m.type == MODP_META_BUILD_ID) {
+            printf("  %-12s ", "build-id");
+            hex(m.bytes, m.len);
+            printf("\n");
+        } else if (m.type == MODP_META_ABI) {
+            printf("  %-12s firmware ABI id 0x%08x, version %u.%u\n", "abi", rd32(m.bytes),
+                   rd16(m.bytes + 4), rd16(m.bytes + 6));
+        } else if (k) {
+            printf("  %-12s %.*s\n", k, m.len ? (int)m.len - 1 : 0, (const char *)m.bytes);
+        } else {
+            printf("  type %-7u %u bytes\n", m.type, m.len);
+        }
+    }
+}
+
 static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
     static const char *const fl[] = {"split", "xip", "stripped"};
@@ -233,78 +314,8 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
         buf_free(&b);
     }
 
-    /* Bytes per fixup counts the site encoding; the import names are the
-     * import table that happens to live in the stream. */
-    uint32_t site_bytes = img->fixup_size - c->import_bytes;
-    printf("\nFixups:       %u in %u bytes: %u encode the sites", img->nfixups, img->fixup_size,
-           site_bytes);
-    if (img->nfixups)
-        printf(" (%.2f bytes/fixup)", (double)site_bytes / img->nfixups);
-    printf(", %u name %zu imports", c->import_bytes, c->nimp);
-    printf("\n  by kind:   ");
-    int any = 0;
-    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
-        if (c->by_kind[k])
-            printf("%s %s %zu", any++ ? "," : "", kind_name(k), c->by_kind[k]);
-    printf("%s\n  by target: ", any ? "" : " -");
-    any = 0;
-    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
-        if (!c->by_target[t])
-            continue;
-        printf("%s ", any++ ? "," : "");
-        target_text(c, t);
-        printf(" %zu", c->by_target[t]);
-    }
-    printf("%s\n", any ? "" : " -");
-    if (list) {
-        for (size_t i = 0; i < c->nfx; i++) {
-            const modload_fixup *f = &c->fx[i];
-            printf("  %-14s %s+0x%08x", kind_name(f->kind), seg_name(f->seg), f->offset);
-            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
-                printf(",0x%08x", f->offset2);
-            else if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
-                printf(" lo12=0x%03x", (unsigned)f->operand);
-            else
-                printf("           ");
-            printf("  -> ");
-            target_text(c, f->target);
-            printf("\n");
-        }
-    }
-
-    printf("\nImports:      %zu\n", c->nimp);
-    for (size_t i = 0; i < c->nimp; i++)
-        printf("  [%zu] 0x%08x %s\n", i, c->imp[i].hash, c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
-
-    printf("\nExports:      %u\n", img->nexports);
-    if (img->nexports)
-        printf("  hash        seg   value       type    name\n");
-    for (uint32_t i = 0; i < img->nexports; i++) {
-        modload_export e;
-        if (modload_export_at(img, i, &e) != MODLOAD_OK)
-            continue;
-        printf("  0x%08x  %s  0x%08x  %-6s  %s\n", e.hash, seg_name(e.seg), e.value,
-               e.type == MODP_SYM_FUNC ? "func" : "object", e.name ? e.name : "(stripped)");
-    }
-
-    printf("\nMetadata:\n");
-    uint32_t pos = 0;
-    modload_meta m;
-    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK) {
-        const char *k = meta_key(m.type);
-        if (m.type == MODP_META_BUILD_ID) {
-            printf("  %-12s ", "build-id");
-            hex(m.bytes, m.len);
-            printf("\n");
-        } else if (m.type == MODP_META_ABI) {
-            printf("  %-12s firmware ABI id 0x%08x, version %u.%u\n", "abi", rd32(m.bytes),
-                   rd16(m.bytes + 4), rd16(m.bytes + 6));
-        } else if (k) {
-            printf("  %-12s %.*s\n", k, m.len ? (int)m.len - 1 : 0, (const char *)m.bytes);
-        } else {
-            printf("  type %-7u %u bytes\n", m.type, m.len);
-        }
-    }
+    text_fixups(img, c, list);
+    text_tables(img, c);
 
     printf("\nCRC:          %s (stored 0x%08x, computed 0x%08x)\n", crc == img->crc ? "ok" : "BAD",
            img->crc, crc);
@@ -324,6 +335,114 @@ static void json_head(const char *path, int ok, int err, const char *why)
         printf(",\n  \"error_code\": %d,\n", err);
     else
         printf(",\n  \"error_code\": null,\n");
+}
+
+/* The fixups: counts by kind and target, and with --fixups each one. */
+static void json_fixups(const modload_image *img, const collect *c, int list)
+{
+    size_t incode = 0;
+    for (size_t i = 0; i < c->nfx; i++)
+        incode += c->fx[i].seg == MODP_SEG_CODE;
+    printf(",\n  \"code_fixups\": %zu,\n", incode);
+    printf("  \"fixup_size\": %u,\n  \"nfixups\": %u,\n  \"import_desc_size\": %u,\n",
+           img->fixup_size, img->nfixups, c->import_bytes);
+    printf("  \"fixups_by_kind\": {");
+    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
+        printf("%s\"%s\": %zu", k ? ", " : "", kind_name(k), c->by_kind[k]);
+    printf("},\n  \"fixups_by_target\": {");
+    int any = 0;
+    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
+        size_t n = c->by_target[t];
+        if (!n)
+            continue;
+        printf("%s", any++ ? ", " : "");
+        if (t < MODP_TGT_IMPORT)
+            printf("\"%s\"", seg_name(t));
+        else {
+            char key[32];
+            snprintf(key, sizeof key, "import:%u", (unsigned)(t - MODP_TGT_IMPORT));
+            json_str(key, strlen(key));
+        }
+        printf(": %zu", n);
+    }
+    printf("},\n");
+    if (list) {
+        printf("  \"fixups\": [");
+        for (size_t i = 0; i < c->nfx; i++) {
+            const modload_fixup *f = &c->fx[i];
+            printf("%s\n    {\"kind\": \"%s\", \"seg\": \"%s\", \"offset\": %u", i ? "," : "",
+                   kind_name(f->kind), seg_name(f->seg), f->offset);
+            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
+                printf(", \"offset2\": %u", f->offset2);
+            if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
+                printf(", \"lo12\": %u", (unsigned)f->operand);
+            if (f->target < MODP_TGT_IMPORT)
+                printf(", \"target\": \"%s\"}", seg_name(f->target));
+            else
+                printf(", \"target\": \"import\", \"import\": %u}", (unsigned)(f->target - MODP_TGT_IMPORT));
+        }
+        printf("%s],\n", c->nfx ? "\n  " : "");
+    }
+}
+
+static void json_symbols(const modload_image *img, const collect *c)
+{
+    printf("  \"imports\": [");
+    for (size_t i = 0; i < c->nimp; i++) {
+        printf("%s\n    {\"name\": ", i ? "," : "");
+        json_str(c->imp[i].name, strlen(c->imp[i].name));
+        printf(", \"hash\": %u}", c->imp[i].hash);
+    }
+    printf("%s],\n", c->nimp ? "\n  " : "");
+    printf("  \"exports\": [");
+    for (uint32_t i = 0; i < img->nexports; i++) {
+        modload_export e;
+        if (modload_export_at(img, i, &e) != MODLOAD_OK)
+            continue;
+        printf("%s\n    {\"name\": ", i ? "," : "");
+        if (e.name)
+            json_str(e.name, strlen(e.name));
+        else
+            printf("null");
+        printf(", \"hash\": %u, \"seg\": \"%s\", \"value\": %u, \"type\": \"%s\"}", e.hash,
+               seg_name(e.seg), e.value, e.type == MODP_SYM_FUNC ? "func" : "object");
+    }
+    printf("%s],\n", img->nexports ? "\n  " : "");
+}
+
+static void json_meta(const modload_image *img)
+{
+    /* One key per record type 1..MODP_META_NOSPLIT, in type order. */
+    enum { NKEYS = MODP_META_NOSPLIT };
+    const char *keys[NKEYS] = {"name", "description", "version", "build_id", "tool", "nosplit"};
+    modload_meta found[NKEYS];
+    int have[NKEYS] = {0};
+    uint32_t pos = 0;
+    modload_meta m;
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK)
+        if (m.type >= 1 && m.type <= NKEYS && !have[m.type - 1]) {
+            have[m.type - 1] = 1;
+            found[m.type - 1] = m;
+        }
+    printf("  \"meta\": {");
+    for (int i = 0; i < NKEYS; i++) {
+        printf("%s\"%s\": ", i ? ", " : "", keys[i]);
+        if (!have[i]) {
+            printf("null");
+        } else if (i + 1 == MODP_META_BUILD_ID) {
+            putchar('"');
+            hex(found[i].bytes, found[i].len);
+            putchar('"');
+        } else {
+            json_str((const char *)found[i].bytes, found[i].len ? found[i].len - 1u : 0);
+        }
+    }
+    modload_abi abi;
+    if (modload_image_abi(img, &abi) == MODLOAD_OK)
+        printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
+    else
+        printf(", \"abi\": null");
+    printf("},\n");
 }
 
 static void print_json(const modload_image *img, const collect *c, uint32_t crc, int list)
@@ -374,101 +493,9 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
         json_str((const char *)b.p, b.len);
         buf_free(&b);
     }
-    size_t incode = 0;
-    for (size_t i = 0; i < c->nfx; i++)
-        incode += c->fx[i].seg == MODP_SEG_CODE;
-    printf(",\n  \"code_fixups\": %zu,\n", incode);
-    printf("  \"fixup_size\": %u,\n  \"nfixups\": %u,\n  \"import_desc_size\": %u,\n",
-           img->fixup_size, img->nfixups, c->import_bytes);
-    printf("  \"fixups_by_kind\": {");
-    for (unsigned k = 0; k < MODP_FIX_KINDS; k++)
-        printf("%s\"%s\": %zu", k ? ", " : "", kind_name(k), c->by_kind[k]);
-    printf("},\n  \"fixups_by_target\": {");
-    any = 0;
-    for (uint32_t t = 0; t < MODP_TGT_IMPORT + c->nimp; t++) {
-        size_t n = c->by_target[t];
-        if (!n)
-            continue;
-        printf("%s", any++ ? ", " : "");
-        if (t < MODP_TGT_IMPORT)
-            printf("\"%s\"", seg_name(t));
-        else {
-            char key[32];
-            snprintf(key, sizeof key, "import:%u", (unsigned)(t - MODP_TGT_IMPORT));
-            json_str(key, strlen(key));
-        }
-        printf(": %zu", n);
-    }
-    printf("},\n");
-    if (list) {
-        printf("  \"fixups\": [");
-        for (size_t i = 0; i < c->nfx; i++) {
-            const modload_fixup *f = &c->fx[i];
-            printf("%s\n    {\"kind\": \"%s\", \"seg\": \"%s\", \"offset\": %u", i ? "," : "",
-                   kind_name(f->kind), seg_name(f->seg), f->offset);
-            if (MODP_KINDS_IN(MODP_KINDS_PAIR, f->kind))
-                printf(", \"offset2\": %u", f->offset2);
-            if (MODP_KINDS_IN(MODP_KINDS_OPERAND, f->kind))
-                printf(", \"lo12\": %u", (unsigned)f->operand);
-            if (f->target < MODP_TGT_IMPORT)
-                printf(", \"target\": \"%s\"}", seg_name(f->target));
-            else
-                printf(", \"target\": \"import\", \"import\": %u}", (unsigned)(f->target - MODP_TGT_IMPORT));
-        }
-        printf("%s],\n", c->nfx ? "\n  " : "");
-    }
-    printf("  \"imports\": [");
-    for (size_t i = 0; i < c->nimp; i++) {
-        printf("%s\n    {\"name\": ", i ? "," : "");
-        json_str(c->imp[i].name, strlen(c->imp[i].name));
-        printf(", \"hash\": %u}", c->imp[i].hash);
-    }
-    printf("%s],\n", c->nimp ? "\n  " : "");
-    printf("  \"exports\": [");
-    for (uint32_t i = 0; i < img->nexports; i++) {
-        modload_export e;
-        if (modload_export_at(img, i, &e) != MODLOAD_OK)
-            continue;
-        printf("%s\n    {\"name\": ", i ? "," : "");
-        if (e.name)
-            json_str(e.name, strlen(e.name));
-        else
-            printf("null");
-        printf(", \"hash\": %u, \"seg\": \"%s\", \"value\": %u, \"type\": \"%s\"}", e.hash,
-               seg_name(e.seg), e.value, e.type == MODP_SYM_FUNC ? "func" : "object");
-    }
-    printf("%s],\n", img->nexports ? "\n  " : "");
-    /* One key per record type 1..MODP_META_NOSPLIT, in type order. */
-    enum { NKEYS = MODP_META_NOSPLIT };
-    const char *keys[NKEYS] = {"name", "description", "version", "build_id", "tool", "nosplit"};
-    modload_meta found[NKEYS];
-    int have[NKEYS] = {0};
-    uint32_t pos = 0;
-    modload_meta m;
-    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK)
-        if (m.type >= 1 && m.type <= NKEYS && !have[m.type - 1]) {
-            have[m.type - 1] = 1;
-            found[m.type - 1] = m;
-        }
-    printf("  \"meta\": {");
-    for (int i = 0; i < NKEYS; i++) {
-        printf("%s\"%s\": ", i ? ", " : "", keys[i]);
-        if (!have[i]) {
-            printf("null");
-        } else if (i + 1 == MODP_META_BUILD_ID) {
-            putchar('"');
-            hex(found[i].bytes, found[i].len);
-            putchar('"');
-        } else {
-            json_str((const char *)found[i].bytes, found[i].len ? found[i].len - 1u : 0);
-        }
-    }
-    modload_abi abi;
-    if (modload_image_abi(img, &abi) == MODLOAD_OK)
-        printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
-    else
-        printf(", \"abi\": null");
-    printf("},\n");
+    json_fixups(img, c, list);
+    json_symbols(img, c);
+    json_meta(img);
     printf("  \"crc\": {\"stored\": %u, \"computed\": %u, \"ok\": %s}\n}\n", img->crc, crc,
            crc == img->crc ? "true" : "false");
 }
