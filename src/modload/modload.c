@@ -206,7 +206,7 @@ typedef char members_fit_a_byte[offsetof(modload_image, code_align) < 256 ? 1 : 
 /* Image parts (include/modformat.h): a size too large for 32 bits, adding
  * the part's size to total (true when that wraps), and where it starts. */
 #define PART_TOO_LARGE(NAME, part, count, unit) || ((unit) > 1u && img->count > 0xFFFFFFFFu / (unit))
-#define PART_ADD(NAME, part, count, unit)       || (total += img->count * (unit)) < img->count * (unit)
+#define PART_ADD(NAME, part, count, unit)       || ((total += img->count * (unit)) < img->count * (unit))
 #define PART_START(NAME, part, count, unit)     img->part = p; p += img->count * (unit);
 #define PART_NOT_AT_HAND(NAME, part, count, unit) img->part = 0;
 
