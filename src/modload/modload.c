@@ -468,36 +468,45 @@ static int check_exports(const modload_image *img)
     return MODLOAD_OK;
 }
 
-int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
+/* The record at *pos: 1 with one, 0 after the last, -MODLOAD_ERR_META for
+ * a broken one (signs make the loops over it smallest). */
+static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
 {
     const uint8_t *p;
     uint32_t left;
 
     if (*pos >= img->meta_size)
-        return MODLOAD_ERR_NOT_FOUND;
+        return 0;
     p = img->meta + *pos;
     left = img->meta_size - *pos;
     if (left < 3)
-        return MODLOAD_ERR_META;
+        return -MODLOAD_ERR_META;
     m->type = p[0];
     m->len = (uint16_t)modload_rd16(p + 1);
     m->bytes = p + 3;
     if (m->type == 0 || m->len > left - 3)
-        return MODLOAD_ERR_META;
+        return -MODLOAD_ERR_META;
     /* Strings: one NUL, at the end. */
     if (m->type == MODP_META_NAME || m->type == MODP_META_DESCRIPTION ||
         m->type == MODP_META_VERSION || m->type == MODP_META_TOOL) {
         uint32_t i;
         if (m->len == 0 || m->bytes[m->len - 1] != 0)
-            return MODLOAD_ERR_META;
+            return -MODLOAD_ERR_META;
         for (i = 0; i + 1u < m->len; i++)
             if (m->bytes[i] == 0)
-                return MODLOAD_ERR_META;
+                return -MODLOAD_ERR_META;
     }
     if (m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE)
-        return MODLOAD_ERR_META;
+        return -MODLOAD_ERR_META;
     *pos += 3u + m->len;
-    return MODLOAD_OK;
+    return 1;
+}
+
+int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
+{
+    int rc = meta_step(img, pos, m);
+
+    return rc > 0 ? MODLOAD_OK : rc == 0 ? MODLOAD_ERR_NOT_FOUND : -rc;
 }
 
 /* The 8 bytes of the image's ABI record, or NULL. */
@@ -506,7 +515,7 @@ static const uint8_t *abi_record(const modload_image *img)
     uint32_t pos = 0;
     modload_meta m;
 
-    while (img->meta && modload_meta_next(img, &pos, &m) == MODLOAD_OK)
+    while (img->meta && meta_step(img, &pos, &m) > 0)
         if (m.type == MODP_META_ABI)
             return m.bytes;
     return 0;
@@ -553,9 +562,9 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
     img->crc = modload_rd32(img->meta + img->meta_size);
     if ((rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
         return rc;
-    while ((rc = modload_meta_next(img, &pos, &m)) == MODLOAD_OK)
+    while ((rc = meta_step(img, &pos, &m)) > 0)
         ;
-    return rc == MODLOAD_ERR_NOT_FOUND ? MODLOAD_OK : rc;
+    return -rc;
 }
 
 int modload_check(const void *image, size_t len, modload_image *img)
