@@ -155,6 +155,11 @@ typedef struct mp_arch {
     int (*flag_words)(uint32_t arch_flags, char w[8][16]);
     /* modpack stubs; NULL: none for this ISA. */
     const mp_stub_tpl *stub;
+    /* build --firmware: a firmware ELF of the same machine and class whose
+     * CPU or ABI does not fit the module's arch flags is refused here
+     * (mp_error naming both and the flag to change, then -1); NULL: no
+     * check beyond machine and class. */
+    int (*fw_check)(const char *module, uint32_t module_flags, const mp_elf *fw);
 } mp_arch;
 
 const mp_arch *mp_arch_find(uint16_t machine);

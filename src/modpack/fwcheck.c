@@ -52,9 +52,38 @@ static size_t print_uses(const mp_elf *m, const char *name)
     return n;
 }
 
+/* The firmware ELF inputs are for the module's ISA, ELF class, CPU and ABI. */
+static int check_isa(const mp_elf *m, const mp_module *mod, const mp_fwnames *fw)
+{
+    const mp_arch *ma = mp_arch_find_elf(m->machine, m->cls);
+    for (size_t i = 0; i < fw->nelf; i++) {
+        mp_elf f;
+        if (mp_elf_open(&f, fw->elfs[i]) != 0)
+            return -1;
+        const mp_arch *fa = mp_arch_find_elf(f.machine, f.cls);
+        int rc = 0;
+        if (f.machine != m->machine || f.cls != m->cls) {
+            char what[32];
+            snprintf(what, sizeof what, "machine %u", f.machine);
+            rc = mp_error("%s: the module is for %s, but the firmware %s is for %s; give --firmware "
+                          "the firmware this module runs on", m->path, ma ? ma->name : "?",
+                          fw->elfs[i], fa && fa->machine == f.machine && fa->elfclass == f.cls ? fa->name
+                                                                                              : what);
+        } else if (ma && ma->fw_check) {
+            rc = ma->fw_check(m->path, mod->arch_flags, &f);
+        }
+        mp_elf_close(&f);
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int mp_fwcheck(const mp_elf *m, const mp_module *mod, const mp_fwnames *fw, const char *fwdesc)
 {
     size_t missing = 0;
+    if (check_isa(m, mod, fw) != 0)
+        return -1;
     for (size_t i = 0; i < mod->nimp; i++)
         if (!mp_fwnames_find(fw, mod->imp[i].name))
             missing++;

@@ -128,6 +128,10 @@ int mp_fwnames_read(mp_fwnames *fw, char *const *paths, size_t npaths, int all_g
             return -1;
         int elf = len >= 4 && memcmp(data, "\177ELF", 4) == 0;
         int rc = elf ? read_elf(fw, paths[i], all_globals) : read_list(fw, paths[i], data, len);
+        if (elf) {
+            fw->elfs = mp_realloc(fw->elfs, (fw->nelf + 1) * sizeof *fw->elfs);
+            fw->elfs[fw->nelf++] = paths[i];
+        }
         free(data);
         if (rc != 0)
             return -1;
@@ -177,6 +181,7 @@ void mp_fwnames_free(mp_fwnames *fw)
     for (size_t i = 0; i < fw->n; i++)
         free(fw->v[i].name);
     free(fw->v);
+    free(fw->elfs);
     memset(fw, 0, sizeof *fw);
 }
 

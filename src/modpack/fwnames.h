@@ -22,6 +22,8 @@ typedef struct mp_fwnames {
     mp_fwname *v;              /* sorted by hash; hashes are unique */
     size_t n;
     uint32_t id;               /* the ABI id: spec section 10.1 */
+    const char **elfs;         /* the inputs that are ELF files: their ISA */
+    size_t nelf;               /* is checked against the module's */
 } mp_fwnames;
 
 /* Read the names from each input. An ELF file (objects or the linked

@@ -124,6 +124,58 @@ T
     expect 2 "$MODPACK" build m.elf -o n.mod --abi-version 1.4
     grep -qF "modpack: build: --abi-version needs --firmware FW" err.txt || fail "usage error"
     ;;
+firmware-isa)
+    # --firmware given as an ELF: its machine, class, float ABI and CPU are
+    # compared with the module's before anything is written
+    cat >fw.c <<'C'
+int fw_add(int a, int b) { return a + b; }
+void _start(void) { for (;;) fw_add(1, 2); }
+C
+    cat >m.c <<'C'
+extern int fw_add(int, int);
+int module_init(void) { return fw_add(40, 2) == 42 ? 0 : 1; }
+C
+    fw() { "$CC" -mthumb -Os -ffreestanding -nostdlib "$@" fw.c -o "$FW" || fail "firmware $*"; }
+    mod() { "$CC" -mthumb -Os -ffreestanding -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all \
+                -T "$LDS" "$@" m.c -o "$OUT" || fail "module $*"; }
+    FW=fw-m0.elf fw -mcpu=cortex-m0
+    FW=fw-m3.elf fw -mcpu=cortex-m3
+    FW=fw-m4.elf fw -mcpu=cortex-m4
+    OUT=m4.elf mod -mcpu=cortex-m4
+    OUT=m0.elf mod -mcpu=cortex-m0
+    OUT=m4f.elf mod -mcpu=cortex-m4 -mfloat-abi=hard -mfpu=fpv4-sp-d16
+    expect 1 "$MODPACK" build m4.elf -o m.mod --firmware fw-m0.elf --all-globals
+    echo "modpack: m4.elf: the module uses 32-bit Thumb-2 instructions, but the firmware fw-m0.elf is built for a Thumb-1 CPU (ARMv6-M or ARMv8-M baseline); compile and link the module with the firmware's -mcpu" >want.txt
+    same_text want.txt
+    [ -e m.mod ] && fail "m.mod written"
+    expect 1 "$MODPACK" build m4f.elf -o m.mod --firmware fw-m3.elf --all-globals
+    echo "modpack: m4f.elf: the module passes floating-point arguments in FPU registers (hard-float), the firmware fw-m3.elf in core registers (soft-float); build both with the same -mfloat-abi" >want.txt
+    same_text want.txt
+    [ -e m.mod ] && fail "m.mod written"
+    # what fits: the same CPU, and Thumb-1 code on a Thumb-2 CPU; a list of
+    # names says nothing of the CPU
+    expect 0 "$MODPACK" build m4.elf -o m.mod --firmware fw-m4.elf --all-globals
+    expect 0 "$MODPACK" build m0.elf -o m.mod --firmware fw-m4.elf --all-globals
+    echo fw_add >names.txt
+    expect 0 "$MODPACK" build m4f.elf -o m.mod --firmware names.txt
+    if [ -n "${RVCC:-}" ]; then
+        "$RVCC" -march=rv32imc -mabi=ilp32 -mcmodel=medlow -Os -ffreestanding -nostdlib \
+            -Wl,--emit-relocs,--unresolved-symbols=ignore-all -T "$LDS" m.c -o rv.elf || fail "rv module"
+        expect 1 "$MODPACK" build rv.elf -o m.mod --firmware fw-m4.elf --all-globals
+        echo "modpack: rv.elf: the module is for riscv, but the firmware fw-m4.elf is for arm; give --firmware the firmware this module runs on" >want.txt
+        same_text want.txt
+        "$RVCC" -march=rv32imac -mabi=ilp32 -Os -ffreestanding -nostdlib fw.c -o rvfw-imac.elf || fail "rv firmware"
+        "$RVCC" -march=rv32i -mabi=ilp32 -Os -ffreestanding -nostdlib fw.c -o rvfw-i.elf || fail "rv firmware"
+        "$RVCC" -march=rv32imafc -mabi=ilp32f -Os -ffreestanding -nostdlib fw.c -o rvfw-f.elf || fail "rv firmware"
+        expect 0 "$MODPACK" build rv.elf -o m.mod --firmware rvfw-imac.elf --all-globals
+        expect 1 "$MODPACK" build rv.elf -o m.mod --firmware rvfw-i.elf --all-globals
+        echo "modpack: rv.elf: the module uses the 'mc' extensions, which the firmware rvfw-i.elf is not built for; compile the module with the firmware's -march" >want.txt
+        same_text want.txt
+        expect 1 "$MODPACK" build rv.elf -o m.mod --firmware rvfw-f.elf --all-globals
+        echo "modpack: rv.elf: the module's float ABI is soft-float, the firmware rvfw-f.elf's single-float; build both with the same -mabi" >want.txt
+        same_text want.txt
+    fi
+    ;;
 *)
     fail "unknown case $1"
     ;;

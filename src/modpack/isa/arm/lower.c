@@ -693,6 +693,25 @@ static uint32_t arm_flags(mp_ctx *c)
     return f | arm_attr_flags(m);
 }
 
+/* build --firmware: the firmware's float ABI and, from its attributes,
+ * whether its CPU has Thumb-2. (A soft-float firmware may run on a CPU with
+ * an FPU, so FP use alone is not compared.) */
+static int arm_fw_check(const char *module, uint32_t mf, const mp_elf *fw)
+{
+    uint32_t ff = arm_attr_flags(fw) | (fw->flags & EF_ARM_ABI_FLOAT_HARD ? MODP_ARM_HARD_FLOAT : 0);
+    if ((mf ^ ff) & MODP_ARM_HARD_FLOAT)
+        return mp_error("%s: the module passes floating-point arguments %s, the firmware %s %s; "
+                        "build both with the same -mfloat-abi", module,
+                        mf & MODP_ARM_HARD_FLOAT ? "in FPU registers (hard-float)" : "in core registers (soft-float)",
+                        fw->path, ff & MODP_ARM_HARD_FLOAT ? "in FPU registers (hard-float)"
+                                                           : "in core registers (soft-float)");
+    if ((mf & MODP_ARM_THUMB2) && (ff & MODP_ARM_ATTRS) && !(ff & MODP_ARM_THUMB2))
+        return mp_error("%s: the module uses 32-bit Thumb-2 instructions, but the firmware %s is built "
+                        "for a Thumb-1 CPU (ARMv6-M or ARMv8-M baseline); compile and link the module "
+                        "with the firmware's -mcpu", module, fw->path);
+    return 0;
+}
+
 /* Shared objects (dynamic.c): R_ARM_RELATIVE, GLOB_DAT, JUMP_SLOT, ABS32,
  * COPY, IRELATIVE. */
 static const mp_dyn_types arm_dyn = {
@@ -742,4 +761,5 @@ const mp_arch mp_arch_arm = {
     .func_bit0 = 1,
     .flag_words = arm_flag_words,
     .stub = &mp_stub_arm,
+    .fw_check = arm_fw_check,
 };

@@ -517,6 +517,35 @@ static uint32_t rv_flags(mp_ctx *c)
     return (c->m->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO)) | rv_attr_flags(c->m);
 }
 
+/* build --firmware: the float ABI and register set must be the firmware's,
+ * and the extensions the module uses among those the firmware was built
+ * for (when both name their ISA). */
+static int rv_fw_check(const char *module, uint32_t mf, const mp_elf *fw)
+{
+    static const char *const abi[] = {"soft-float", "single-float", "double-float", "quad-float"};
+    static const struct { uint32_t bit; const char *name; } ext[] = {
+        {MODP_RV_M, "m"}, {MODP_RV_A, "a"}, {MODP_RV_F, "f"}, {MODP_RV_D, "d"}, {MODP_RV_RVC, "c"}};
+    uint32_t ff = (fw->flags & (MODP_RV_RVC | MODP_RV_FLOAT_ABI | MODP_RV_RVE | MODP_RV_TSO)) | rv_attr_flags(fw);
+    if ((mf ^ ff) & MODP_RV_FLOAT_ABI)
+        return mp_error("%s: the module's float ABI is %s, the firmware %s's %s; build both with the "
+                        "same -mabi", module, abi[(mf & MODP_RV_FLOAT_ABI) >> 1], fw->path,
+                        abi[(ff & MODP_RV_FLOAT_ABI) >> 1]);
+    if ((mf ^ ff) & MODP_RV_RVE)
+        return mp_error("%s: the module is built for %s registers, the firmware %s for %s; build both "
+                        "with the same -march and -mabi", module, mf & MODP_RV_RVE ? "16 (RV32E)" : "32",
+                        fw->path, ff & MODP_RV_RVE ? "16 (RV32E)" : "32");
+    if ((mf & ff & MODP_RV_ATTRS) && (mf & ~ff & (MODP_RV_M | MODP_RV_A | MODP_RV_F | MODP_RV_D | MODP_RV_RVC))) {
+        char lack[8] = "";
+        for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
+            if (mf & ~ff & ext[i].bit)
+                strcat(lack, ext[i].name);
+        return mp_error("%s: the module uses the '%s' extension%s, which the firmware %s is not built "
+                        "for; compile the module with the firmware's -march", module, lack,
+                        lack[1] ? "s" : "", fw->path);
+    }
+    return 0;
+}
+
 /* Shared objects (dynamic.c): R_RISCV_RELATIVE, JUMP_SLOT, 32, 64, COPY,
  * IRELATIVE; GOT slots take R_RISCV_32/64 (there is no GLOB_DAT). */
 static const mp_dyn_types rv_dyn = {
@@ -564,7 +593,8 @@ extern const mp_stub_tpl mp_stub_riscv, mp_stub_riscv64; /* stub.c */
     .patch_branch = rv_patch_branch, \
     .pinned_hint = "-mcmodel=medlow", \
     .move_site = rv_move_site, \
-    .flag_words = rv_flag_words
+    .flag_words = rv_flag_words, \
+    .fw_check = rv_fw_check
 
 const mp_arch mp_arch_riscv = {
     .machine = EM_RISCV,

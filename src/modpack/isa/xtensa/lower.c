@@ -348,10 +348,11 @@ static int xt_finish(mp_ctx *c)
 
 /* The ABI from the .xtensa.info note GNU as writes ("ABI=0" windowed,
  * "ABI=1" call0); neither bit when the input does not say. */
-static uint32_t xt_flags(mp_ctx *c)
+/* The ABI GNU as records in .xtensa.info ("ABI=1": call0), or 0. */
+static uint32_t xt_elf_flags(const mp_elf *m)
 {
-    for (size_t i = 1; i < c->m->nsec; i++) {
-        const mp_section *s = &c->m->sec[i];
+    for (size_t i = 1; i < m->nsec; i++) {
+        const mp_section *s = &m->sec[i];
         if (strcmp(s->name, ".xtensa.info") != 0 || !s->bytes)
             continue;
         for (uint64_t k = 0; k + 5 <= s->size; k++) {
@@ -363,6 +364,23 @@ static uint32_t xt_flags(mp_ctx *c)
                 return MODP_XT_WINDOWED;
         }
     }
+    return 0;
+}
+
+static uint32_t xt_flags(mp_ctx *c)
+{
+    return xt_elf_flags(c->m);
+}
+
+/* build --firmware: call0 and windowed code cannot call each other. */
+static int xt_fw_check(const char *module, uint32_t mf, const mp_elf *fw)
+{
+    uint32_t ff = xt_elf_flags(fw);
+    if (mf && ff && mf != ff)
+        return mp_error("%s: the module uses the %s ABI, the firmware %s the %s ABI; build the module "
+                        "with the firmware's toolchain (%s)", module, mf & MODP_XT_CALL0 ? "call0" : "windowed",
+                        fw->path, ff & MODP_XT_CALL0 ? "call0" : "windowed",
+                        ff & MODP_XT_CALL0 ? "xtensa-lx106-elf-gcc: ESP8266" : "xtensa-esp32-elf-gcc: ESP32");
     return 0;
 }
 
@@ -394,4 +412,5 @@ const mp_arch mp_arch_xtensa = {
     .binutils = "xtensa-lx106-elf",
     .flag_words = xt_flag_words,
     .stub = &mp_stub_xtensa,
+    .fw_check = xt_fw_check,
 };
