@@ -23,6 +23,20 @@ static int is_ctor_section(const mp_section *s)
     return 0;
 }
 
+/* A module linked without -nostdlib carries the C library's start files:
+ * crt0's entry and the constructor runner (and crti's _init in .init). */
+static const char *start_file_symbol(const mp_elf *m)
+{
+    static const char *const names[] = {"_mainCRTStartup", "__libc_init_array", "__libc_csu_init", "_init"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const mp_symbol *y = mp_find_symbol(m, names[i]);
+        if (y && y->shndx != SHN_UNDEF && y->shndx < m->nsec &&
+            (i < 3 || strcmp(m->sec[y->shndx].name, ".init") == 0))
+            return names[i];
+    }
+    return NULL;
+}
+
 static unsigned log2_align(uint64_t a)
 {
     unsigned l = 0;
@@ -114,6 +128,11 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     const char *data_end_name = NULL;
     int have[2] = {0, 0};
 
+    const char *crt = start_file_symbol(m);
+    if (crt)
+        return mp_error("%s: the C library's start files are linked in (it defines %s): a module "
+                        "has no startup code of its own; link with -nostdlib (and -lgcc when it "
+                        "needs libgcc's helpers)", path, crt);
     for (size_t i = 1; i < m->nsec; i++) {
         mp_section *s = &m->sec[i];
         if (m->type == ET_DYN && dyn_metadata(s))

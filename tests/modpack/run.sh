@@ -139,6 +139,13 @@ reject_ctor)
     mod ctor.c c.elf $M4
     expect 1 "constructors are not run by modload; call them from module_init" "$MODPACK" build c.elf -o c.mod
     ;;
+reject_stdlib)
+    # linked without -nostdlib: newlib's crt0, crti and crtbegin came along
+    "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
+        "$CC" $M4 -Wl,--emit-relocs,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
+    expect 1 "b.elf: the C library's start files are linked in (it defines _mainCRTStartup): a module has no startup code of its own; link with -nostdlib (and -lgcc when it needs libgcc's helpers)" "$MODPACK" build b.elf -o b.mod
+    [ -e b.mod ] && fail "b.mod written"
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
