@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,8 @@ static int dyn_metadata(const mp_section *s)
  * takes. A larger gap would be stored in the image as zeros, or reserved as
  * bss (a fuzzed 9 KB ELF made a 512 MiB image). */
 #define MAX_GAP 0x10000u
+/* Padding between code and data beyond which build warns. */
+#define MAX_PAD 256u
 
 typedef struct span {
     uint64_t lo, hi;
@@ -225,6 +228,16 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
         if (L->data_offset & ((1u << d->align) - 1))
             return mp_error("%s: data starts at 0x%llx, not aligned to its %u-byte alignment",
                             path, (unsigned long long)d->base, 1u << d->align);
+        /* A default linker script puts data on the next page: more padding
+         * than its alignment needs, reserved in RAM by every placement as
+         * one region. */
+        uint32_t pad = L->data_offset - c->size;
+        if (pad > MAX_PAD && pad >= (1u << d->align))
+            fprintf(stderr, "modpack: warning: %s: %u bytes of padding between the code (ends at "
+                            "0x%llx) and the data (%s at 0x%llx) are reserved in RAM when the module "
+                            "is placed as one region; link with -T samples/ld/module.ld, which puts "
+                            "the data right after the code\n", path, pad,
+                    (unsigned long long)(c->base + c->size), d->first, (unsigned long long)d->base);
     } else {
         L->data_offset = c->size;
         d->base = c->base + c->size;

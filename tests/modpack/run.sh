@@ -146,6 +146,18 @@ reject_stdlib)
     expect 1 "b.elf: the C library's start files are linked in (it defines _mainCRTStartup): a module has no startup code of its own; link with -nostdlib (and -lgcc when it needs libgcc's helpers)" "$MODPACK" build b.elf -o b.mod
     [ -e b.mod ] && fail "b.mod written"
     ;;
+warn_default_script)
+    # the toolchain's default script puts .data on the next page
+    printf 'int counter = 5;\nint module_init(void) { return counter++; }\n' >d.c
+    "$CC" $M4 -O2 -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all,-e,0 d.c -o d.elf || fail link
+    expect 0 "bytes of padding between the code (ends at 0x" "$MODPACK" build d.elf -o d.mod
+    grep -qF "are reserved in RAM when the module is placed as one region; link with -T samples/ld/module.ld, which puts the data right after the code" err.txt ||
+        { cat err.txt; fail "warning text"; }
+    ok_verify d.mod
+    "$CC" $M4 -O2 $LDFLAGS d.c -o e.elf || fail link
+    "$MODPACK" build e.elf -o e.mod 2>err.txt || fail build
+    [ -s err.txt ] && { cat err.txt; fail "a warning with module.ld"; }
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
