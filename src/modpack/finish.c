@@ -5,6 +5,7 @@
 #include "util.h"
 
 #include <gelf.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -169,9 +170,32 @@ static int code_symbol(const mp_elf *m, mp_module *mod, const char *want, const 
     return 0;
 }
 
+/* Imports that a compiler option brought in rather than the source: a note
+ * naming the option, once per cause. */
+static void note_imports(const mp_elf *m, const mp_module *mod)
+{
+    static const struct { const char *prefix, *cause; } causes[] = {
+        {"__stack_chk_", "come from -fstack-protector: compile with -fno-stack-protector, or export "
+                         "__stack_chk_fail and __stack_chk_guard from the firmware"},
+        {"__gnu_Unwind_", "come with libgcc's unwinder, which exception index tables (.ARM.exidx, from "
+                          "-funwind-tables or C++ exceptions) pulled in: compile with -fno-exceptions "
+                          "-fno-unwind-tables -fno-asynchronous-unwind-tables"},
+    };
+    for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++) {
+        size_t n = strlen(causes[k].prefix), first = mod->nimp;
+        for (size_t i = 0; i < mod->nimp && first == mod->nimp; i++)
+            if (strncmp(mod->imp[i].name, causes[k].prefix, n) == 0)
+                first = i;
+        if (first < mod->nimp)
+            fprintf(stderr, "modpack: note: %s: imports such as %s %s\n", m->path, mod->imp[first].name,
+                    causes[k].cause);
+    }
+}
+
 int mp_finish(const mp_elf *m, const mp_options *opt, mp_module *mod)
 {
     sort_imports(mod);
+    note_imports(m, mod);
     if (check_overlaps(m, mod) != 0 || collect_exports(m, mod) != 0 ||
         code_symbol(m, mod, opt->entry, "module_init", 1, mod->linked_code_size, &mod->entry) != 0 ||
         code_symbol(m, mod, opt->exit, "module_exit", 0, mod->linked_code_size, &mod->exit) != 0)

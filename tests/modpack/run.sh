@@ -158,6 +158,24 @@ warn_default_script)
     "$MODPACK" build e.elf -o e.mod 2>err.txt || fail build
     [ -s err.txt ] && { cat err.txt; fail "a warning with module.ld"; }
     ;;
+notes_flags)
+    # imports a compiler option brought in get a note naming the option;
+    # C++ exception tables get the flags that drop them
+    printf 'extern void fw_puts(const char *);\nint module_init(void) { fw_puts("hi"); return 0; }\n' >u.c
+    "$CC" $M4 -Os -funwind-tables $LDFLAGS u.c -lgcc -o u.elf || fail link
+    expect 0 "modpack: note: u.elf: imports such as __gnu_Unwind_Find_exidx come with libgcc's unwinder, which exception index tables (.ARM.exidx, from -funwind-tables or C++ exceptions) pulled in: compile with -fno-exceptions -fno-unwind-tables -fno-asynchronous-unwind-tables" "$MODPACK" build u.elf -o u.mod
+    printf 'extern void fw_puts(char *);\nint module_init(void) { char b[64]; fw_puts(b); return b[3]; }\n' >s.c
+    "$CC" $M4 -Os -fstack-protector-all $LDFLAGS s.c -o s.elf || fail link
+    expect 0 "modpack: note: s.elf: imports such as __stack_chk_fail come from -fstack-protector: compile with -fno-stack-protector, or export __stack_chk_fail and __stack_chk_guard from the firmware" "$MODPACK" build s.elf -o s.mod
+    "$CC" $M4 -Os -fno-stack-protector $LDFLAGS s.c -o t.elf || fail link
+    "$MODPACK" build t.elf -o t.mod 2>err.txt || fail build
+    [ -s err.txt ] && { cat err.txt; fail "a note without -fstack-protector"; }
+    CXX=${CC%gcc}g++
+    printf 'struct A { virtual int f() { return 1; } };\nint g(A *a) { try { return a->f(); } catch (...) { return 2; } }\nextern "C" int module_init(void) { A a; return g(&a); }\n' >x.cc
+    "$CXX" $M4 -Os $LDFLAGS x.cc -o x.elf || fail "link C++"
+    expect 1 "modpack: x.elf: .ARM.extab+0x0: R_ARM_PREL31 against '__gxx_personality_v0': exception-handling tables (.ARM.exidx, .ARM.extab) name the unwinder's personality routine, which a module cannot import; compile with -fno-exceptions -fno-unwind-tables -fno-asynchronous-unwind-tables" "$MODPACK" build x.elf -o x.mod
+    [ -e x.mod ] && fail "x.mod written"
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build

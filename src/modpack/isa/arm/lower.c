@@ -576,6 +576,10 @@ static int arm_lower_rel(mp_ctx *c, mp_rel *x)
         return 0;
     }
     const char *why = t.kind == MP_T_IMPORT ? MP_PCREL_IMPORT_WHY : MP_PCREL_ABS_WHY;
+    if (r->type == R_ARM_PREL31 && t.kind == MP_T_IMPORT)
+        return mp_reloc_error(c, rs, r, "exception-handling tables (.ARM.exidx, .ARM.extab) name the "
+                              "unwinder's personality routine, which a module cannot import",
+                              "compile with -fno-exceptions -fno-unwind-tables -fno-asynchronous-unwind-tables");
     if (cls == K_PBRANCH)
         return mp_reloc_error(c, rs, r, why, "compile with -mlong-calls (or -fno-optimize-sibling-calls) "
                               "so that firmware is reached by BL or through a register");
