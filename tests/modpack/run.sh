@@ -176,6 +176,17 @@ notes_flags)
     expect 1 "modpack: x.elf: .ARM.extab+0x0: R_ARM_PREL31 against '__gxx_personality_v0': exception-handling tables (.ARM.exidx, .ARM.extab) name the unwinder's personality routine, which a module cannot import; compile with -fno-exceptions -fno-unwind-tables -fno-asynchronous-unwind-tables" "$MODPACK" build x.elf -o x.mod
     [ -e x.mod ] && fail "x.mod written"
     ;;
+gc_sections)
+    # --gc-sections: module.ld keeps module_init and module_exit; exported
+    # functions stay with --gc-keep-exported
+    printf 'extern void fw_puts(const char *);\nint hello(int x) { return x + 1; }\nint module_init(void) { fw_puts("hi"); return 0; }\nvoid module_exit(void) { fw_puts("bye"); }\n' >g.c
+    "$CC" $M4 -Os -ffunction-sections $LDFLAGS -Wl,--gc-sections g.c -o g1.elf || fail link
+    ok_build g1.elf -o g1.mod
+    json g1.mod "j['exit'] is not None and 'hello' not in [e['name'] for e in j['exports']]"
+    "$CC" $M4 -Os -ffunction-sections $LDFLAGS -Wl,--gc-sections,--gc-keep-exported g.c -o g2.elf || fail link
+    ok_build g2.elf -o g2.mod
+    json g2.mod "j['exit'] is not None and 'hello' in [e['name'] for e in j['exports']]"
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
