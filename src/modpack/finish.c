@@ -177,6 +177,9 @@ static void note_imports(const mp_elf *m, const mp_module *mod)
     static const struct { const char *prefix, *cause; } causes[] = {
         {"__stack_chk_", "come from -fstack-protector: compile with -fno-stack-protector, or export "
                          "__stack_chk_fail and __stack_chk_guard from the firmware"},
+        {"__aeabi_", "are run-time helpers from libgcc (clang also calls its __aeabi_mem* ones): link "
+                     "the module with -lgcc (an object: ld -r x.o -lgcc -o x-gcc.o), or export them "
+                     "from the firmware"},
         {"__gnu_Unwind_", "come with libgcc's unwinder, which exception index tables (.ARM.exidx, from "
                           "-funwind-tables or C++ exceptions) pulled in: compile with -fno-exceptions "
                           "-fno-unwind-tables -fno-asynchronous-unwind-tables"},

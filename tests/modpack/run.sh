@@ -170,6 +170,9 @@ notes_flags)
     "$CC" $M4 -Os -fno-stack-protector $LDFLAGS s.c -o t.elf || fail link
     "$MODPACK" build t.elf -o t.mod 2>err.txt || fail build
     [ -s err.txt ] && { cat err.txt; fail "a note without -fstack-protector"; }
+    printf 'long long d(long long a, long long b) { return a / b; }\nint module_init(void) { return (int)d(7, 2); }\n' >h.c
+    "$CC" -mcpu=cortex-m0 -mthumb -O2 -c h.c -o h.o || fail compile
+    expect 0 "modpack: note: h.o: imports such as __aeabi_ldivmod are run-time helpers from libgcc (clang also calls its __aeabi_mem* ones): link the module with -lgcc (an object: ld -r x.o -lgcc -o x-gcc.o), or export them from the firmware" "$MODPACK" build h.o -o h.mod
     CXX=${CC%gcc}g++
     printf 'struct A { virtual int f() { return 1; } };\nint g(A *a) { try { return a->f(); } catch (...) { return 2; } }\nextern "C" int module_init(void) { A a; return g(&a); }\n' >x.cc
     "$CXX" $M4 -Os $LDFLAGS x.cc -o x.elf || fail "link C++"
