@@ -190,6 +190,17 @@ gc_sections)
     ok_build g2.elf -o g2.mod
     json g2.mod "j['exit'] is not None and 'hello' in [e['name'] for e in j['exports']]"
     ;;
+reject_arm_state)
+    # compiled for Cortex-M4, linked without -mcpu/-mthumb: the linker takes
+    # libgcc's ARM-state helpers, which a Cortex-M cannot run
+    printf 'long long d(long long a, long long b) { return a / b; }\nint module_init(void) { return (int)d(7, 2); }\n' >h.c
+    "$CC" $M4 -O2 -c h.c -o h.o || fail compile
+    "$CC" -nostdlib -Wl,--emit-relocs,--unresolved-symbols=ignore-all -T "$LDS" h.o -lgcc -o h.elf || fail link
+    expect 1 "modpack: h.elf: .text+0xc: ARM-state code (__aeabi_ldivmod, from _aeabi_ldivmod.o) in a module for an M-profile CPU, which runs Thumb code only; link with the same -mcpu and -mthumb as you compile with (the linker then takes libgcc's Thumb helpers)" "$MODPACK" build h.elf -o h.mod
+    [ -e h.mod ] && fail "h.mod written"
+    "$CC" $M4 $LDFLAGS h.o -lgcc -o t.elf || fail link
+    ok_build t.elf -o t.mod
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build

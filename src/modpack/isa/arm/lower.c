@@ -678,6 +678,54 @@ static uint32_t arm_attr_flags(const mp_elf *m)
     return f;
 }
 
+/* The function of code section sec that holds address v, or NULL. */
+static const char *arm_function_at(const mp_elf *m, uint32_t sec, uint64_t v)
+{
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        uint64_t lo = y->value & ~(uint64_t)1;
+        if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && v >= lo && v - lo < (y->size ? y->size : 1))
+            return y->name;
+    }
+    return NULL;
+}
+
+/* An M-profile CPU runs Thumb code only: ARM-state code in the module (a
+ * $a mapping symbol in the code, typically libgcc's ARM-state helpers when
+ * the link lacked -mcpu/-mthumb) would fault at its first instruction. The
+ * object it came from is the FILE symbol before it. */
+static int arm_finish(mp_ctx *c)
+{
+    enum { CPU_ARCH = 6, PROFILE = 7 };
+    const mp_elf *m = c->m;
+    const char *file = NULL;
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        if (y->type == STT_FILE)
+            file = y->name;
+        if (!(y->name[0] == '$' && y->name[1] == 'a' && (y->name[2] == 0 || y->name[2] == '.')) ||
+            y->shndx == SHN_UNDEF || y->shndx >= m->nsec || m->sec[y->shndx].seg != MODP_SEG_CODE)
+            continue;
+        mp_attrs a;
+        mp_attrs_read(m, "aeabi", arm_attr_kind, &a);
+        uint64_t arch = a.num[CPU_ARCH];
+        int m_profile = ((a.seen >> PROFILE) & 1 && a.num[PROFILE] == 'M') ||
+                        ((a.seen >> CPU_ARCH) & 1 && (arch == 11 || arch == 12 || arch == 13 || arch == 16 ||
+                                                      arch == 17 || arch == 21));
+        if (!m_profile)
+            return 0;
+        const mp_section *s = &m->sec[y->shndx];
+        const char *fn = arm_function_at(m, y->shndx, y->value);
+        uint64_t off = m->type == ET_REL ? y->value : y->value - s->addr;
+        return mp_error("%s: %s+0x%llx: ARM-state code%s%s%s%s%s in a module for an M-profile CPU, "
+                        "which runs Thumb code only; link with the same -mcpu and -mthumb as you "
+                        "compile with (the linker then takes libgcc's Thumb helpers)",
+                        m->path, s->name, (unsigned long long)off, fn ? " (" : "", fn ? fn : "",
+                        file ? (fn ? ", from " : " (from ") : "", file ? file : "", fn || file ? ")" : "");
+    }
+    return 0;
+}
+
 static uint32_t arm_flags(mp_ctx *c)
 {
     uint32_t f = 0;
@@ -766,4 +814,5 @@ const mp_arch mp_arch_arm = {
     .flag_words = arm_flag_words,
     .stub = &mp_stub_arm,
     .fw_check = arm_fw_check,
+    .finish = arm_finish,
 };
