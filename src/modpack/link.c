@@ -565,6 +565,76 @@ static void rewrite_got(mp_elf *m, got *g)
     m->rel[m->nrel++] = rs;
 }
 
+/* ---- relocations by address ------------------------------------------------ */
+
+typedef struct at_entry {
+    uint32_t target;
+    uint64_t addr;
+    size_t seq;                 /* file order */
+    const mp_reloc *r;
+} at_entry;
+
+struct mp_reloc_index {
+    int built;
+    size_t n;
+    at_entry *e;
+};
+
+static int cmp_at(const void *a, const void *b)
+{
+    const at_entry *x = a, *y = b;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* every relocation of a loaded section (those apply() made addresses) */
+static void build_at(const mp_elf *m, struct mp_reloc_index *ix)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nrel; i++)
+        if (loaded(&m->sec[m->rel[i].target]) && m->rel[i].r)
+            n += m->rel[i].n;
+    ix->e = mp_malloc((n ? n : 1) * sizeof *ix->e);
+    for (size_t i = 0; i < m->nrel; i++) {
+        const mp_relsec *rs = &m->rel[i];
+        if (!loaded(&m->sec[rs->target]) || !rs->r)
+            continue;
+        for (size_t k = 0; k < rs->n; k++, ix->n++)
+            ix->e[ix->n] = (at_entry){rs->target, rs->r[k].offset, ix->n, &rs->r[k]};
+    }
+    qsort(ix->e, ix->n, sizeof *ix->e, cmp_at);
+    ix->built = 1;
+}
+
+const mp_reloc *mp_link_reloc_at(const mp_linker *c, uint32_t target, uint64_t addr, size_t *pos)
+{
+    struct mp_reloc_index *ix = c->at;
+    if (!ix->built)
+        build_at(c->m, ix);
+    size_t i = *pos;
+    if (i == 0) {   /* the first entry not below (target, addr) */
+        size_t lo = 0, hi = ix->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const at_entry *e = &ix->e[mid];
+            if (e->target < target || (e->target == target && e->addr < addr))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        i = lo;
+    } else {
+        i--;   /* *pos is the next entry + 1 */
+    }
+    if (i >= ix->n || ix->e[i].target != target || ix->e[i].addr != addr)
+        return NULL;
+    *pos = i + 2;
+    return ix->e[i].r;
+}
+
 static int apply(const mp_linker *c, uint8_t *img, const got *g)
 {
     mp_elf *m = c->m;
@@ -675,8 +745,10 @@ int mp_link(mp_elf *m, const mp_arch *arch)
         rewrite_got(m, &g);
     }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
-    const mp_linker c = {m, arch};
+    struct mp_reloc_index at = {0};
+    const mp_linker c = {m, arch, &at};
     rc = apply(&c, m->linked, &g);
+    free(at.e);
     free_got(&g);
     return rc;
 }
