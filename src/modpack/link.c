@@ -361,7 +361,20 @@ typedef struct got {
     uint32_t gsym;            /* the _GLOBAL_OFFSET_TABLE_ symbol */
     size_t n;
     uint32_t *sym;            /* slot i: its symbol (the first reference's) */
+    /* slot_of's lookup, computed once (index_got) for the symbols as they
+     * are: per symbol, the first symbol that is the same one (same_symbol)
+     * and, per such first symbol, its slot + 1 (0: none yet) */
+    size_t nidx;
+    uint32_t *canon;
+    size_t *slot1;
 } got;
+
+static void free_got(got *g)
+{
+    free(g->sym);
+    free(g->canon);
+    free(g->slot1);
+}
 
 static int listed(const uint32_t *types, size_t n, uint32_t type)
 {
@@ -390,13 +403,62 @@ static int same_symbol(const mp_elf *m, uint32_t a, uint32_t b)
                       strcmp(x->name, y->name) == 0);
 }
 
-/* The slot of symbol sym, or (size_t)-1. */
+/* Index the symbols (canon: the first index of each name among the
+ * non-local named symbols, through a hash of the names; itself for the
+ * others, so that same_symbol(a, b) is canon[a] == canon[b]) and the slots
+ * made so far (slot1: the first slot of each canonical symbol). Called
+ * again whenever the symbols change. */
+static void index_got(const mp_elf *m, got *g)
+{
+    free(g->canon);
+    free(g->slot1);
+    g->nidx = m->nsym;
+    g->canon = mp_malloc(g->nidx * sizeof *g->canon);
+    g->slot1 = mp_calloc(g->nidx, sizeof *g->slot1);
+    size_t nb = 16;
+    while (nb < 2 * g->nidx)
+        nb *= 2;
+    uint32_t *b1 = mp_calloc(nb, sizeof *b1);   /* symbol index + 1, 0 empty */
+    for (size_t i = 0; i < g->nidx; i++) {
+        const mp_symbol *y = &m->sym[i];
+        g->canon[i] = (uint32_t)i;
+        if (y->bind == STB_LOCAL || !y->name[0])
+            continue;
+        for (size_t b = mp_hash(y->name) & (nb - 1);; b = (b + 1) & (nb - 1)) {
+            if (!b1[b]) {
+                b1[b] = (uint32_t)i + 1;
+                break;
+            }
+            if (strcmp(m->sym[b1[b] - 1].name, y->name) == 0) {
+                g->canon[i] = b1[b] - 1;
+                break;
+            }
+        }
+    }
+    free(b1);
+    for (size_t i = 0; i < g->n; i++)
+        if (g->sym[i] < g->nidx && !g->slot1[g->canon[g->sym[i]]])
+            g->slot1[g->canon[g->sym[i]]] = i + 1;
+}
+
+/* The slot of symbol sym, or (size_t)-1: the first slot whose symbol is
+ * the same as sym. */
 static size_t slot_of(const mp_elf *m, const got *g, uint32_t sym)
 {
-    for (size_t i = 0; i < g->n; i++)
+    if (sym < g->nidx)
+        return g->slot1[g->canon[sym]] - 1;
+    for (size_t i = 0; i < g->n; i++)   /* not indexed (not seen so far) */
         if (same_symbol(m, g->sym[i], sym))
             return i;
     return (size_t)-1;
+}
+
+static void add_slot(got *g, uint32_t sym)
+{
+    g->sym = mp_realloc(g->sym, (g->n + 1) * sizeof *g->sym);
+    g->sym[g->n++] = sym;
+    if (sym < g->nidx && !g->slot1[g->canon[sym]])
+        g->slot1[g->canon[sym]] = g->n;
 }
 
 static uint64_t slot_addr(const mp_elf *m, const got *g, size_t i)
@@ -415,6 +477,7 @@ static int plan_got(mp_elf *m, const mp_arch *arch, const uint8_t *drop, got *g)
     int need = 0;
     for (size_t i = 1; i < m->nsym; i++)
         need |= m->sym[i].shndx == SHN_UNDEF && strcmp(m->sym[i].name, "_GLOBAL_OFFSET_TABLE_") == 0;
+    index_got(m, g);
     for (size_t i = 0; i < m->nrel; i++) {
         const mp_relsec *rs = &m->rel[i];
         if (rs->target >= m->nsec || drop[rs->target] || classify(&m->sec[rs->target]) == D_ALL)
@@ -428,10 +491,8 @@ static int plan_got(mp_elf *m, const mp_arch *arch, const uint8_t *drop, got *g)
             if (r->sym == 0)
                 return mp_error("%s: malformed ELF: %s entry %zu refers to the GOT slot of no symbol",
                                 m->path, m->sec[rs->index].name, k);
-            if (slot_of(m, g, r->sym) == (size_t)-1) {
-                g->sym = mp_realloc(g->sym, (g->n + 1) * sizeof *g->sym);
-                g->sym[g->n++] = r->sym;
-            }
+            if (slot_of(m, g, r->sym) == (size_t)-1)
+                add_slot(g, r->sym);
         }
     }
     if (!need)
@@ -502,6 +563,76 @@ static void rewrite_got(mp_elf *m, got *g)
                              g->sym[i], 0};
     m->rel = mp_realloc(m->rel, (m->nrel + 1) * sizeof *m->rel);
     m->rel[m->nrel++] = rs;
+}
+
+/* ---- relocations by address ------------------------------------------------ */
+
+typedef struct at_entry {
+    uint32_t target;
+    uint64_t addr;
+    size_t seq;                 /* file order */
+    const mp_reloc *r;
+} at_entry;
+
+struct mp_reloc_index {
+    int built;
+    size_t n;
+    at_entry *e;
+};
+
+static int cmp_at(const void *a, const void *b)
+{
+    const at_entry *x = a, *y = b;
+    if (x->target != y->target)
+        return x->target < y->target ? -1 : 1;
+    if (x->addr != y->addr)
+        return x->addr < y->addr ? -1 : 1;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* every relocation of a loaded section (those apply() made addresses) */
+static void build_at(const mp_elf *m, struct mp_reloc_index *ix)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->nrel; i++)
+        if (loaded(&m->sec[m->rel[i].target]) && m->rel[i].r)
+            n += m->rel[i].n;
+    ix->e = mp_malloc((n ? n : 1) * sizeof *ix->e);
+    for (size_t i = 0; i < m->nrel; i++) {
+        const mp_relsec *rs = &m->rel[i];
+        if (!loaded(&m->sec[rs->target]) || !rs->r)
+            continue;
+        for (size_t k = 0; k < rs->n; k++, ix->n++)
+            ix->e[ix->n] = (at_entry){rs->target, rs->r[k].offset, ix->n, &rs->r[k]};
+    }
+    qsort(ix->e, ix->n, sizeof *ix->e, cmp_at);
+    ix->built = 1;
+}
+
+const mp_reloc *mp_link_reloc_at(const mp_linker *c, uint32_t target, uint64_t addr, size_t *pos)
+{
+    struct mp_reloc_index *ix = c->at;
+    if (!ix->built)
+        build_at(c->m, ix);
+    size_t i = *pos;
+    if (i == 0) {   /* the first entry not below (target, addr) */
+        size_t lo = 0, hi = ix->n;
+        while (lo < hi) {
+            size_t mid = lo + (hi - lo) / 2;
+            const at_entry *e = &ix->e[mid];
+            if (e->target < target || (e->target == target && e->addr < addr))
+                lo = mid + 1;
+            else
+                hi = mid;
+        }
+        i = lo;
+    } else {
+        i--;   /* *pos is the next entry + 1 */
+    }
+    if (i >= ix->n || ix->e[i].target != target || ix->e[i].addr != addr)
+        return NULL;
+    *pos = i + 2;
+    return ix->e[i].r;
 }
 
 static int apply(const mp_linker *c, uint8_t *img, const got *g)
@@ -590,7 +721,7 @@ int mp_link(mp_elf *m, const mp_arch *arch)
         rc = place(m, drop, common, &end);
     free(drop);
     if (rc != 0 || move_symbols(m) != 0) {
-        free(g.sym);
+        free_got(&g);
         return -1;
     }
 
@@ -601,7 +732,7 @@ int mp_link(mp_elf *m, const mp_arch *arch)
         if (!loaded(s) || s->type == SHT_NOBITS)
             continue;
         if (s->size && !s->bytes && i != g.sec) {
-            free(g.sym);
+            free_got(&g);
             return mp_error("%s: malformed ELF: section %s has no bytes", m->path, s->name);
         }
         if (s->size && i != g.sec)
@@ -610,11 +741,14 @@ int mp_link(mp_elf *m, const mp_arch *arch)
     }
     if (g.sec) {
         fill_got(m, &g);
+        index_got(m, &g);   /* move_symbols and fill_got changed the symbols */
         rewrite_got(m, &g);
     }
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
-    const mp_linker c = {m, arch};
+    struct mp_reloc_index at = {0};
+    const mp_linker c = {m, arch, &at};
     rc = apply(&c, m->linked, &g);
-    free(g.sym);
+    free(at.e);
+    free_got(&g);
     return rc;
 }

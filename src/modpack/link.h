@@ -48,10 +48,12 @@ typedef struct mp_got_abi {
     uint32_t as_pcrel, as_abs32, as_abs64;
 } mp_got_abi;
 
-/* The context of linking: the object and its ISA (what a message names). */
+/* The context of linking: the object and its ISA (what a message names),
+ * and the relocations by address (mp_link_reloc_at, built at its first use). */
 struct mp_linker {
     mp_elf *m;
     const mp_arch *arch;
+    struct mp_reloc_index *at;
 };
 
 /* Place and relocate m (ET_REL) in place. Returns 0, or -1 after the error. */
@@ -74,6 +76,10 @@ static inline int mp_fits_signed(int64_t v, unsigned bits)
 {
     return v >= -((int64_t)1 << (bits - 1)) && v < ((int64_t)1 << (bits - 1));
 }
+/* The relocations at address addr (after placement) of section target, in
+ * the order of the file (relocation sections, then entries): *pos 0 starts,
+ * each call returns the next one, or NULL after the last. Built once. */
+const mp_reloc *mp_link_reloc_at(const mp_linker *c, uint32_t target, uint64_t addr, size_t *pos);
 /* Address of symbol sym after placement (0 for an undefined one). */
 uint64_t mp_link_symval(const mp_elf *m, uint32_t sym);
 

@@ -29,6 +29,14 @@ typedef struct mp_lowering {
     size_t nx;
     mp_note *n;
     size_t nn;
+    /* lookups computed once (veneer.c): the veneers by target (open
+     * addressing, vbuck slots of veneer index + 1, 0 empty), the notes by
+     * address (chains in order of addition, SIZE_MAX ends one) */
+    size_t *vslot, vbuck;
+    size_t *nhead, *ntail, *nnext, nbuck;
+    /* the symbol _GLOBAL_OFFSET_TABLE_, looked up once (mp_got_symbol) */
+    const mp_symbol *got_sym;
+    int got_looked;
     char pinned[400];           /* why the data cannot move: a cross reference in an instruction */
 } mp_lowering;
 
@@ -77,7 +85,13 @@ void mp_pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r);
 /* Remember something for later in this lowering; the notes are searched by
  * address and live until the driver frees them. */
 mp_note *mp_add_note(mp_ctx *c, uint64_t addr);
+/* The first note at addr (in order of addition), or NULL; mp_next_note: the
+ * next one at the same address after n, or NULL. */
 mp_note *mp_find_note(mp_ctx *c, uint64_t addr);
+mp_note *mp_next_note(mp_ctx *c, const mp_note *n);
+/* mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_"), looked up once per lowering
+ * (the symbols do not change while lowering). */
+const mp_symbol *mp_got_symbol(mp_ctx *c);
 /* Append the veneers, re-point the branches, move the data up when the
  * veneers reach it (lower.c calls it). */
 int mp_veneers_finish(mp_ctx *c);

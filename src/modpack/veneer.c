@@ -7,6 +7,7 @@
 #include "lowering.h"
 #include "util.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,19 +20,74 @@ typedef struct mp_veneer {
     uint32_t off;               /* code offset, once placed */
 } mp_veneer;
 
-#define GROW(arr, n) ((arr) = mp_realloc((arr), ((n) + 1) * sizeof *(arr)), &(arr)[(n)++])
+/* Append one element to arr (n elements): the capacity doubles whenever n
+ * reaches a power of two, so that appending stays linear. */
+#define GROW(arr, n)                                                                       \
+    ((arr) = ((n) & ((n) - 1)) == 0 ? mp_realloc((arr), ((n) ? 2 * (n) : 1) * sizeof *(arr)) \
+                                     : (arr),                                              \
+     &(arr)[(n)++])
+
+static uint64_t mix64(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xFF51AFD7ED558CCDull;
+    x ^= x >> 33;
+    x *= 0xC4CEB9FE1A85EC53ull;
+    return x ^ (x >> 33);
+}
+
+static int same_veneer(const mp_veneer *v, unsigned variant, const mp_target *t)
+{
+    return v->variant == variant && v->t.kind == t->kind &&
+           (t->kind == MP_T_IMPORT ? v->t.imp == t->imp : v->t.value == t->value);
+}
+
+static size_t veneer_bucket(const mp_lowering *lw, unsigned variant, const mp_target *t)
+{
+    uint64_t key = t->kind == MP_T_IMPORT ? t->imp : t->value;
+    return (size_t)(mix64(key ^ ((uint64_t)variant << 40) ^ ((uint64_t)(unsigned)t->kind << 56)) &
+                    (lw->vbuck - 1));
+}
+
+/* The veneer of variant for t: its index, or lw->nv when there is none. */
+static size_t find_veneer(const mp_lowering *lw, unsigned variant, const mp_target *t)
+{
+    if (!lw->vbuck)
+        return lw->nv;
+    for (size_t b = veneer_bucket(lw, variant, t);; b = (b + 1) & (lw->vbuck - 1)) {
+        size_t i = lw->vslot[b];
+        if (i == 0)
+            return lw->nv;
+        if (same_veneer(&lw->v[i - 1], variant, t))
+            return i - 1;
+    }
+}
+
+static void index_veneer(mp_lowering *lw, size_t v)
+{
+    size_t b = veneer_bucket(lw, lw->v[v].variant, &lw->v[v].t);
+    while (lw->vslot[b])
+        b = (b + 1) & (lw->vbuck - 1);
+    lw->vslot[b] = v + 1;
+}
 
 void mp_add_branch(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, int seg, unsigned variant,
                    uint32_t kind, const mp_target *t)
 {
     mp_lowering *lw = &c->lw;
-    size_t v;
-    for (v = 0; v < lw->nv; v++)
-        if (lw->v[v].variant == variant && lw->v[v].t.kind == t->kind &&
-            (t->kind == MP_T_IMPORT ? lw->v[v].t.imp == t->imp : lw->v[v].t.value == t->value))
-            break;
-    if (v == lw->nv)
+    size_t v = find_veneer(lw, variant, t);
+    if (v == lw->nv) {
         *GROW(lw->v, lw->nv) = (mp_veneer){variant, *t, 0};
+        if (2 * lw->nv > lw->vbuck) {   /* at most half full */
+            free(lw->vslot);
+            lw->vbuck = lw->vbuck ? 2 * lw->vbuck : 16;
+            lw->vslot = mp_calloc(lw->vbuck, sizeof *lw->vslot);
+            for (size_t i = 0; i < lw->nv; i++)
+                index_veneer(lw, i);
+        } else {
+            index_veneer(lw, v);
+        }
+    }
     *GROW(lw->b, lw->nb) = (mp_branch){seg, r->offset, kind, v, rs, *r};
 }
 
@@ -53,19 +109,73 @@ void mp_pin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
              mp_sym_name(c->m, r->sym));
 }
 
+#define NO_NOTE SIZE_MAX
+
+/* note i at the end of its address's chain */
+static void chain_note(mp_lowering *lw, size_t i)
+{
+    size_t b = (size_t)(mix64(lw->n[i].addr) & (lw->nbuck - 1));
+    lw->nnext[i] = NO_NOTE;
+    if (lw->nhead[b] == NO_NOTE)
+        lw->nhead[b] = i;
+    else
+        lw->nnext[lw->ntail[b]] = i;
+    lw->ntail[b] = i;
+}
+
 mp_note *mp_add_note(mp_ctx *c, uint64_t addr)
 {
-    mp_note *n = GROW(c->lw.n, c->lw.nn);
+    mp_lowering *lw = &c->lw;
+    size_t had = lw->nn;
+    mp_note *n = GROW(lw->n, lw->nn);
     *n = (mp_note){addr, 0, 0, 0, 0};
+    if ((had & (had - 1)) == 0)   /* lw->n grew: nnext grows with it */
+        lw->nnext = mp_realloc(lw->nnext, (had ? 2 * had : 1) * sizeof *lw->nnext);
+    if (lw->nn > lw->nbuck) {
+        free(lw->nhead);
+        free(lw->ntail);
+        lw->nbuck = lw->nbuck ? 2 * lw->nbuck : 16;
+        lw->nhead = mp_malloc(lw->nbuck * sizeof *lw->nhead);
+        lw->ntail = mp_malloc(lw->nbuck * sizeof *lw->ntail);
+        for (size_t b = 0; b < lw->nbuck; b++)
+            lw->nhead[b] = NO_NOTE;
+        for (size_t i = 0; i < lw->nn; i++)
+            chain_note(lw, i);
+    } else {
+        chain_note(lw, had);
+    }
     return n;
+}
+
+static mp_note *note_from(mp_lowering *lw, size_t i, uint64_t addr)
+{
+    for (; i != NO_NOTE; i = lw->nnext[i])
+        if (lw->n[i].addr == addr)
+            return &lw->n[i];
+    return NULL;
 }
 
 mp_note *mp_find_note(mp_ctx *c, uint64_t addr)
 {
-    for (size_t i = 0; i < c->lw.nn; i++)
-        if (c->lw.n[i].addr == addr)
-            return &c->lw.n[i];
-    return NULL;
+    mp_lowering *lw = &c->lw;
+    if (!lw->nbuck)
+        return NULL;
+    return note_from(lw, lw->nhead[mix64(addr) & (lw->nbuck - 1)], addr);
+}
+
+mp_note *mp_next_note(mp_ctx *c, const mp_note *n)
+{
+    mp_lowering *lw = &c->lw;
+    return note_from(lw, lw->nnext[(size_t)(n - lw->n)], n->addr);
+}
+
+const mp_symbol *mp_got_symbol(mp_ctx *c)
+{
+    if (!c->lw.got_looked) {
+        c->lw.got_sym = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+        c->lw.got_looked = 1;
+    }
+    return c->lw.got_sym;
 }
 
 int mp_has_veneer(const mp_ctx *c, unsigned variant)
@@ -168,5 +278,9 @@ void mp_lowering_free(mp_lowering *lw)
     free(lw->b);
     free(lw->x);
     free(lw->n);
+    free(lw->vslot);
+    free(lw->nhead);
+    free(lw->ntail);
+    free(lw->nnext);
     memset(lw, 0, sizeof *lw);
 }

@@ -411,7 +411,7 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
 
 static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t *org, int *seg)
 {
-    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    const mp_symbol *g = mp_got_symbol(c);
     if (!g || g->shndx == SHN_UNDEF || g->shndx >= c->m->nsec || c->m->sec[g->shndx].seg == MP_SEG_NONE)
         return mp_reloc_error(c, rs, r, "_GLOBAL_OFFSET_TABLE_ is not defined in the module", PIC_HINT);
     *org = g->value;
@@ -440,7 +440,7 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     int found = 0, by_add = 0;
     uint64_t add_addr = 0;
     /* GOT[0..2] at _GLOBAL_OFFSET_TABLE_ are reserved (zero in a static link) */
-    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    const mp_symbol *g = mp_got_symbol(c);
     uint64_t resv = g && g->shndx != SHN_UNDEF ? g->value : UINT64_MAX;
     for (size_t i = 1; i < c->m->nsec; i++) {
         const mp_section *s = &c->m->sec[i];
@@ -451,14 +451,13 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
             if (a >= resv && a - resv < 12)
                 continue;
             int claimed_by_other = 0, claimed_by_me = 0;
-            for (size_t k = 0; k < c->lw.nn; k++)
-                if (c->lw.n[k].addr == a) {
-                    const char *x = mp_sym_name(c->m, c->lw.n[k].sym), *y = mp_sym_name(c->m, r->sym);
-                    if (strcmp(x, y) == 0)
-                        claimed_by_me = 1;
-                    else
-                        claimed_by_other = 1;
-                }
+            for (const mp_note *nt = mp_find_note(c, a); nt; nt = mp_next_note(c, nt)) {
+                const char *x = mp_sym_name(c->m, nt->sym), *y = mp_sym_name(c->m, r->sym);
+                if (strcmp(x, y) == 0)
+                    claimed_by_me = 1;
+                else
+                    claimed_by_other = 1;
+            }
             if (claimed_by_me) {
                 *addr = a;
                 return 0;

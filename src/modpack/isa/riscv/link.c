@@ -33,17 +33,12 @@ static int pcrel_lo(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, 
 {
     const mp_elf *m = c->m;
     uint64_t at = s->S + (uint64_t)s->A;
-    for (size_t i = 0; i < m->nrel; i++) {
-        const mp_relsec *hs = &m->rel[i];
-        if (hs->target != rs->target)
+    size_t pos = 0;
+    for (const mp_reloc *h; (h = mp_link_reloc_at(c, rs->target, at, &pos)) != NULL;) {
+        if (h->type != R_RISCV_PCREL_HI20 && h->type != R_RISCV_GOT_HI20)
             continue;
-        for (size_t k = 0; k < hs->n; k++) {
-            const mp_reloc *h = &hs->r[k];
-            if (h->offset != at || (h->type != R_RISCV_PCREL_HI20 && h->type != R_RISCV_GOT_HI20))
-                continue;
-            *v = mp_link_symval(m, h->sym) + (uint64_t)h->addend - h->offset;
-            return 0;
-        }
+        *v = mp_link_symval(m, h->sym) + (uint64_t)h->addend - h->offset;
+        return 0;
     }
     return mp_link_error(c, rs, r, "no R_RISCV_PCREL_HI20 at the address the symbol names", NULL);
 }

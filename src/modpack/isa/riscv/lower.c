@@ -407,9 +407,8 @@ static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return stale(c, rs, r, store ? "S-type instruction" : "I-type instruction");
     const mp_symbol *y = &c->m->sym[r->sym];
     uint64_t at = y->value + (uint64_t)r->addend;
-    for (size_t k = 0; k < c->lw.nn; k++) {
-        const mp_note *h = &c->lw.n[k];
-        if (h->addr != at || h->seg != seg)
+    for (const mp_note *h = mp_find_note(c, at); h; h = mp_next_note(c, h)) {
+        if (h->seg != seg)
             continue;
         if (h->flag) {   /* re-patched with its AUIPC when the data moves */
             mp_xword *xw = mp_add_xword(c, rs, r, seg, r->offset, 1, MP_X_ISA);

@@ -217,7 +217,7 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
 
 static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t *org, int *seg)
 {
-    const mp_symbol *g = mp_find_symbol(c->m, "_GLOBAL_OFFSET_TABLE_");
+    const mp_symbol *g = mp_got_symbol(c);
     if (!g || g->shndx == SHN_UNDEF || g->shndx >= c->m->nsec || c->m->sec[g->shndx].seg == MP_SEG_NONE)
         return mp_reloc_error(c, rs, r, "_GLOBAL_OFFSET_TABLE_ is not defined in the module", PIC_HINT);
     *org = g->value;

@@ -1,0 +1,28 @@
+# smoke.cmake - run tools/bench small and check that it ran and printed its
+# tables: exit status 0, a row per input kind and size, and the load table
+# when valgrind is there (LOAD). Numbers are never checked.
+find_program(PYTHON3 python3 REQUIRED)
+set(args --modpack ${MODPACK} --n 4 --scale 2 --repeat 1 --work ${WORK})
+if(NOT LOAD)
+  list(APPEND args --no-load)
+endif()
+execute_process(COMMAND ${PYTHON3} ${BENCH} ${args}
+                RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "tools/bench exited with ${rc}")
+endif()
+foreach(kind exec pic rel relpic dyn)
+  foreach(n 4 8)
+    set(row "\n${kind} +${n} +[0-9]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+")
+    if(NOT out MATCHES "${row}")
+      message(FATAL_ERROR "no modpack row for ${kind}, ${n} units")
+    endif()
+    if(LOAD AND NOT out MATCHES "\n${kind} +${n} +[0-9.]+ +[0-9-]+ +[0-9]+ +[0-9]+ +[0-9.]+")
+      message(FATAL_ERROR "no load row for ${kind}, ${n} units")
+    endif()
+  endforeach()
+endforeach()
+if(NOT out MATCHES "modpack build" OR (LOAD AND NOT out MATCHES "callgrind instructions"))
+  message(FATAL_ERROR "a table heading is missing")
+endif()

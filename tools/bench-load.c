@@ -1,0 +1,163 @@
+/* bench-load.c - tools/bench's load driver: one image, one path, so that
+ * callgrind counts each path's instructions alone; and its runner.
+ *
+ *   bench-load run CMD ARG...
+ *                           runs CMD, prints "SECONDS MAXRSS_KB" of it (wall
+ *                           time; the child's peak RSS from wait4, which a
+ *                           child of python would have inherited python's
+ *                           from before its exec); the status is CMD's
+ *   bench-load load IMAGE   modload_check + modload_place_region +
+ *                           modload_load, every import bound by the resolve
+ *                           callback (an address made of its hash)
+ *   bench-load copy IMAGE   the baseline: memcpy of the image into a buffer
+ *                           and modload_crc32 over it
+ *
+ * tools/bench builds it against the host modload (every src/modload/ source
+ * with MODLOAD_HOST=1, -O2) and runs it under
+ * valgrind --tool=callgrind --toggle-collect=bench_load_path (or
+ * bench_copy_path): only the path itself is counted, not reading the file.
+ * Exits 0 when the path ran without an error, 1 otherwise.
+ */
+#define _DEFAULT_SOURCE 1   /* wait4 */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modload.h"
+
+static int run(char **argv)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("fork");
+        return 1;
+    }
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        perror(argv[0]);
+        _exit(127);
+    }
+    int status;
+    struct rusage ru;
+    if (wait4(pid, &status, 0, &ru) != pid) {
+        perror("wait4");
+        return 1;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    printf("%.6f %ld\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+           ru.ru_maxrss);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
+{
+    (void)ctx;
+    (void)name;
+    *addr = 0x10000000u + (hash & 0xFFFFFu) * 4u;
+    return 0;
+}
+
+static uint8_t *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        perror(path);
+        return NULL;
+    }
+    uint8_t *buf = NULL;
+    size_t n = 0;
+    if (fseek(f, 0, SEEK_END) == 0) {
+        long end = ftell(f);
+        if (end > 0 && fseek(f, 0, SEEK_SET) == 0) {
+            buf = malloc((size_t)end);
+            if (buf)
+                n = fread(buf, 1, (size_t)end, f);
+            if (n != (size_t)end) {
+                free(buf);
+                buf = NULL;
+            }
+        }
+    }
+    fclose(f);
+    if (!buf)
+        fprintf(stderr, "%s: cannot read\n", path);
+    *len = n;
+    return buf;
+}
+
+__attribute__((noinline)) int bench_load_path(const uint8_t *image, size_t len, uint8_t *region,
+                                              uint32_t room)
+{
+    modload_image img;
+    int err = modload_check(image, len, &img);
+    if (err != MODLOAD_OK) {
+        fprintf(stderr, "modload_check: %s\n", modload_strerror(err));
+        return 1;
+    }
+    uint32_t size = modload_region_size(&img);
+    if (size > room) {
+        fprintf(stderr, "region of %u bytes does not fit %u\n", (unsigned)size, (unsigned)room);
+        return 1;
+    }
+    modload_place pl;
+    err = modload_place_region(&img, region, size, (modload_addr)(uintptr_t)region, &pl);
+    if (err != MODLOAD_OK) {
+        fprintf(stderr, "modload_place_region: %s\n", modload_strerror(err));
+        return 1;
+    }
+    modload_env env = {.resolve = resolve};
+    modload_module mod;
+    err = modload_load(&img, &pl, &env, &mod);
+    if (err != MODLOAD_OK) {
+        fprintf(stderr, "modload_load: %s\n", modload_strerror(err));
+        return 1;
+    }
+    return 0;
+}
+
+__attribute__((noinline)) uint32_t bench_copy_path(const uint8_t *image, size_t len, uint8_t *buf)
+{
+    memcpy(buf, image, len);
+    return modload_crc32(0, buf, len);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc >= 3 && strcmp(argv[1], "run") == 0)
+        return run(argv + 2);
+    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "copy") != 0)) {
+        fprintf(stderr, "usage: bench-load load|copy IMAGE | bench-load run CMD ARG...\n");
+        return 2;
+    }
+    size_t len = 0;
+    uint8_t *image = read_file(argv[2], &len);
+    if (!image)
+        return 1;
+    int rc;
+    if (strcmp(argv[1], "load") == 0) {
+        /* the region is at most the image's size plus its bss; its size is
+         * known after the check, so take it from a check outside the path */
+        modload_image img;
+        int err = modload_check(image, len, &img);
+        uint32_t room = err == MODLOAD_OK ? modload_region_size(&img) : 0;
+        size_t align = err == MODLOAD_OK && modload_region_align(&img) > 64 ? modload_region_align(&img) : 64;
+        uint8_t *region = aligned_alloc(align, room ? (room + align - 1) / align * align : align);
+        rc = region ? bench_load_path(image, len, region, room) : 1;
+        free(region);
+    } else {
+        uint8_t *buf = malloc(len);
+        rc = buf ? (bench_copy_path(image, len, buf), 0) : 1;
+        free(buf);
+    }
+    free(image);
+    return rc;
+}
