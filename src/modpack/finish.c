@@ -171,21 +171,24 @@ static int code_symbol(const mp_elf *m, mp_module *mod, const char *want, const 
 }
 
 /* Imports that a compiler option brought in rather than the source: a note
- * naming the option, once per cause. */
+ * naming the option, once per cause. libgcc's helpers are noted only for an
+ * object: a linked module may import them from the firmware on purpose. */
 static void note_imports(const mp_elf *m, const mp_module *mod)
 {
-    static const struct { const char *prefix, *cause; } causes[] = {
-        {"__stack_chk_", "come from -fstack-protector: compile with -fno-stack-protector, or export "
-                         "__stack_chk_fail and __stack_chk_guard from the firmware"},
-        {"__aeabi_", "are run-time helpers from libgcc (clang also calls its __aeabi_mem* ones): link "
-                     "the module with -lgcc (an object: ld -r x.o -lgcc -o x-gcc.o), or export them "
-                     "from the firmware"},
-        {"__gnu_Unwind_", "come with libgcc's unwinder, which exception index tables (.ARM.exidx, from "
-                          "-funwind-tables or C++ exceptions) pulled in: compile with -fno-exceptions "
-                          "-fno-unwind-tables -fno-asynchronous-unwind-tables"},
+    static const struct { const char *prefix; int object_only; const char *cause; } causes[] = {
+        {"__stack_chk_", 0, "come from -fstack-protector: compile with -fno-stack-protector, or export "
+                            "__stack_chk_fail and __stack_chk_guard from the firmware"},
+        {"__aeabi_", 1, "are run-time helpers from libgcc (clang also calls its __aeabi_mem* ones): link "
+                        "the module with -lgcc (an object: ld -r x.o -lgcc -o x-gcc.o), or export them "
+                        "from the firmware"},
+        {"__gnu_Unwind_", 0, "come with libgcc's unwinder, which exception index tables (.ARM.exidx, from "
+                             "-funwind-tables or C++ exceptions) pulled in: compile with -fno-exceptions "
+                             "-fno-unwind-tables -fno-asynchronous-unwind-tables"},
     };
     for (size_t k = 0; k < sizeof causes / sizeof causes[0]; k++) {
         size_t n = strlen(causes[k].prefix), first = mod->nimp;
+        if (causes[k].object_only && m->type != ET_REL)
+            continue;
         for (size_t i = 0; i < mod->nimp && first == mod->nimp; i++)
             if (strncmp(mod->imp[i].name, causes[k].prefix, n) == 0)
                 first = i;

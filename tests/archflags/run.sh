@@ -16,7 +16,9 @@ C
 # pack OUT INPUT: pack, then the words inspect prints after the arch flags
 pack() {
     "$MODPACK" build "$2" -o "$1.mod" 2>"$1.err" || { cat "$1.err" >&2; fail "build $2"; }
-    [ -s "$1.err" ] && { cat "$1.err" >&2; fail "$2: unexpected message"; }
+    # an object importing libgcc's helpers gets modpack's note on them; nothing else
+    grep -v "^modpack: note: .*: imports such as __aeabi_.* are run-time helpers from libgcc" "$1.err" >"$1.rest"
+    [ -s "$1.rest" ] && { cat "$1.err" >&2; fail "$2: unexpected message"; }
     "$MODPACK" inspect "$1.mod" | sed -n 's/^Arch: *\(.*\)$/\1/p'
 }
 # is OUT INPUT WANT: the arch line of INPUT packed is WANT
