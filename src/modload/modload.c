@@ -29,11 +29,19 @@ void modload_wr32(uint8_t *p, uint32_t v)
 
 /* ---- byte source: the image in memory, or a stream ------------------- */
 
+/* The stream behind a cursor; constant NULL without MODLOAD_WITH_STREAM,
+ * so that the stream's paths drop out. */
+#if MODLOAD_WITH_STREAM
+#  define CUR_ST(c) ((c)->st)
+#else
+#  define CUR_ST(c) ((modload_stream *)0)
+#endif
+
 /* Start the next part of the image, n bytes long. The previous part has
  * been used up. */
 static void cur_part(modload_cursor *c, uint32_t n)
 {
-    if (c->st)
+    if (CUR_ST(c))
         c->rest = n;
     else
         c->end = c->p + n;
@@ -43,7 +51,7 @@ static void cur_part(modload_cursor *c, uint32_t n)
  * the count, or 0 when there is nothing more. */
 static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 {
-    modload_stream *st = c->st;
+    modload_stream *st = CUR_ST(c);
     uint32_t want = c->rest < max ? c->rest : max;
     int got;
 
@@ -62,10 +70,10 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 /* Refill the window from the stream; 0 when there is nothing more. */
 static int cur_fill(modload_cursor *c)
 {
-    uint32_t got = cur_read(c, c->st ? c->st->chunk : 0, MODLOAD_STREAM_CHUNK);
+    uint32_t got = cur_read(c, CUR_ST(c) ? CUR_ST(c)->chunk : 0, MODLOAD_STREAM_CHUNK);
 
     if (got) {
-        c->p = c->st->chunk;
+        c->p = CUR_ST(c)->chunk;
         c->end = c->p + got;
     }
     return got != 0;
@@ -85,7 +93,7 @@ static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
     while (n) {
         uint32_t k;
         /* Segment bytes go straight to their place, not through the window. */
-        if (c->p == c->end && dst && c->st) {
+        if (c->p == c->end && dst && CUR_ST(c)) {
             if (!(k = cur_read(c, dst, n)))
                 return 0;
             dst += k;
@@ -234,10 +242,12 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
     for (i = 0; i < sizeof header_words; i++)
         *(uint32_t *)((uint8_t *)img + header_words[i]) = modload_rd32(b + HEADER_WORDS_AT + 4 * i);
+#if MODLOAD_WITH_ARCH_FLAGS
     /* Code needing what this CPU lacks (Thumb-2, RVC, an FPU...), or built
      * for another float ABI or XLEN, would fault or misbehave. */
     if (!modload_arch_flags_ok(img->arch_flags, MODLOAD_ARCH_LACKS, MODLOAD_ARCH_MATCH, MODLOAD_ARCH_HAS))
         return MODLOAD_ERR_ARCH;
+#endif
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
     img->data_align = 1u << (b[MODP_H_DATA_ALIGN] & 31u);
 
@@ -288,10 +298,10 @@ static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
         imp->hash = modload_rd32(h);
         return 1;
     }
-    if (c->st) {
-        if (!cur_copy(c, (uint8_t *)c->st->name, n + 1))
+    if (CUR_ST(c)) {
+        if (!cur_copy(c, (uint8_t *)CUR_ST(c)->name, n + 1))
             return 0;
-        imp->name = c->st->name;
+        imp->name = CUR_ST(c)->name;
     } else {
         if ((uint32_t)(c->end - c->p) <= n)
             return 0;
@@ -542,6 +552,8 @@ static int abi_ok(const modload_env *env, const uint8_t *rec)
 
     if (!rec || !fw)
         return MODLOAD_OK;
+    if (!MODLOAD_WITH_ABI)
+        return MODLOAD_ERR_PROFILE; /* asked to compare, and cannot */
     memcpy(&a, rec, sizeof a);
     return a.id == fw->id && a.major == fw->major && a.minor <= fw->minor ? MODLOAD_OK : MODLOAD_ERR_ABI;
 }
@@ -794,9 +806,18 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         return MODLOAD_ERR_SPACE;
     if ((pl->code_run & (img->code_align - 1u)) || (pl->data_run & (img->data_align - 1u)))
         return MODLOAD_ERR_ALIGN;
-    if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || c->st)) ||
-        (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
+    /* Code in place, or data apart from the code: only when the image
+     * allows it, and refused by a build without the feature. */
+    if (!pl->code_write && (!(img->flags & MODP_F_XIP) || CUR_ST(c)))
         return MODLOAD_ERR_PLACEMENT;
+    if (!pl->code_write && !MODLOAD_WITH_XIP)
+        return MODLOAD_ERR_PROFILE;
+    if (pl->data_run - pl->code_run != img->data_offset) {
+        if (!(img->flags & MODP_F_SPLIT))
+            return MODLOAD_ERR_PLACEMENT;
+        if (!MODLOAD_WITH_SPLIT)
+            return MODLOAD_ERR_PROFILE;
+    }
     if (pl->flags & MODLOAD_CODE_WORDS) {
 #if MODLOAD_CODE_WORD_STORES
         if (!pl->code_write || ((uintptr_t)pl->code_write & 3u))
@@ -804,7 +825,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         if (pl->code_room < ((img->code_size + 3u) & ~3u))
             return MODLOAD_ERR_SPACE;
 #else
-        return MODLOAD_ERR_PLACEMENT;
+        return MODLOAD_ERR_PROFILE;
 #endif
     }
 
@@ -864,6 +885,7 @@ int modload_load(const modload_image *img, const modload_place *pl,
 }
 
 /* ---- streaming ------------------------------------------------------------ */
+#if MODLOAD_WITH_STREAM
 
 int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img)
 {
@@ -960,6 +982,22 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
         env->sync_code(env->ctx, pl->code_run, img->code_size);
     return rc;
 }
+
+#else /* !MODLOAD_WITH_STREAM */
+
+int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img)
+{
+    (void)st, (void)read, (void)ctx, (void)img;
+    return MODLOAD_ERR_PROFILE;
+}
+
+int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
+                        const modload_env *env, modload_module *mod)
+{
+    (void)st, (void)img, (void)pl, (void)env, (void)mod;
+    return MODLOAD_ERR_PROFILE;
+}
+#endif
 
 modload_addr modload_entry(const modload_module *mod)
 {
