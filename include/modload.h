@@ -124,7 +124,8 @@ typedef struct modload_place {
  * only, as ESP32/ESP8266 IRAM requires: code_write 4-aligned, code_room at
  * least code_size rounded up to 4. Built into full-profile modload for
  * Xtensa and host builds (define MODLOAD_WITH_CODE_WORDS=1 for others;
- * without it the flag fails with MODLOAD_ERR_PROFILE); MOVW/MOVT pairs
+ * without it the flag fails with MODLOAD_ERR_PLACEMENT in a full build
+ * and MODLOAD_ERR_PROFILE in a minimal one); MOVW/MOVT pairs
  * are refused in this mode. */
 #define MODLOAD_CODE_WORDS 0x1u
 

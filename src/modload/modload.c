@@ -806,18 +806,15 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         return MODLOAD_ERR_SPACE;
     if ((pl->code_run & (img->code_align - 1u)) || (pl->data_run & (img->data_align - 1u)))
         return MODLOAD_ERR_ALIGN;
-    /* Code in place, or data apart from the code: only when the image
-     * allows it, and refused by a build without the feature. */
-    if (!pl->code_write && (!(img->flags & MODP_F_XIP) || CUR_ST(c)))
+    if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || CUR_ST(c))) ||
+        (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
         return MODLOAD_ERR_PLACEMENT;
-    if (!pl->code_write && !MODLOAD_WITH_XIP)
+#if !MODLOAD_WITH_XIP || !MODLOAD_WITH_SPLIT
+    /* What the image allows and this build left out. */
+    if ((!MODLOAD_WITH_XIP && !pl->code_write) ||
+        (!MODLOAD_WITH_SPLIT && pl->data_run - pl->code_run != img->data_offset))
         return MODLOAD_ERR_PROFILE;
-    if (pl->data_run - pl->code_run != img->data_offset) {
-        if (!(img->flags & MODP_F_SPLIT))
-            return MODLOAD_ERR_PLACEMENT;
-        if (!MODLOAD_WITH_SPLIT)
-            return MODLOAD_ERR_PROFILE;
-    }
+#endif
     if (pl->flags & MODLOAD_CODE_WORDS) {
 #if MODLOAD_CODE_WORD_STORES
         if (!pl->code_write || ((uintptr_t)pl->code_write & 3u))
@@ -825,7 +822,8 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         if (pl->code_room < ((img->code_size + 3u) & ~3u))
             return MODLOAD_ERR_SPACE;
 #else
-        return MODLOAD_ERR_PROFILE;
+        /* Not built: as before in a full build, which never had it here. */
+        return MODLOAD_PROFILE_IS_FULL ? MODLOAD_ERR_PLACEMENT : MODLOAD_ERR_PROFILE;
 #endif
     }
 
@@ -874,9 +872,15 @@ int modload_load(const modload_image *img, const modload_place *pl,
 
     if (!img)
         return MODLOAD_ERR_ARG;
-    /* The ABI first: nothing is written for a module of another firmware. */
+    /* The ABI first: nothing is written for a module of another firmware. A
+     * build without the comparison refuses to be asked for it. */
+#if MODLOAD_WITH_ABI
     if (env && env->abi && (rc = abi_ok(env, abi_record(img))) != MODLOAD_OK)
         return rc;
+#else
+    if (env && env->abi)
+        return MODLOAD_ERR_PROFILE;
+#endif
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
     if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
