@@ -544,6 +544,7 @@ int modload_image_abi(const modload_image *img, modload_abi *abi)
 /* An ABI record against the firmware's, if it gave one: same id and major,
  * and a minor no newer than the firmware's. */
 typedef char abi_is_the_record[sizeof(modload_abi) == MODP_META_ABI_SIZE ? 1 : -1];
+#if MODLOAD_WITH_ABI || MODLOAD_WITH_STREAM
 
 static int abi_ok(const modload_env *env, const uint8_t *rec)
 {
@@ -557,6 +558,7 @@ static int abi_ok(const modload_env *env, const uint8_t *rec)
     memcpy(&a, rec, sizeof a);
     return a.id == fw->id && a.major == fw->major && a.minor <= fw->minor ? MODLOAD_OK : MODLOAD_ERR_ABI;
 }
+#endif
 
 /* ---- validation ---------------------------------------------------------- */
 
