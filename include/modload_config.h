@@ -66,9 +66,23 @@
 #  endif
 #endif
 
-/* CRC-32 with a 1 KiB table (about 4x faster) instead of a 64-byte one. */
-#ifndef MODLOAD_CRC_TABLE
-#  define MODLOAD_CRC_TABLE 0
+/* How modload_crc32 trades flash for speed (instructions per byte on an
+ * x86-64 host, tools/size-report measures them): 1 a bit at a time, no
+ * table (about 48 bytes of Thumb code, 71 per byte; the minimal
+ * profile's default), 4 a nibble at a time with a 64-byte table (~116
+ * bytes, 14 per byte; the full profile's), 8 a byte at a time with a 1 KiB
+ * table (9 per byte). MODLOAD_CRC_TABLE=1 asks for 8. */
+#ifndef MODLOAD_CRC_BITS
+#  if defined(MODLOAD_CRC_TABLE) && MODLOAD_CRC_TABLE
+#    define MODLOAD_CRC_BITS 8
+#  elif MODLOAD_PROFILE_IS_FULL
+#    define MODLOAD_CRC_BITS 4
+#  else
+#    define MODLOAD_CRC_BITS 1
+#  endif
+#endif
+#if MODLOAD_CRC_BITS != 1 && MODLOAD_CRC_BITS != 4 && MODLOAD_CRC_BITS != 8
+#  error "MODLOAD_CRC_BITS: 1, 4 or 8"
 #endif
 
 #endif

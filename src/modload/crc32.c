@@ -1,14 +1,12 @@
-/* crc32.c - CRC-32 exactly as zlib's crc32().
- *
- * By default four bits at a time: a 16-entry table keeps the code small on
- * a microcontroller (14 instructions per byte, x86-64 -O2). With
- * MODLOAD_CRC_TABLE=1 a byte at a time through a 1 KiB table in flash
- * (9 per byte; tools/size-report measures both with callgrind), for
- * firmware that checks large images often.
+/* crc32.c - CRC-32 exactly as zlib's crc32(), at the speed the build chose
+ * (MODLOAD_CRC_BITS, modload_config.h): a bit, a nibble or a byte at a time.
+ * A module image is checked once per load, so a microcontroller build keeps
+ * the small ones; the 1 KiB table is for firmware that checks large images
+ * often.
  */
 #include "modload_internal.h"
 
-#if MODLOAD_CRC_TABLE
+#if MODLOAD_CRC_BITS == 8
 /* The table is computed by the compiler: entry i is i run through eight
  * bit steps of the reflected polynomial. */
 #define CRC_B(c) ((c) >> 1 ^ (0xEDB88320u & (0u - ((c) & 1u))))
@@ -27,7 +25,7 @@ uint32_t modload_crc32(uint32_t crc, const void *buf, size_t len)
         crc = crc >> 8 ^ crc_table[(crc ^ *p++) & 0xFFu];
     return ~crc;
 }
-#else
+#elif MODLOAD_CRC_BITS == 4
 static const uint32_t crc_nibble[16] = {
     0x00000000u, 0x1DB71064u, 0x3B6E20C8u, 0x26D930ACu,
     0x76DC4190u, 0x6B6B51F4u, 0x4DB26158u, 0x5005713Cu,
@@ -44,6 +42,20 @@ uint32_t modload_crc32(uint32_t crc, const void *buf, size_t len)
         crc ^= *p++;
         crc = crc >> 4 ^ crc_nibble[crc & 15u];
         crc = crc >> 4 ^ crc_nibble[crc & 15u];
+    }
+    return ~crc;
+}
+#else
+uint32_t modload_crc32(uint32_t crc, const void *buf, size_t len)
+{
+    const uint8_t *p = (const uint8_t *)buf;
+    unsigned k;
+
+    crc = ~crc;
+    while (len--) {
+        crc ^= *p++;
+        for (k = 0; k < 8; k++)
+            crc = crc >> 1 ^ (0xEDB88320u & (0u - (crc & 1u)));
     }
     return ~crc;
 }

@@ -115,7 +115,7 @@ static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
 
 static int cur_more(const modload_cursor *c)
 {
-    return c->p < c->end || c->rest;
+    return c->p < c->end || (CUR_ST(c) && c->rest);
 }
 
 /* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
@@ -667,6 +667,8 @@ static int bind_import(modload_walker *w, const modload_import *imp)
     load_state *s = (load_state *)w;
     const modload_env *env = s->env;
 
+    if (!env) /* no firmware symbols at all */
+        return MODLOAD_ERR_UNRESOLVED;
     if (env->syms && modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
         return MODLOAD_OK;
     if (env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
@@ -791,15 +793,12 @@ typedef char parts_in_load_order[MODP_PART_CODE == MODP_PART_HEADER + 1 && MODP_
 static int load(const modload_image *img, modload_cursor *c, const modload_place *pl,
                 const modload_env *env, modload_module *mod)
 {
-    static const modload_env no_env;
     load_state s;
     uint32_t symtab = modload_symtab_size(img);
     int rc;
 
     if (!pl || !mod || !pl->data_write)
         return MODLOAD_ERR_ARG;
-    if (!env)
-        env = &no_env;
 
     /* Check every room and alignment before the first write. */
     if ((pl->code_write && pl->code_room < img->code_size) ||
@@ -841,7 +840,9 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.w.fixup = apply_fixup;
     s.pl = pl;
     s.env = env;
-    s.rv64 = img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
+    /* Only RV_HI20 reads it: 0 where that kind is not built. */
+    s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
+             img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.import_addr = 0;
     cur_part(c, img->fixup_size);
     if ((rc = walk(img, c, &s.w)) != MODLOAD_OK)
