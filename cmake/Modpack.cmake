@@ -47,14 +47,18 @@
 # is known, as find_package(Modpack) sets it): modload's installed sources
 # (modload.c, crc32.c, strerror.c, arch_*.c) become sources of the target
 # that links it, compiled with that target's own (cross) compiler and flags
-# (its -mcpu, -O, ...), and <modload.h> is on its include path.
+# (its -mcpu, -O, ...), and <modload.h> is on its include path. The profile
+# (modload(3)): set MODLOAD_PROFILE to MINIMAL or FULL (the default) before
+# find_package(Modpack), or give the target
+#   target_compile_definitions(<firmware> PRIVATE MODLOAD_PROFILE=MODLOAD_PROFILE_MINIMAL)
 # Modpack::modreg adds the registry (modreg.c, <modreg.h>).
 #
-#   modpack_add_modload(<target> [SOURCES <more firmware sources>...])
+#   modpack_add_modload(<target> [PROFILE MINIMAL|FULL] [SOURCES <more firmware sources>...])
 #
 # modload (and the registry) as a static library built with the project's
 # own (cross) C compiler and flags: a firmware project configured for its
-# target links it.
+# target links it. PROFILE (default: MODLOAD_PROFILE, else FULL) is a
+# public compile definition: the firmware that links the library sees it.
 
 include_guard(DIRECTORY)
 
@@ -303,7 +307,10 @@ function(modpack_add_module name)
 endfunction()
 
 function(modpack_add_modload target)
-  cmake_parse_arguments(PARSE_ARGV 1 L "" "" "SOURCES")
+  cmake_parse_arguments(PARSE_ARGV 1 L "" "PROFILE" "SOURCES")
+  if(NOT L_PROFILE)
+    set(L_PROFILE ${MODLOAD_PROFILE})
+  endif()
   if(NOT MODPACK_MODLOAD_DIR)
     message(FATAL_ERROR "modpack_add_modload: MODPACK_MODLOAD_DIR (modload's sources) is not set")
   endif()
@@ -312,6 +319,18 @@ function(modpack_add_modload target)
   target_include_directories(${target} PUBLIC ${MODPACK_INCLUDE_DIR} PRIVATE ${MODPACK_MODLOAD_DIR})
   # freestanding: nothing from a C library but memcpy, memset and memcmp
   target_compile_options(${target} PRIVATE -ffreestanding)
+  if(L_PROFILE)
+    _modpack_modload_profile(${target} PUBLIC ${L_PROFILE})
+  endif()
+endfunction()
+
+# MINIMAL or FULL -> the definition modload_config.h reads.
+function(_modpack_modload_profile target scope profile)
+  string(TOUPPER "${profile}" profile)
+  if(NOT profile MATCHES "^(MINIMAL|FULL)$")
+    message(FATAL_ERROR "modload profile ${profile}: MINIMAL or FULL")
+  endif()
+  target_compile_definitions(${target} ${scope} MODLOAD_PROFILE=MODLOAD_PROFILE_${profile})
 endfunction()
 
 # Modpack::modload, Modpack::modreg: modload's sources for the consumer's
@@ -327,6 +346,9 @@ if(MODPACK_MODLOAD_DIR AND NOT TARGET Modpack::modload)
   set_target_properties(Modpack::modload PROPERTIES
     INTERFACE_SOURCES "${_mp_srcs}"
     INTERFACE_INCLUDE_DIRECTORIES "${MODPACK_INCLUDE_DIR}")
+  if(MODLOAD_PROFILE)
+    _modpack_modload_profile(Modpack::modload INTERFACE ${MODLOAD_PROFILE})
+  endif()
   add_library(Modpack::modreg INTERFACE IMPORTED)
   set_target_properties(Modpack::modreg PROPERTIES
     INTERFACE_SOURCES "${MODPACK_MODLOAD_DIR}/modreg.c"

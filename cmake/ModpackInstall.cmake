@@ -4,7 +4,7 @@
 #
 #   bin/modpack
 #   include/*.h                          modload.h, modformat.h,
-#                                        modload_export.h, modreg.h (flat:
+#                                        modload_config.h, modload_export.h, modreg.h (flat:
 #                                        #include <modload.h> with -I<prefix>/include)
 #   share/modpack/modload/*.c *.h        modload's sources (firmware builds
 #                                        them with its own cross compiler)
@@ -29,6 +29,7 @@ set(MODPACK_INSTALL_CMAKEDIR ${CMAKE_INSTALL_LIBDIR}/cmake/Modpack)
 set(MODPACK_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_DATADIR}/pkgconfig)
 
 install(FILES ${PROJECT_SOURCE_DIR}/include/modload.h ${PROJECT_SOURCE_DIR}/include/modformat.h
+              ${PROJECT_SOURCE_DIR}/include/modload_config.h
               ${PROJECT_SOURCE_DIR}/include/modload_export.h ${PROJECT_SOURCE_DIR}/include/modreg.h
         DESTINATION ${MODPACK_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/modload/ DESTINATION ${MODPACK_INSTALL_DATADIR}/modload

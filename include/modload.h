@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "modformat.h"
+#include "modload_config.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -57,6 +58,7 @@ typedef enum modload_err {
     MODLOAD_ERR_NOT_FOUND,    /* no such symbol or record; the end of the metadata */
     MODLOAD_ERR_READ,         /* the stream's read callback failed */
     MODLOAD_ERR_ABI,          /* built for another firmware ABI (modload_env.abi) */
+    MODLOAD_ERR_PROFILE,      /* needs a feature this modload build left out (modload_config.h) */
     MODLOAD_ERR_COUNT
 } modload_err;
 
@@ -120,8 +122,10 @@ typedef struct modload_place {
 
 /* Write and patch the code segment with aligned 32-bit loads and stores
  * only, as ESP32/ESP8266 IRAM requires: code_write 4-aligned, code_room at
- * least code_size rounded up to 4. Built into modload for Xtensa and host
- * builds (define MODLOAD_CODE_WORD_STORES=1 for others); MOVW/MOVT pairs
+ * least code_size rounded up to 4. Built into full-profile modload for
+ * Xtensa and host builds (define MODLOAD_WITH_CODE_WORDS=1 for others;
+ * without it the flag fails with MODLOAD_ERR_PLACEMENT in a full build
+ * and MODLOAD_ERR_PROFILE in a minimal one); MOVW/MOVT pairs
  * are refused in this mode. */
 #define MODLOAD_CODE_WORDS 0x1u
 

@@ -29,11 +29,19 @@ void modload_wr32(uint8_t *p, uint32_t v)
 
 /* ---- byte source: the image in memory, or a stream ------------------- */
 
+/* The stream behind a cursor; constant NULL without MODLOAD_WITH_STREAM,
+ * so that the stream's paths drop out. */
+#if MODLOAD_WITH_STREAM
+#  define CUR_ST(c) ((c)->st)
+#else
+#  define CUR_ST(c) ((modload_stream *)0)
+#endif
+
 /* Start the next part of the image, n bytes long. The previous part has
  * been used up. */
 static void cur_part(modload_cursor *c, uint32_t n)
 {
-    if (c->st)
+    if (CUR_ST(c))
         c->rest = n;
     else
         c->end = c->p + n;
@@ -43,7 +51,7 @@ static void cur_part(modload_cursor *c, uint32_t n)
  * the count, or 0 when there is nothing more. */
 static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 {
-    modload_stream *st = c->st;
+    modload_stream *st = CUR_ST(c);
     uint32_t want = c->rest < max ? c->rest : max;
     int got;
 
@@ -62,10 +70,10 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 /* Refill the window from the stream; 0 when there is nothing more. */
 static int cur_fill(modload_cursor *c)
 {
-    uint32_t got = cur_read(c, c->st ? c->st->chunk : 0, MODLOAD_STREAM_CHUNK);
+    uint32_t got = cur_read(c, CUR_ST(c) ? CUR_ST(c)->chunk : 0, MODLOAD_STREAM_CHUNK);
 
     if (got) {
-        c->p = c->st->chunk;
+        c->p = CUR_ST(c)->chunk;
         c->end = c->p + got;
     }
     return got != 0;
@@ -85,7 +93,7 @@ static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
     while (n) {
         uint32_t k;
         /* Segment bytes go straight to their place, not through the window. */
-        if (c->p == c->end && dst && c->st) {
+        if (c->p == c->end && dst && CUR_ST(c)) {
             if (!(k = cur_read(c, dst, n)))
                 return 0;
             dst += k;
@@ -107,7 +115,7 @@ static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
 
 static int cur_more(const modload_cursor *c)
 {
-    return c->p < c->end || c->rest;
+    return c->p < c->end || (CUR_ST(c) && c->rest);
 }
 
 /* LEB128 of at most 32 bits (5 bytes); 0 on a truncated or too wide value. */
@@ -234,10 +242,12 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
     for (i = 0; i < sizeof header_words; i++)
         *(uint32_t *)((uint8_t *)img + header_words[i]) = modload_rd32(b + HEADER_WORDS_AT + 4 * i);
+#if MODLOAD_WITH_ARCH_FLAGS
     /* Code needing what this CPU lacks (Thumb-2, RVC, an FPU...), or built
      * for another float ABI or XLEN, would fault or misbehave. */
     if (!modload_arch_flags_ok(img->arch_flags, MODLOAD_ARCH_LACKS, MODLOAD_ARCH_MATCH, MODLOAD_ARCH_HAS))
         return MODLOAD_ERR_ARCH;
+#endif
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
     img->data_align = 1u << (b[MODP_H_DATA_ALIGN] & 31u);
 
@@ -288,10 +298,10 @@ static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
         imp->hash = modload_rd32(h);
         return 1;
     }
-    if (c->st) {
-        if (!cur_copy(c, (uint8_t *)c->st->name, n + 1))
+    if (CUR_ST(c)) {
+        if (!cur_copy(c, (uint8_t *)CUR_ST(c)->name, n + 1))
             return 0;
-        imp->name = c->st->name;
+        imp->name = CUR_ST(c)->name;
     } else {
         if ((uint32_t)(c->end - c->p) <= n)
             return 0;
@@ -534,6 +544,7 @@ int modload_image_abi(const modload_image *img, modload_abi *abi)
 /* An ABI record against the firmware's, if it gave one: same id and major,
  * and a minor no newer than the firmware's. */
 typedef char abi_is_the_record[sizeof(modload_abi) == MODP_META_ABI_SIZE ? 1 : -1];
+#if MODLOAD_WITH_ABI || MODLOAD_WITH_STREAM
 
 static int abi_ok(const modload_env *env, const uint8_t *rec)
 {
@@ -542,9 +553,12 @@ static int abi_ok(const modload_env *env, const uint8_t *rec)
 
     if (!rec || !fw)
         return MODLOAD_OK;
+    if (!MODLOAD_WITH_ABI)
+        return MODLOAD_ERR_PROFILE; /* asked to compare, and cannot */
     memcpy(&a, rec, sizeof a);
     return a.id == fw->id && a.major == fw->major && a.minor <= fw->minor ? MODLOAD_OK : MODLOAD_ERR_ABI;
 }
+#endif
 
 /* ---- validation ---------------------------------------------------------- */
 
@@ -653,6 +667,8 @@ static int bind_import(modload_walker *w, const modload_import *imp)
     load_state *s = (load_state *)w;
     const modload_env *env = s->env;
 
+    if (!env) /* no firmware symbols at all */
+        return MODLOAD_ERR_UNRESOLVED;
     if (env->syms && modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
         return MODLOAD_OK;
     if (env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
@@ -777,15 +793,12 @@ typedef char parts_in_load_order[MODP_PART_CODE == MODP_PART_HEADER + 1 && MODP_
 static int load(const modload_image *img, modload_cursor *c, const modload_place *pl,
                 const modload_env *env, modload_module *mod)
 {
-    static const modload_env no_env;
     load_state s;
     uint32_t symtab = modload_symtab_size(img);
     int rc;
 
     if (!pl || !mod || !pl->data_write)
         return MODLOAD_ERR_ARG;
-    if (!env)
-        env = &no_env;
 
     /* Check every room and alignment before the first write. */
     if ((pl->code_write && pl->code_room < img->code_size) ||
@@ -794,9 +807,15 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         return MODLOAD_ERR_SPACE;
     if ((pl->code_run & (img->code_align - 1u)) || (pl->data_run & (img->data_align - 1u)))
         return MODLOAD_ERR_ALIGN;
-    if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || c->st)) ||
+    if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || CUR_ST(c))) ||
         (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
         return MODLOAD_ERR_PLACEMENT;
+#if !MODLOAD_WITH_XIP || !MODLOAD_WITH_SPLIT
+    /* What the image allows and this build left out. */
+    if ((!MODLOAD_WITH_XIP && !pl->code_write) ||
+        (!MODLOAD_WITH_SPLIT && pl->data_run - pl->code_run != img->data_offset))
+        return MODLOAD_ERR_PROFILE;
+#endif
     if (pl->flags & MODLOAD_CODE_WORDS) {
 #if MODLOAD_CODE_WORD_STORES
         if (!pl->code_write || ((uintptr_t)pl->code_write & 3u))
@@ -804,7 +823,8 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
         if (pl->code_room < ((img->code_size + 3u) & ~3u))
             return MODLOAD_ERR_SPACE;
 #else
-        return MODLOAD_ERR_PLACEMENT;
+        /* Not built: as before in a full build, which never had it here. */
+        return MODLOAD_PROFILE_IS_FULL ? MODLOAD_ERR_PLACEMENT : MODLOAD_ERR_PROFILE;
 #endif
     }
 
@@ -820,7 +840,9 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.w.fixup = apply_fixup;
     s.pl = pl;
     s.env = env;
-    s.rv64 = img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
+    /* Only RV_HI20 reads it: 0 where that kind is not built. */
+    s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
+             img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.import_addr = 0;
     cur_part(c, img->fixup_size);
     if ((rc = walk(img, c, &s.w)) != MODLOAD_OK)
@@ -853,9 +875,15 @@ int modload_load(const modload_image *img, const modload_place *pl,
 
     if (!img)
         return MODLOAD_ERR_ARG;
-    /* The ABI first: nothing is written for a module of another firmware. */
+    /* The ABI first: nothing is written for a module of another firmware. A
+     * build without the comparison refuses to be asked for it. */
+#if MODLOAD_WITH_ABI
     if (env && env->abi && (rc = abi_ok(env, abi_record(img))) != MODLOAD_OK)
         return rc;
+#else
+    if (env && env->abi)
+        return MODLOAD_ERR_PROFILE;
+#endif
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
     if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
@@ -864,6 +892,7 @@ int modload_load(const modload_image *img, const modload_place *pl,
 }
 
 /* ---- streaming ------------------------------------------------------------ */
+#if MODLOAD_WITH_STREAM
 
 int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img)
 {
@@ -960,6 +989,22 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
         env->sync_code(env->ctx, pl->code_run, img->code_size);
     return rc;
 }
+
+#else /* !MODLOAD_WITH_STREAM */
+
+int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, modload_image *img)
+{
+    (void)st, (void)read, (void)ctx, (void)img;
+    return MODLOAD_ERR_PROFILE;
+}
+
+int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
+                        const modload_env *env, modload_module *mod)
+{
+    (void)st, (void)img, (void)pl, (void)env, (void)mod;
+    return MODLOAD_ERR_PROFILE;
+}
+#endif
 
 modload_addr modload_entry(const modload_module *mod)
 {

@@ -34,6 +34,12 @@ int memcmp(const void *a, const void *b, size_t n);
 #else
 #  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
 #endif
+/* MOVW/MOVT exist only where Thumb-2 or the ARM state does: a v6-M or
+ * v8-M baseline build refuses those kinds (MODLOAD_ERR_FIXUP_KIND). */
+#if MODLOAD_KINDS_ARM && !defined(MODLOAD_HOST) && !defined(__ARM_ARCH_ISA_ARM) && \
+    (!defined(__ARM_ARCH_ISA_THUMB) || __ARM_ARCH_ISA_THUMB < 2)
+#  undef MODLOAD_KINDS_ARM
+#endif
 #ifndef MODLOAD_KINDS_ARM
 #  define MODLOAD_KINDS_ARM 0
 #endif
@@ -52,7 +58,8 @@ int memcmp(const void *a, const void *b, size_t n);
 #  define MODLOAD_KINDS_BUILT MODP_KINDS_ALL
 #else
 #  define MODP_KINDS_ARCH MODLOAD_ARCH
-#  define MODLOAD_KINDS_BUILT (MODP_KINDS_OF_ARCH & (MODLOAD_KINDS_64 ? ~0u : ~MODP_KINDS_WIDE))
+#  define MODLOAD_KINDS_BUILT (MODP_KINDS_OF_ARCH & (MODLOAD_KINDS_64 ? ~0u : ~MODP_KINDS_WIDE) & \
+                               (MODLOAD_KINDS_ARM ? ~0u : ~MODP_KINDS_PAIR))
 #endif
 /* Whether built kind k has a property of the table: constant 0 in a build
  * that has no such kind, so the code reading it drops out. */
@@ -132,14 +139,10 @@ int memcmp(const void *a, const void *b, size_t n);
 #define modload_arch_flags_ok(f, lacks, match, has) \
     (((f) & (lacks)) == 0 && (((f) ^ (has)) & (match)) == 0)
 
-/* Aligned 32-bit code access (MODLOAD_CODE_WORDS), for ESP IRAM. */
-#ifndef MODLOAD_CODE_WORD_STORES
-#  if defined(MODLOAD_HOST) || defined(__xtensa__)
-#    define MODLOAD_CODE_WORD_STORES 1
-#  else
-#    define MODLOAD_CODE_WORD_STORES 0
-#  endif
-#endif
+/* Aligned 32-bit code access (MODLOAD_CODE_WORDS), for ESP IRAM
+ * (modload_config.h decides). */
+#undef MODLOAD_CODE_WORD_STORES
+#define MODLOAD_CODE_WORD_STORES MODLOAD_WITH_CODE_WORDS
 
 /* Header runs are copied straight into struct fields (modload.c). */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__

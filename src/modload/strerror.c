@@ -24,6 +24,7 @@ static const char *const messages[MODLOAD_ERR_COUNT] = {
     [MODLOAD_ERR_NOT_FOUND] = "symbol not found",
     [MODLOAD_ERR_READ] = "read callback failed",
     [MODLOAD_ERR_ABI] = "image built for another firmware ABI (other id or major, or newer minor)",
+    [MODLOAD_ERR_PROFILE] = "not supported by this modload profile",
 };
 
 const char *modload_strerror(int err)

@@ -20,6 +20,12 @@
  *                           streaming all refuse it with MODLOAD_ERR_ARCH,
  *                           nothing runs and nothing is written
  *   fw xip MODULE.mod       (ARM) run it in place from the flash partition
+ *   fw profile MODULE.mod   (a firmware built with the minimal modload
+ *                           profile) load one region at two addresses and
+ *                           check every result; a stream, a split or
+ *                           in-place placement, 32-bit code stores and an
+ *                           ABI check are refused with MODLOAD_ERR_PROFILE,
+ *                           nothing written and nothing run
  *
  * Runs on the MPS2 harness (samples/firmware/cortex-m), the RISC-V virt
  * harness (samples/firmware/riscv) or, as a freestanding Linux program
@@ -725,6 +731,96 @@ static int mode_xip(const char *path)
 }
 #endif
 
+/* ---- profile mode: what the minimal profile leaves out ------------------------------------ */
+
+/* Load with pl and e; it must fail with MODLOAD_ERR_PROFILE, without a
+ * byte of the pool written or the module run. */
+static void refused(const char *what, const modload_image *img, const modload_place *pl,
+                    const modload_env *e)
+{
+    modload_module mod;
+    reset_state();
+    pool_fill();
+    int err = modload_load(img, pl, e, &mod);
+    fw_printf("%s: %s\n", what, modload_strerror(err));
+    fw_check(err == MODLOAD_ERR_PROFILE, "%s: got %d, want MODLOAD_ERR_PROFILE", what, err);
+    fw_check(pool_dirty(0, 0) == 0, "%s: the pool was written", what);
+    fw_check(record_calls == 0 && sync_calls == 0 && resolve_calls == 0, "%s: the module ran or was bound", what);
+}
+
+static int mode_profile(const char *path)
+{
+    int32_t n = fw_read_file(path, image, sizeof image);
+    if (n < 0)
+        return 1;
+    uint32_t len = (uint32_t)n;
+    fw_check(MODLOAD_PROFILE == MODLOAD_PROFILE_MINIMAL && !MODLOAD_WITH_STREAM && !MODLOAD_WITH_SPLIT &&
+                 !MODLOAD_WITH_XIP && !MODLOAD_WITH_ABI,
+             "this firmware is not built with the minimal profile");
+    /* what the profile keeps: one region, results checked */
+    run_once(len, 0);
+    run_once(len, 0x2A28);
+
+    modload_image img;
+    if (!fw_check(modload_check(image, len, &img) == MODLOAD_OK, "modload_check"))
+        return 1;
+    uint32_t align = modload_region_align(&img);
+    uint8_t *mem = pool + 0x1000u;
+    modload_place one;
+    if (!fw_check(modload_place_region(&img, mem, POOL_SIZE - 0x1000u, (modload_addr)(uintptr_t)mem, &one) ==
+                      MODLOAD_OK && align <= 0x1000u,
+                  "modload_place_region"))
+        return 1;
+
+    /* a stream */
+    static modload_stream st;
+    stream_src src = {-1, 7, 0, len, 0};
+    reset_state();
+    pool_fill();
+    int err = modload_stream_begin(&st, stream_read, &src, &img);
+    fw_printf("stream: %s\n", modload_strerror(err));
+    fw_check(err == MODLOAD_ERR_PROFILE && src.calls == 0, "stream_begin: got %d, want MODLOAD_ERR_PROFILE", err);
+    fw_check(modload_stream_load(&st, &img, &one, &env, &(modload_module){0}) == MODLOAD_ERR_PROFILE,
+             "stream_load not refused");
+    fw_check(pool_dirty(0, 0) == 0 && record_calls == 0, "stream: the pool was written or the module ran");
+    if (!fw_check(modload_check(image, len, &img) == MODLOAD_OK, "modload_check"))
+        return 1;
+
+    /* an ABI check the firmware asks for */
+    static const modload_abi abi = {0x12345678u, 1, 0};
+    modload_env abi_env = env;
+    abi_env.abi = &abi;
+    refused("abi check", &img, &one, &abi_env);
+
+    /* 32-bit code stores */
+    modload_place words = one;
+    words.flags = MODLOAD_CODE_WORDS;
+    refused("code words", &img, &words, &env);
+
+    /* split: data far below the code (the image must allow it, or the
+     * refusal is MODLOAD_ERR_PLACEMENT as in the full profile) */
+    modload_place split = one;
+    split.data_write = pool + 0x40u;
+    split.data_run = (modload_addr)(uintptr_t)(pool + 0x40u);
+    if (img.flags & MODP_F_SPLIT)
+        refused("split placement", &img, &split, &env);
+    else
+        fw_printf("split placement: not allowed by the image, skipped\n");
+
+    /* execute in place */
+    modload_place xip = one;
+    xip.code_write = 0;
+    xip.code_run = (modload_addr)(uintptr_t)img.code;
+    if (img.flags & MODP_F_XIP)
+        refused("execute in place", &img, &xip, &env);
+    else
+        fw_printf("execute in place: not allowed by the image, skipped\n");
+
+    /* and after all that, the module still loads */
+    run_once(len, 0x400);
+    return 0;
+}
+
 /* ---- corrupt mode ---------------------------------------------------------------------- */
 
 static int mode_corrupt(const char *path)
@@ -847,12 +943,14 @@ int main(void)
         rc = mode_stream(argv[2]);
     else if (argc == 3 && argv[1][0] == 'a')
         rc = mode_arch(argv[2]);
+    else if (argc == 3 && argv[1][0] == 'p')
+        rc = mode_profile(argv[2]);
 #if FW_PIC_BASE
     else if (argc == 3 && argv[1][0] == 'x')
         rc = mode_xip(argv[2]);
 #endif
     else {
-        fw_printf("usage: fw run|corrupt|stream|arch|xip MODULE.mod\n");
+        fw_printf("usage: fw run|corrupt|stream|arch|xip|profile MODULE.mod\n");
         return 2;
     }
     if (rc)

@@ -14,7 +14,7 @@ set(prefix ${WORK}/prefix)
 
 # ---- 1. install this build; the layout a firmware project relies on ----
 run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
-foreach(f bin/modpack include/modload.h include/modformat.h include/modload_export.h
+foreach(f bin/modpack include/modload.h include/modload_config.h include/modformat.h include/modload_export.h
           include/modreg.h share/modpack/modload/modload.c share/modpack/modload/modload_internal.h
           share/modpack/ld/module.ld share/modpack/cmake/toolchain-arm-none-eabi.cmake
           share/pkgconfig/modload.pc share/doc/modpack/image-format.md
@@ -43,6 +43,7 @@ if(VARIANT STREQUAL "cmake")
 
   run("configuring the firmware project" ${CMAKE_COMMAND} -S ${WORK}/src -B ${build}
       -DCMAKE_PREFIX_PATH=${prefix} -DARM_CPU=cortex-m4 -DCMAKE_EXPORT_COMPILE_COMMANDS=ON
+      -DMODLOAD_PROFILE=MINIMAL # passed on by Modpack::modload
       -DCMAKE_TOOLCHAIN_FILE=${prefix}/share/modpack/cmake/toolchain-arm-none-eabi.cmake)
   run("building the firmware project" ${CMAKE_COMMAND} --build ${build})
   set(commands_file ${build}/compile_commands.json)
@@ -68,6 +69,10 @@ string(REPLACE "${WORK}/" "<work>/" outside "${commands}")
 string(FIND "${outside}" "${SOURCE_DIR}/" at)
 if(NOT at EQUAL -1)
   message(FATAL_ERROR "the firmware build used the modpack source tree (${SOURCE_DIR}):\n${commands}")
+endif()
+# Both ways pass the minimal profile (a CMake variable, a pkg-config variable).
+if(NOT commands MATCHES "MODLOAD_PROFILE=MODLOAD_PROFILE_MINIMAL")
+  message(FATAL_ERROR "the minimal profile was not passed on:\n${commands}")
 endif()
 if(NOT commands MATCHES "${prefix}/[^ \n]*share/modpack/modload/modload.c")
   message(FATAL_ERROR "modload was not compiled from the installed sources:\n${commands}")

@@ -2,6 +2,8 @@
  *
  * Images here are assembled byte by byte from formats/image-format.md, not
  * by modpack, so that a bug shared by the encoder and decoder cannot hide.
+ * Built twice: against the full profile (unit.modload) and the minimal one
+ * (unit.modload.minimal: the tests of what it keeps, and its refusals).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -521,8 +523,9 @@ static void test_movw_movt(void **state)
     assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
     assert_memory_equal(mem, thumb_done, 12);
-    pl.flags = MODLOAD_CODE_WORDS; /* two sites: not with word stores */
-    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_PLACEMENT);
+    pl.flags = MODLOAD_CODE_WORDS; /* two sites: not with word stores (minimal: none) */
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod),
+                     MODLOAD_WITH_CODE_WORDS ? MODLOAD_ERR_PLACEMENT : MODLOAD_ERR_PROFILE);
 
     /* The pair kind refuses instructions that are not MOVW then MOVT. */
     fix[3] = 2; /* first site now at the nops, second still the MOVT */
@@ -932,6 +935,94 @@ static void test_hash_vectors(void **state)
     assert_int_equal(modload_hash("module_init"), 0xFB8DC9BCu);
 }
 
+#if MODLOAD_PROFILE == MODLOAD_PROFILE_MINIMAL
+static int read_never(void *ctx, uint8_t *buf, uint32_t len)
+{
+    (void)ctx, (void)buf, (void)len;
+    fail_msg("the minimal profile read a stream");
+    return -1;
+}
+
+/* What the minimal profile left out is refused with MODLOAD_ERR_PROFILE
+ * before a byte is written; what it kept still loads. */
+static void test_profile_refusals(void **state)
+{
+    static const modload_abi fw_abi = {0x12345678u, 1, 0};
+    static const uint8_t xfix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, 1};
+    static const uint8_t xcode[8] = {1, 2, 3, 4, 5, 6, 7, 8};
+    static const uint8_t xdata[8] = {4, 0, 0, 0, 0, 0, 0, 0};
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_stream st;
+    modload_env env = env1;
+    uint8_t *mem = arena + GUARD;
+    (void)state;
+
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x20000100u, &pl), MODLOAD_OK);
+    pl.data_run += 8; /* a split, which the image allows */
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
+    pl.data_run -= 8;
+    env.abi = &fw_abi; /* an ABI check */
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_PROFILE);
+    pl.flags = MODLOAD_CODE_WORDS;
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
+    pl.flags = 0;
+    assert_int_equal(modload_stream_begin(&st, read_never, NULL, &img), MODLOAD_ERR_PROFILE);
+    assert_int_equal(modload_stream_load(&st, &img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
+    guards_intact(0); /* nothing written */
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 4), 0x20000100u + 8);
+
+    /* in place: an image with no code fixups, which allows it */
+    memset(&s, 0, sizeof s);
+    s.flags = MODP_F_XIP | MODP_F_SPLIT;
+    s.code = (part)PART(xcode);
+    s.data = (part)PART(xdata);
+    s.fixups = (part)PART(xfix);
+    s.nfixups = 1;
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    memset(arena, 0xEE, sizeof arena);
+    memset(&pl, 0, sizeof pl);
+    pl.code_run = 0x08010000u;
+    pl.data_write = mem;
+    pl.data_run = 0x08010000u + img.data_offset; /* not a split */
+    pl.data_room = 8;
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_PROFILE);
+    guards_intact(0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc_vectors),
+        cmocka_unit_test(test_hash_vectors),
+        cmocka_unit_test(test_check_fields),
+        cmocka_unit_test(test_load_one_region),
+        cmocka_unit_test(test_placement_errors),
+        cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_stripped),
+        cmocka_unit_test(test_movw_movt),
+        cmocka_unit_test(test_word64),
+        cmocka_unit_test(test_metadata_and_exports),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_truncate_and_flip),
+        cmocka_unit_test(test_strerror),
+        cmocka_unit_test(test_profile_refusals),
+    };
+    /* the tests of what this profile left out */
+    (void)test_load_split_and_symtab_copy, (void)test_xip, (void)test_code_words;
+    (void)test_stream_chunks, (void)test_stream_refusals, (void)test_stream_big_image;
+    (void)test_stream_no_xip;
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
+#else
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -958,3 +1049,4 @@ int main(void)
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
+#endif

@@ -8,10 +8,12 @@
 #
 #   cortexm_modload_library(<target> <cpu>)
 #       modload compiled freestanding for -mcpu=<cpu> at -Os.
-#   cortexm_firmware(<target> <cpu> <board-name> SOURCES <src>...)
+#   cortexm_firmware(<target> <cpu> <board-name> [MODLOAD <library>] SOURCES <src>...)
 #       a firmware ELF for the MPS2 memory map (mps2.ld) with startup code,
 #       semihosting and the helpers of ../common/fwutil.c, linked with modload for
-#       <cpu> and libgcc only (no C library).
+#       <cpu> (or the given modload library, e.g. one built with another
+#       profile, whose compile definitions the firmware shares) and libgcc
+#       only (no C library).
 
 include_guard(GLOBAL)
 
@@ -44,9 +46,12 @@ function(cortexm_modload_library target cpu)
 endfunction()
 
 function(cortexm_firmware target cpu board)
-  cmake_parse_arguments(FW "" "" "SOURCES" ${ARGN})
+  cmake_parse_arguments(FW "" "MODLOAD" "SOURCES" ${ARGN})
   string(REPLACE "-" "_" cpu_id ${cpu})
-  cortexm_modload_library(modload_${cpu_id} ${cpu})
+  if(NOT FW_MODLOAD)
+    cortexm_modload_library(modload_${cpu_id} ${cpu})
+    set(FW_MODLOAD modload_${cpu_id})
+  endif()
   add_executable(${target}
     ${CORTEXM_HARNESS_DIR}/startup.c
     ${CORTEXM_HARNESS_DIR}/semihost.c
@@ -63,5 +68,5 @@ function(cortexm_firmware target cpu board)
     -T ${CORTEXM_HARNESS_DIR}/mps2.ld -Wl,--gc-sections
     -Wl,-Map=$<TARGET_FILE_DIR:${target}>/${target}.map)
   set_target_properties(${target} PROPERTIES LINK_DEPENDS ${CORTEXM_HARNESS_DIR}/mps2.ld)
-  target_link_libraries(${target} PRIVATE modload_${cpu_id} gcc)
+  target_link_libraries(${target} PRIVATE ${FW_MODLOAD} gcc)
 endfunction()
