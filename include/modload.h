@@ -182,12 +182,22 @@ int modload_lookup(const modload_symbol *syms, uint32_t nsyms, const char *name,
 
 /* ---- loading ------------------------------------------------------------ */
 
+/* An import of the image: its index in the image's import order. */
+typedef struct modload_import {
+    uint32_t index, hash;
+    const char *name;         /* NUL-terminated, "" when stripped */
+} modload_import;
+
 typedef struct modload_module {
     modload_addr code_run, data_run;
     uint32_t entry, exit;
     uint32_t nexports;
     const uint8_t *exports, *strtab;   /* in the image or in symtab_write */
     uint32_t strtab_size;
+    /* After MODLOAD_ERR_UNRESOLVED: the import neither env->syms nor
+     * env->resolve knows (its name lies in the image, or in the stream's
+     * buffer until the stream is used again). */
+    modload_import unresolved;
 } modload_module;
 
 /* Copy the segments, zero bss, bind imports, apply fixups, sync code. */
@@ -251,10 +261,6 @@ typedef struct modload_fixup {
     uint32_t target;          /* MODP_TGT_CODE, MODP_TGT_DATA or MODP_TGT_IMPORT + index */
 } modload_fixup;
 
-typedef struct modload_import {
-    uint32_t index, hash;
-    const char *name;         /* NUL-terminated, "" when stripped */
-} modload_import;
 
 /* Visitors for modload_walk; either may be NULL. A non-zero return stops the
  * walk and is returned from it. */

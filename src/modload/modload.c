@@ -658,6 +658,7 @@ typedef struct load_state {
     modload_walker w;         /* first: the walker callbacks get this back */
     const modload_place *pl;
     const modload_env *env;
+    modload_module *mod;      /* says which import is unresolved */
     modload_addr import_addr;
     unsigned rv64;            /* rv64 image: RV_HI20 sign-extends */
 } load_state;
@@ -665,9 +666,10 @@ typedef struct load_state {
 static int bind_import(modload_walker *w, const modload_import *imp)
 {
     load_state *s = (load_state *)w;
-    const modload_env *env = s->env;
+    const modload_env *env = s->env;   /* NULL: no firmware symbols at all */
 
-    if (!env) /* no firmware symbols at all */
+    s->mod->unresolved = *imp;   /* the answer if it fails */
+    if (!env)
         return MODLOAD_ERR_UNRESOLVED;
     if (env->syms && modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
         return MODLOAD_OK;
@@ -840,6 +842,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.w.fixup = apply_fixup;
     s.pl = pl;
     s.env = env;
+    s.mod = mod;
     /* Only RV_HI20 reads it: 0 where that kind is not built. */
     s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
              img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);

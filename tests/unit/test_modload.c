@@ -423,6 +423,10 @@ static void test_imports(void **state)
     syms[0] = (modload_symbol){modload_hash("fw_get"), "fw_gex", 0x7000};
     env.nsyms = 1;
     assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_UNRESOLVED);
+    /* The firmware learns which import it lacks. */
+    assert_int_equal(mod.unresolved.index, 0);
+    assert_string_equal(mod.unresolved.name, "fw_get");
+    assert_int_equal(mod.unresolved.hash, modload_hash("fw_get"));
     assert_int_equal(modload_lookup(syms, 1, "fw_get", modload_hash("fw_get"), &(modload_addr){0}),
                      MODLOAD_ERR_NOT_FOUND);
     /* Two entries with one hash: the name decides. */
