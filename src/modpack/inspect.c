@@ -14,6 +14,10 @@
 
 #include "modload.h"
 
+#ifdef MODPACK_HAVE_DEMANGLE
+#include <libiberty/demangle.h>
+#endif
+
 typedef struct collect {
     modload_walker w;          /* first: the callbacks get this pointer */
     modload_import *imp;
@@ -229,12 +233,29 @@ static void text_fixups(const modload_image *img, const collect *c, int list)
     }
 }
 
+/* A symbol name for the text output, then a newline: a C++ name is
+ * followed by its demangled form when modpack was built with libiberty. */
+static void name_line(const char *name)
+{
+#ifdef MODPACK_HAVE_DEMANGLE
+    char *d = name[0] == '_' && name[1] == 'Z' ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI) : NULL;
+    if (d) {
+        printf("%s (%s)\n", name, d);
+        free(d);
+        return;
+    }
+#endif
+    printf("%s\n", name);
+}
+
 /* Text output: imports, exports, metadata. */
 static void text_tables(const modload_image *img, const collect *c)
 {
     printf("\nImports:      %zu\n", c->nimp);
-    for (size_t i = 0; i < c->nimp; i++)
-        printf("  [%zu] 0x%08x %s\n", i, c->imp[i].hash, c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
+    for (size_t i = 0; i < c->nimp; i++) {
+        printf("  [%zu] 0x%08x ", i, c->imp[i].hash);
+        name_line(c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
+    }
 
     printf("\nExports:      %u\n", img->nexports);
     if (img->nexports)
@@ -243,8 +264,9 @@ static void text_tables(const modload_image *img, const collect *c)
         modload_export e;
         if (modload_export_at(img, i, &e) != MODLOAD_OK)
             continue;
-        printf("  0x%08x  %s  0x%08x  %-6s  %s\n", e.hash, seg_name(e.seg), e.value,
-               e.type == MODP_SYM_FUNC ? "func" : "object", e.name ? e.name : "(stripped)");
+        printf("  0x%08x  %s  0x%08x  %-6s  ", e.hash, seg_name(e.seg), e.value,
+               e.type == MODP_SYM_FUNC ? "func" : "object");
+        name_line(e.name ? e.name : "(stripped)");
     }
 
     printf("\nMetadata:\n");

@@ -201,6 +201,17 @@ reject_arm_state)
     "$CC" $M4 $LDFLAGS h.o -lgcc -o t.elf || fail link
     ok_build t.elf -o t.mod
     ;;
+demangle)
+    # inspect's text shows C++ names demangled (modpack built with libiberty)
+    [ "${DEMANGLE:-OFF}" = ON ] || { echo "SKIP: modpack built without libiberty"; exit 77; }
+    printf 'int add(int a, int b) { return a + b; }\nnamespace fw { void log(const char *); }\nextern "C" int module_init(void) { fw::log("hi"); return add(1, 2) == 3 ? 0 : 1; }\n' >cx.cc
+    "${CC%gcc}g++" $M4 -Os -fno-exceptions -fno-rtti $LDFLAGS cx.cc -o cx.elf || fail "link C++"
+    ok_build cx.elf -o cx.mod
+    "$MODPACK" inspect cx.mod >i.txt || fail inspect
+    grep -qF "  [0] 0x061b3405 _ZN2fw3logEPKc (fw::log(char const*))" i.txt || { cat i.txt; fail "import not demangled"; }
+    grep -qF "func    _Z3addii (add(int, int))" i.txt || { cat i.txt; fail "export not demangled"; }
+    grep -qF "func    module_init" i.txt || { cat i.txt; fail "C name"; }
+    ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
