@@ -228,16 +228,17 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
         if (L->data_offset & ((1u << d->align) - 1))
             return mp_error("%s: data starts at 0x%llx, not aligned to its %u-byte alignment",
                             path, (unsigned long long)d->base, 1u << d->align);
-        /* A default linker script puts data on the next page: more padding
-         * than its alignment needs, reserved in RAM by every placement as
-         * one region. */
+        /* A default linker script puts an executable's data on the next
+         * page: more padding than its alignment needs, reserved in RAM by
+         * every placement as one region. (Shared objects: the README links
+         * them with -z max-page-size=64.) */
         uint32_t pad = L->data_offset - c->size;
-        if (pad > MAX_PAD && pad >= (1u << d->align))
+        if (m->type == ET_EXEC && pad > MAX_PAD && pad >= (1u << d->align))
             fprintf(stderr, "modpack: warning: %s: %u bytes of padding between the code (ends at "
                             "0x%llx) and the data (%s at 0x%llx) are reserved in RAM when the module "
                             "is placed as one region; link with -T samples/ld/module.ld, which puts "
                             "the data right after the code\n", path, pad,
-                    (unsigned long long)(c->base + c->size), d->first, (unsigned long long)d->base);
+                    (unsigned long long)c->base + c->size, d->first, (unsigned long long)d->base);
     } else {
         L->data_offset = c->size;
         d->base = c->base + c->size;
