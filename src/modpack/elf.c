@@ -323,6 +323,17 @@ static const mp_symbol *find_in(const mp_symbol *sym, size_t nsym, const char *n
     return found;
 }
 
+const char *mp_function_at(const mp_elf *m, uint32_t sec, uint64_t a, int bit0)
+{
+    for (size_t i = 1; i < m->nsym; i++) {
+        const mp_symbol *y = &m->sym[i];
+        uint64_t v = bit0 ? y->value & ~(uint64_t)1 : y->value;
+        if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && a >= v && a - v < (y->size ? y->size : 1))
+            return y->name;
+    }
+    return NULL;
+}
+
 const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name)
 {
     const mp_symbol *y = find_in(m->sym, m->nsym, name);

@@ -10,23 +10,11 @@
 
 #define MAX_USES 4 /* listed per import; the rest are counted */
 
-/* The function of section sec that holds address a, for messages. */
-static const char *function_at(const mp_elf *m, uint32_t sec, uint64_t a)
-{
-    const mp_arch *arch = mp_arch_find(m->machine);
-    int bit0 = arch && arch->func_bit0;   /* ARM: the Thumb bit is not part of the address */
-    for (size_t i = 1; i < m->nsym; i++) {
-        const mp_symbol *y = &m->sym[i];
-        uint64_t v = bit0 ? y->value & ~(uint64_t)1 : y->value;
-        if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && a >= v && a - v < y->size)
-            return y->name;
-    }
-    return NULL;
-}
-
 /* Print the relocations that use the undefined symbol name; how many. */
 static size_t print_uses(const mp_elf *m, const char *name)
 {
+    const mp_arch *arch = mp_arch_find(m->machine);
+    int bit0 = arch && arch->func_bit0;   /* ARM: the Thumb bit is not part of the address */
     size_t n = 0;
     for (size_t k = 0; k < m->nrel; k++) {
         const mp_relsec *rs = &m->rel[k];
@@ -41,7 +29,7 @@ static size_t print_uses(const mp_elf *m, const char *name)
                 continue;
             uint64_t a = rs->r[j].offset;
             uint64_t off = m->type != ET_REL && a >= s->addr ? a - s->addr : a;
-            const char *fn = function_at(m, rs->target, m->type != ET_REL ? a : s->addr + a);
+            const char *fn = mp_function_at(m, rs->target, m->type != ET_REL ? a : s->addr + a, bit0);
             fprintf(stderr, "%s%s+0x%llx", n > 1 ? ", " : " used at ", s->name, (unsigned long long)off);
             if (fn)
                 fprintf(stderr, " (in %s)", fn);

@@ -74,5 +74,10 @@ const char *mp_sym_name(const mp_elf *m, uint32_t sym);
 /* Symbol lookup by name (a global definition before a local one); NULL
  * when absent. */
 const mp_symbol *mp_find_symbol(const mp_elf *m, const char *name);
+/* The function of section sec whose bytes hold address a, for messages
+ * (bit0: function symbols carry the instruction set in bit 0, as on ARM;
+ * a function of size 0, as assembler often leaves them, holds its first
+ * byte); NULL when none does. */
+const char *mp_function_at(const mp_elf *m, uint32_t sec, uint64_t a, int bit0);
 
 #endif

@@ -677,18 +677,6 @@ static uint32_t arm_attr_flags(const mp_elf *m)
     return f;
 }
 
-/* The function of code section sec that holds address v, or NULL. */
-static const char *arm_function_at(const mp_elf *m, uint32_t sec, uint64_t v)
-{
-    for (size_t i = 1; i < m->nsym; i++) {
-        const mp_symbol *y = &m->sym[i];
-        uint64_t lo = y->value & ~(uint64_t)1;
-        if (y->type == STT_FUNC && y->shndx == sec && y->name[0] && v >= lo && v - lo < (y->size ? y->size : 1))
-            return y->name;
-    }
-    return NULL;
-}
-
 /* An M-profile CPU runs Thumb code only: ARM-state code in the module (a
  * $a mapping symbol in the code, typically libgcc's ARM-state helpers when
  * the link lacked -mcpu/-mthumb) would fault at its first instruction. The
@@ -714,7 +702,7 @@ static int arm_finish(mp_ctx *c)
         if (!m_profile)
             return 0;
         const mp_section *s = &m->sec[y->shndx];
-        const char *fn = arm_function_at(m, y->shndx, y->value);
+        const char *fn = mp_function_at(m, y->shndx, y->value, 1);
         uint64_t off = m->type == ET_REL ? y->value : y->value - s->addr;
         return mp_error("%s: %s+0x%llx: ARM-state code%s%s%s%s%s in a module for an M-profile CPU, "
                         "which runs Thumb code only; link with the same -mcpu and -mthumb as you "
