@@ -12,7 +12,7 @@
 
 #define MODP_MAGIC            "MODP"  /* bytes 0..3 */
 #define MODP_VERSION_MAJOR    1u
-#define MODP_VERSION_MINOR    0u
+#define MODP_VERSION_MINOR    1u
 #define MODP_HEADER_MIN       72u     /* size of the 1.0 header fields */
 
 /* Byte offsets of the header fields (size in the comment). */
@@ -118,6 +118,7 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
 #define MODP_TGT_CODE         0u   /* value = run address of the code segment */
 #define MODP_TGT_DATA         1u   /* value = run address of the data segment */
 #define MODP_TGT_IMPORT       2u   /* value = address of the import described next */
+#define MODP_TGT_WEAK         3u   /* the same, or 0 when the firmware lacks it (1.1) */
 
 /* Group head byte: kind in bits 0..3, location segment in bit 4,
  * log2 of the gap unit in bits 5..6, bit 7 zero. */

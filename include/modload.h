@@ -186,6 +186,7 @@ int modload_lookup(const modload_symbol *syms, uint32_t nsyms, const char *name,
 typedef struct modload_import {
     uint32_t index, hash;
     const char *name;         /* NUL-terminated, "" when stripped */
+    int weak;                 /* optional: bound to 0 when the firmware lacks it */
 } modload_import;
 
 typedef struct modload_module {

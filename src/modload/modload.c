@@ -322,13 +322,16 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
         uint32_t target, ngroups;
 
         /* One uleb: the group count above the target. */
-        if (!read_leb(c, &ngroups, 0) || (target = ngroups & 3u) > MODP_TGT_IMPORT)
+        if (!read_leb(c, &ngroups, 0))
             return MODLOAD_ERR_FIXUP;
+        target = ngroups & 3u;
         ngroups >>= 2;
-        if (target == MODP_TGT_IMPORT) {
+        if (target >= MODP_TGT_IMPORT) {   /* IMPORT or WEAK: an import block */
             modload_import imp;
             uint8_t n;
 
+            imp.weak = target == MODP_TGT_WEAK;
+            target = MODP_TGT_IMPORT;
             imp.index = nimports++;
             if (!cur_byte(c, &n) || ((img->flags & MODP_F_STRIPPED) != 0) != (n == 0) ||
                 imp.index >= img->nimports || !read_import(c, n, &imp))
@@ -669,13 +672,13 @@ static int bind_import(modload_walker *w, const modload_import *imp)
     const modload_env *env = s->env;   /* NULL: no firmware symbols at all */
 
     s->mod->unresolved = *imp;   /* the answer if it fails */
-    if (!env)
-        return MODLOAD_ERR_UNRESOLVED;
-    if (env->syms && modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
+    if (env && env->syms &&
+        modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
         return MODLOAD_OK;
-    if (env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
+    if (env && env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
         return MODLOAD_OK;
-    return MODLOAD_ERR_UNRESOLVED;
+    s->import_addr = 0;          /* a weak import the firmware lacks, as ld.so binds it */
+    return imp->weak ? MODLOAD_OK : MODLOAD_ERR_UNRESOLVED;
 }
 
 static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,

@@ -95,7 +95,9 @@ static void encode_block(mp_buf *out, mp_fixup *f, size_t n, uint32_t target,
     for (size_t i = 0; i < n; i++)
         ngroups += i == 0 || f[i].kind != f[i - 1].kind || f[i].seg != f[i - 1].seg;
     /* ngroups <= kinds x segments: far below the 2^30 the uleb allows. */
-    buf_uleb(out, (uint32_t)ngroups << 2 | (target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT));
+    if (imp)
+        target = imp->weak ? MODP_TGT_WEAK : MODP_TGT_IMPORT;
+    buf_uleb(out, (uint32_t)ngroups << 2 | target);
     if (imp) {
         size_t len = stripped ? 0 : strlen(imp->name);
         buf_u8(out, (unsigned)len);
@@ -161,6 +163,17 @@ static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n; i++)
         h = (h ^ p[i]) * 0x100000001B3ull;
     return h;
+}
+
+/* The oldest 1.x reader that can load the image (spec section 12): 1.1 for
+ * weak imports, else 1.0, so that images without them stay byte-identical
+ * to what earlier modpacks wrote. */
+static unsigned image_minor(const mp_module *mod)
+{
+    for (size_t i = 0; i < mod->nimp; i++)
+        if (mod->imp[i].weak)
+            return 1;
+    return 0;
 }
 
 int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *name, mp_buf *out)
@@ -238,7 +251,7 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     memset(h, 0, sizeof h);
     memcpy(h + MODP_H_MAGIC, MODP_MAGIC, 4);
     h[MODP_H_MAJOR] = MODP_VERSION_MAJOR;
-    h[MODP_H_MINOR] = MODP_VERSION_MINOR;
+    h[MODP_H_MINOR] = (uint8_t)image_minor(mod);
     wr16(h + MODP_H_HEADER_SIZE, hsize);
     wr16(h + MODP_H_ARCH, mod->arch);
     wr16(h + MODP_H_FLAGS, mod->flags);

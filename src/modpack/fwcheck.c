@@ -72,15 +72,23 @@ int mp_fwcheck(const mp_elf *m, const mp_module *mod, const mp_fwnames *fw, cons
     size_t missing = 0;
     if (check_isa(m, mod, fw) != 0)
         return -1;
-    for (size_t i = 0; i < mod->nimp; i++)
-        if (!mp_fwnames_find(fw, mod->imp[i].name))
+    /* A weak import the firmware lacks is bound to 0 at load: the module
+     * tests for it, so it is worth a note, not a refusal. */
+    for (size_t i = 0; i < mod->nimp; i++) {
+        if (mp_fwnames_find(fw, mod->imp[i].name))
+            continue;
+        if (mod->imp[i].weak)
+            fprintf(stderr, "modpack: note: %s: weak import '%s' is not exported by the firmware "
+                    "(%s): modload binds it to 0\n", m->path, mod->imp[i].name, fwdesc);
+        else
             missing++;
+    }
     if (!missing)
         return 0;
     mp_error("%s: %zu import%s not exported by the firmware (%s); nothing written:", m->path,
              missing, missing == 1 ? " is" : "s are", fwdesc);
     for (size_t i = 0; i < mod->nimp; i++) {
-        if (mp_fwnames_find(fw, mod->imp[i].name))
+        if (mod->imp[i].weak || mp_fwnames_find(fw, mod->imp[i].name))
             continue;
         fprintf(stderr, "  %s", mod->imp[i].name);
         if (!print_uses(m, mod->imp[i].name))

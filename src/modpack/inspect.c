@@ -235,17 +235,18 @@ static void text_fixups(const modload_image *img, const collect *c, int list)
 
 /* A symbol name for the text output, then a newline: a C++ name is
  * followed by its demangled form when modpack was built with libiberty. */
-static void name_line(const char *name)
+/* name, its demangled form (C++), then what follows it on the line. */
+static void name_line(const char *name, const char *after)
 {
 #ifdef MODPACK_HAVE_DEMANGLE
     char *d = name[0] == '_' && name[1] == 'Z' ? cplus_demangle(name, DMGL_PARAMS | DMGL_ANSI) : NULL;
     if (d) {
-        printf("%s (%s)\n", name, d);
+        printf("%s (%s)%s\n", name, d, after);
         free(d);
         return;
     }
 #endif
-    printf("%s\n", name);
+    printf("%s%s\n", name, after);
 }
 
 /* Text output: imports, exports, metadata. */
@@ -254,7 +255,8 @@ static void text_tables(const modload_image *img, const collect *c)
     printf("\nImports:      %zu\n", c->nimp);
     for (size_t i = 0; i < c->nimp; i++) {
         printf("  [%zu] 0x%08x ", i, c->imp[i].hash);
-        name_line(c->imp[i].name[0] ? c->imp[i].name : "(stripped)");
+        name_line(c->imp[i].name[0] ? c->imp[i].name : "(stripped)",
+                  c->imp[i].weak ? "  weak: 0 when the firmware lacks it" : "");
     }
 
     printf("\nExports:      %u\n", img->nexports);
@@ -266,7 +268,7 @@ static void text_tables(const modload_image *img, const collect *c)
             continue;
         printf("  0x%08x  %s  0x%08x  %-6s  ", e.hash, seg_name(e.seg), e.value,
                e.type == MODP_SYM_FUNC ? "func" : "object");
-        name_line(e.name ? e.name : "(stripped)");
+        name_line(e.name ? e.name : "(stripped)", "");
     }
 
     printf("\nMetadata:\n");
@@ -413,7 +415,7 @@ static void json_symbols(const modload_image *img, const collect *c)
     for (size_t i = 0; i < c->nimp; i++) {
         printf("%s\n    {\"name\": ", i ? "," : "");
         json_str(c->imp[i].name, strlen(c->imp[i].name));
-        printf(", \"hash\": %u}", c->imp[i].hash);
+        printf(", \"hash\": %u, \"weak\": %s}", c->imp[i].hash, c->imp[i].weak ? "true" : "false");
     }
     printf("%s],\n", c->nimp ? "\n  " : "");
     printf("  \"exports\": [");

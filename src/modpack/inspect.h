@@ -5,7 +5,7 @@
 
 /* The version of inspect --json (formats/inspect.schema.json): the minor
  * grows when keys are added, the major when one changes or goes. */
-#define MP_INSPECT_JSON_VERSION "1.1"
+#define MP_INSPECT_JSON_VERSION "1.2"
 
 /* Exit codes: 0 ok, 1 the image fails verification or cannot be read (PATH
  * "-": standard input). inspect still prints what it can read, and why. */

@@ -60,15 +60,19 @@ static void index_import(mp_module *mod, uint32_t i)
         }
 }
 
-static uint32_t import_ref(mp_module *mod, const char *name)
+/* The import of name; it stays weak (optional) only while every reference
+ * to it is weak, as ld makes one strong reference win. */
+static uint32_t import_ref(mp_module *mod, const char *name, int weak)
 {
     uint32_t hash = mp_hash(name);
     if (mod->imp_slots_cap) {
         size_t mask = mod->imp_slots_cap - 1;
         for (size_t k = hash & mask; mod->imp_slots[k]; k = (k + 1) & mask) {
-            const mp_import *im = &mod->imp[mod->imp_slots[k] - 1];
-            if (im->hash == hash && strcmp(im->name, name) == 0)
+            mp_import *im = &mod->imp[mod->imp_slots[k] - 1];
+            if (im->hash == hash && strcmp(im->name, name) == 0) {
+                im->weak &= weak;
                 return mod->imp_slots[k] - 1;
+            }
         }
     }
     if (mod->nimp == mod->imp_cap) {
@@ -78,6 +82,7 @@ static uint32_t import_ref(mp_module *mod, const char *name)
     uint32_t i = (uint32_t)mod->nimp++;
     mod->imp[i].name = mp_strdup(name);
     mod->imp[i].hash = hash;
+    mod->imp[i].weak = weak;
     if (2 * mod->nimp > mod->imp_slots_cap) {   /* grow and re-index */
         free(mod->imp_slots);
         mod->imp_slots_cap = mod->imp_slots_cap ? 2 * mod->imp_slots_cap : 32;
@@ -105,7 +110,7 @@ int mp_resolve(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, mp_target *t)
         if (strlen(y->name) > 255)
             return mp_reloc_error(c, rs, r, "import names are limited to 255 bytes", NULL);
         t->kind = MP_T_IMPORT;
-        t->imp = import_ref(c->mod, y->name);
+        t->imp = import_ref(c->mod, y->name, y->bind == STB_WEAK);
         return 0;
     }
     if (y->shndx == SHN_ABS) {

@@ -18,6 +18,7 @@ typedef struct mp_fixup {
 typedef struct mp_import {
     char *name;
     uint32_t hash;
+    int weak;                   /* every reference is weak: optional (MODP_TGT_WEAK) */
 } mp_import;
 
 typedef struct mp_export {

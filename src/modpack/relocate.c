@@ -93,26 +93,16 @@ void mp_symbols_free(mp_symbols *t)
     memset(t, 0, sizeof *t);
 }
 
-typedef struct resolve_ctx {
-    const mp_symbols *syms;
-    const char *path;
-    int missing;
-} resolve_ctx;
-
+/* An import without an address fails the load, unless it is weak (bound
+ * to 0, as modload does on the target). */
 static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
 {
-    resolve_ctx *r = ctx;
-    for (size_t i = 0; i < r->syms->n; i++)
-        if (name[0] ? strcmp(r->syms->name[i], name) == 0 : modload_hash(r->syms->name[i]) == hash) {
-            *addr = r->syms->addr[i];
+    const mp_symbols *syms = ctx;
+    for (size_t i = 0; i < syms->n; i++)
+        if (name[0] ? strcmp(syms->name[i], name) == 0 : modload_hash(syms->name[i]) == hash) {
+            *addr = syms->addr[i];
             return 0;
         }
-    if (name[0])
-        mp_error("%s: import '%s' has no address: give --defsym %s=ADDRESS or --symbols FILE",
-                 r->path, name, name);
-    else
-        mp_error("%s: stripped import 0x%08x has no address among the symbols given", r->path, hash);
-    r->missing = 1;
     return -1;
 }
 
@@ -123,13 +113,12 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     modload_image img;
     modload_place pl;
     modload_module mod;
-    resolve_ctx rc = {o->syms, path, 0};
-    modload_env env = {NULL, 0, resolve, &rc, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, (void *)o->syms, NULL, NULL};
     int err, ret = 1;
 
     if (mp_read_file(path, &buf, &len) != 0)
         return 1;
-    path = rc.path = mp_input_name(path);
+    path = mp_input_name(path);
     if ((err = modload_check(buf, len, &img)) != MODLOAD_OK) {
         mp_error("%s: %s", path, modload_strerror(err));
         goto done;
@@ -154,7 +143,14 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     if (err == MODLOAD_OK)
         err = modload_load(&img, &pl, &env, &mod);
     if (err != MODLOAD_OK) {
-        if (!rc.missing) {
+        if (err == MODLOAD_ERR_UNRESOLVED && mod.unresolved.name[0]) {
+            const char *name = mod.unresolved.name;
+            mp_error("%s: import '%s' has no address: give --defsym %s=ADDRESS or --symbols FILE",
+                     path, name, name);
+        } else if (err == MODLOAD_ERR_UNRESOLVED) {
+            mp_error("%s: stripped import 0x%08x has no address among the symbols given", path,
+                     mod.unresolved.hash);
+        } else {
             const char *why = err == MODLOAD_ERR_ALIGN ? "; the image needs its segments aligned to "
                                                          "the code and data alignment inspect shows"
                             : err == MODLOAD_ERR_PLACEMENT ? "; the image cannot be split (see inspect)"

@@ -28,14 +28,14 @@
 static modload_symbol syms[MAX_IMPORTS];
 static char names[MAX_IMPORTS][64];
 static uint32_t nsyms;
-static unsigned resolve_calls;
-
+/* Every import must be in the manifest, except weak ones, which the
+ * reference link (and modload) bind to 0. */
 static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
 {
     (void)ctx;
+    (void)name;
+    (void)hash;
     (void)addr;
-    resolve_calls++;
-    fprintf(stderr, "  import %s (0x%08" PRIx32 ") has no address in the manifest\n", name, hash);
     return -1;
 }
 
@@ -141,7 +141,9 @@ static int run_row(const char *name, const char *cpu, const char *opt, const cha
     modload_module mm;
     err = modload_load(&img, &pl, &env, &mm);
     if (err != MODLOAD_OK) {
-        snprintf(result, sizeof result, "FAIL: modload_load: %s", modload_strerror(err));
+        snprintf(result, sizeof result, "FAIL: modload_load: %s%s%s", modload_strerror(err),
+                 err == MODLOAD_ERR_UNRESOLVED ? " not in the manifest: " : "",
+                 err == MODLOAD_ERR_UNRESOLVED ? mm.unresolved.name : "");
         goto out;
     }
     if (mm.code_run != base || mm.data_run != base + img.data_offset) {
@@ -245,8 +247,6 @@ int main(int argc, char **argv)
         }
     }
     fclose(f);
-    if (resolve_calls)
-        failed++;
     printf("%u rows, %u failed: %s\n", rows, failed, failed || !rows ? "FAIL" : "PASS");
     return failed || !rows ? 1 : 0;
 }

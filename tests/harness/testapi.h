@@ -16,6 +16,10 @@ extern volatile uint32_t fw_shared;                 /* read and written by the m
 extern const uint32_t fw_table[4];                  /* read by the module */
 /* Not in the table: bound through the resolve callback. */
 uint32_t fw_mix(uint32_t a, uint32_t b);
+/* Weak imports (optional): the firmware's table has fw_weak_here; no
+ * firmware defines fw_weak_absent, which modload binds to 0. */
+uint32_t fw_weak_here(uint32_t x) __attribute__((weak));
+uint32_t fw_weak_absent(uint32_t x) __attribute__((weak));
 
 /* ---- result keys ------------------------------------------------------------- */
 
@@ -36,6 +40,7 @@ enum {
     K_SELF,        /* pointer identities, one bit each */
     K_BSS_WRITE,   /* .bss written through a .rodata pointer, read back directly */
     K_UNALIGNED,   /* pointers stored at unaligned offsets in a packed struct */
+    K_WEAK,        /* weak imports: the present one called, the absent one 0 */
     K_NKEYS
 };
 

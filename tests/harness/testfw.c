@@ -114,6 +114,12 @@ void fw_register(uint32_t (*cb)(uint32_t))
 
 /* A deliberately non-linear mix so that a wrong argument or a call to the
  * wrong function is visible. */
+/* The weak import the firmware has. */
+uint32_t fw_weak_here(uint32_t x)
+{
+    return x * 3u + 1u;
+}
+
 __attribute__((noinline)) uint32_t fw_mix(uint32_t a, uint32_t b)
 {
     uint32_t h = a * 2654435761u;
@@ -123,6 +129,7 @@ __attribute__((noinline)) uint32_t fw_mix(uint32_t a, uint32_t b)
 
 #define SYM(name) { 0, #name, (modload_addr)(uintptr_t)&name }
 static modload_symbol fw_syms[] = {
+    SYM(fw_weak_here),
     SYM(fw_record),
     SYM(fw_register),
     SYM(fw_shared),
@@ -133,7 +140,7 @@ static modload_symbol fw_syms[] = {
 
 /* Fallback for names outside the table: only fw_mix. modload must try the
  * table first, so being asked for a table name is an error too. */
-static unsigned resolve_calls, resolve_mix;
+static unsigned resolve_calls, resolve_mix, resolve_weak;
 
 static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
 {
@@ -143,6 +150,10 @@ static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *add
         resolve_mix++;
         *addr = (modload_addr)(uintptr_t)&fw_mix;
         return 0;
+    }
+    if (hash == modload_hash("fw_weak_absent")) {   /* weak: modload binds it to 0 */
+        resolve_weak++;
+        return -1;
     }
     fw_check(0, "resolve asked for %s (0x%08x)", name[0] ? name : "(stripped)", (unsigned)hash);
     return -1;
@@ -234,7 +245,7 @@ static void reset_state(void)
     recorded = 0;
     record_calls = 0;
     registered = 0;
-    resolve_calls = resolve_mix = 0;
+    resolve_calls = resolve_mix = resolve_weak = 0;
     sync_calls = 0;
     sync_run = 0;
     sync_len = 0;
@@ -376,6 +387,7 @@ static void run_checks(fw_module *mp)
     else
         fw_check(sync_calls == 0, "sync_code called for code that runs in place");
     fw_check(resolve_mix >= 1, "fw_mix was not bound through the resolve callback");
+    fw_check(resolve_weak == 1, "modload asked for fw_weak_absent %u times, not once", resolve_weak);
 
     /* exports readable before init */
     err = modload_find(&m.mod, "mod_version", &a);
@@ -411,6 +423,8 @@ static void run_checks(fw_module *mp)
      *  K_SELF       0x1F: five pointer identities hold.
      *  K_BSS_WRITE  0x1111 + 0x2222 = 0x3333.
      *  K_UNALIGNED  primes[3] = 7, times 1000, + counter 100 + tag 0x5A (90)
+     *  K_WEAK       fw_weak_here(0x21) + 0x1000 (fw_weak_absent is 0) +
+     *               0x20000 (weak_fns holds the two addresses)
      *               = 7190. */
     check_record(K_BSS, "bss before writes", 0);
     check_record(K_DATA, "counter + svals", (uint32_t)-122286);
@@ -432,6 +446,7 @@ static void run_checks(fw_module *mp)
     check_record(K_SELF, "pointer identities", 0x1Fu);
     check_record(K_BSS_WRITE, "bss writes", 0x3333u);
     check_record(K_UNALIGNED, "unaligned pointers", 7190u);
+    check_record(K_WEAK, "weak imports", fw_weak_here(0x21u) + 0x1000u + 0x20000u);
     fw_check_u32("fw_shared after init", fw_shared, FW_SHARED_INIT ^ 0xFFFFFFFFu);
 
     /* the module's data as the firmware sees it through exports */

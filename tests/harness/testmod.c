@@ -27,6 +27,9 @@
  *              firmware function and variable (data -> import)
  *              and at unaligned offsets (packed struct)
  *   .bss       zeroed by the loader, written through pointers
+ *   weak       two weak imports (MODP_TGT_WEAK): one the firmware has,
+ *              called after a test for 0, and one it lacks, bound to 0
+ *              (ARM: ld leaves a NOP at the BL, which modpack rewrites)
  *   exports    mod_compute (callback), mod_ops (data), mod_state (data),
  *              mod_version (rodata); a static callback handed to the
  *              firmware with fw_register
@@ -108,6 +111,7 @@ static const char *const strings[3] = { name_a, "abc", "" };
 
 /* writable: in .data, i.e. fixup sites in the data segment */
 binop mod_ops[4] = { op_sub, op_umod, fw_mix, op_add };       /* exported */
+static uint32_t (*weak_fns[2])(uint32_t) = { fw_weak_here, fw_weak_absent };
 static const uint32_t *rodata_ptrs[2] = { primes, &primes[7] };
 static uint32_t *self_ptr = &bias;
 /* RISC-V and the differential tests: the pointer itself is volatile, so
@@ -172,6 +176,40 @@ uint32_t mod_compute(uint32_t sel, uint32_t a, uint32_t b)
     return 0xFFFFFFFFu;
 }
 
+/* Weak imports, each tested before it is called, as C code must: directly,
+ * and as words in .data. Only through weak_fns where the toolchain leaves no
+ * fixable address of a missing weak symbol in the code: RISC-V (ld relaxes
+ * the address 0 into an x0-relative immediate; medany reaches it
+ * PC-relatively), x86-64 -fPIC (ld turns the GOT load into mov $0 even
+ * with --no-relax), and the differential tests (no veneers in the
+ * reference link). */
+#if defined(TEST_FW_CALLS_BY_POINTER) || defined(__riscv) || (defined(__x86_64__) && defined(__PIC__))
+#define TEST_WEAK_BY_POINTER 1
+#endif
+
+static uint32_t weak_imports(void)
+{
+    uint32_t v = 0;
+#ifdef TEST_WEAK_BY_POINTER
+    uint32_t (*volatile *fns)(uint32_t) = weak_fns;
+    if (fns[0])
+        v += fns[0](0x21u);
+    v += fns[1] ? fns[1](1u) : 0x1000u;
+#else
+    if (fw_weak_here)
+        v += fw_weak_here(0x21u);
+    v += fw_weak_absent ? fw_weak_absent(1u) : 0x1000u;
+#endif
+#ifdef TEST_WEAK_BY_POINTER
+    if (((uint32_t (*volatile *)(uint32_t))weak_fns)[1] == 0)
+        v += 0x20000u;
+#else
+    if (weak_fns[0] == fw_weak_here && weak_fns[1] == 0)
+        v += 0x20000u;
+#endif
+    return v;
+}
+
 /* ---- entry and exit ---------------------------------------------------------------- */
 
 int module_init(void)
@@ -225,6 +263,8 @@ int module_init(void)
     fw_record(K_BSS_WRITE, accum + scratch[15]);
 
     fw_record(K_UNALIGNED, unaligned.p[0] * 1000u + *unaligned.q + unaligned.tag);
+
+    fw_record(K_WEAK, weak_imports());
 
     counter += 5;
     mod_state += 1;

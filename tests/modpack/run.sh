@@ -179,6 +179,37 @@ notes_flags)
     expect 1 "modpack: x.elf: .ARM.extab+0x0: R_ARM_PREL31 against '__gxx_personality_v0': exception-handling tables (.ARM.exidx, .ARM.extab) name the unwinder's personality routine, which a module cannot import; compile with -fno-exceptions -fno-unwind-tables -fno-asynchronous-unwind-tables" "$MODPACK" build x.elf -o x.mod
     [ -e x.mod ] && fail "x.mod written"
     ;;
+weak_imports)
+    # weak undefined symbols become weak imports (target 3, format 1.1):
+    # inspect marks them, --firmware notes a missing one instead of refusing,
+    # and one strong reference makes the import required
+    printf 'extern int fw_opt(int) __attribute__((weak));\nextern int fw_var __attribute__((weak));\nextern int fw_add(int, int);\nint module_init(void) { int r = 0; if (fw_opt) r += fw_opt(3); if (&fw_var) r += fw_var; return fw_add(r, 1); }\n' >w.c
+    "$CC" $M4 -Os $LDFLAGS w.c -o w.elf || fail link
+    ok_build w.elf -o w.mod
+    json w.mod "j['format'] == '1.1' and [(i['name'], i['weak']) for i in j['imports']] == [('fw_add', False), ('fw_opt', True), ('fw_var', True)]"
+    "$MODPACK" inspect w.mod >w.txt || fail inspect
+    grep -qF "fw_opt  weak: 0 when the firmware lacks it" w.txt || { cat w.txt; fail "inspect text lacks weak"; }
+    printf 'fw_add\n' >fw.txt
+    expect 0 "modpack: note: w.elf: weak import 'fw_opt' is not exported by the firmware (fw.txt): modload binds it to 0" \
+        "$MODPACK" build w.elf -o w2.mod --firmware fw.txt
+    printf 'fw_opt\n' >fw2.txt
+    expect 1 "1 import is not exported by the firmware" "$MODPACK" build w.elf -o w3.mod --firmware fw2.txt
+    grep -q "^  fw_var" err.txt && fail "a weak import listed as missing"
+    [ -e w3.mod ] && fail "w3.mod written"
+    # a strong reference in another object wins, as in ld
+    printf 'extern int fw_opt(int);\nint strong(void) { return fw_opt(1); }\n' >s.c
+    "$CC" $M4 -Os -c w.c -o w.o && "$CC" $M4 -Os -c s.c -o s.o || fail compile
+    "${CC%gcc}ld" -r w.o s.o -o ws.o || fail "ld -r"
+    ok_build ws.o -o ws.mod
+    json ws.mod "[(i['name'], i['weak']) for i in j['imports']] == [('fw_add', False), ('fw_opt', False), ('fw_var', True)]"
+    ok_build w.o -o wo.mod
+    json wo.mod "[i['weak'] for i in j['imports']] == [False, True, True]"
+    # without weak imports an image stays format 1.0
+    printf 'extern int fw_add(int, int);\nint module_init(void) { return fw_add(1, 2); }\n' >n.c
+    "$CC" $M4 -Os $LDFLAGS n.c -o n.elf || fail link
+    ok_build n.elf -o n.mod
+    json n.mod "j['format'] == '1.0'"
+    ;;
 gc_sections)
     # --gc-sections: module.ld keeps module_init and module_exit; exported
     # functions stay with --gc-keep-exported

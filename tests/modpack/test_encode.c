@@ -116,6 +116,7 @@ static size_t roundtrip(mp_fixup *fx, size_t nfx, mp_import *imp, size_t nimp, i
         assert_int_equal(g.imp[i].index, i);
         assert_int_equal(g.imp[i].hash, imp[i].hash);
         assert_string_equal(g.imp[i].name, stripped ? "" : imp[i].name);
+        assert_int_equal(g.imp[i].weak, imp[i].weak);
     }
     if (nfx) {
         qsort(fx, nfx, sizeof *fx, cmp_mp);
@@ -164,6 +165,7 @@ static void random_sets(void **state)
             snprintf(names[i], sizeof names[i], "fw_fn%zu", i);
             imp[i].name = names[i];
             imp[i].hash = mp_hash(names[i]);
+            imp[i].weak = (int)rnd(2);
         }
         uint32_t align = 1u << rnd(4);          /* 1, 2, 4 or 8 for this set */
         size_t want = rnd(trial < 50 ? 8 : 300), n = 0;
@@ -227,7 +229,7 @@ static void pointer_table_bytes(void **state)
 static void pair_negative_delta(void **state)
 {
     (void)state;
-    mp_import imp = {"fw_x", 0};
+    mp_import imp = {"fw_x", 0, 0};
     imp.hash = mp_hash(imp.name);
     mp_fixup fx[2] = {
         {MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 0x102, 0x0FA, MODP_TGT_IMPORT, 0},
@@ -254,12 +256,34 @@ static void pair_negative_delta(void **state)
 static void empty_stream(void **state)
 {
     (void)state;
-    mp_import imp = {"unused", 0};
+    mp_import imp = {"unused", 0, 0};
     imp.hash = mp_hash(imp.name);
     assert_int_equal(roundtrip(NULL, 0, NULL, 0, 0), 0);
     /* an import block is written even without fixups, to keep nimports */
     /* stripped: target and group count, namelen 0, hash */
     assert_int_equal(roundtrip(NULL, 0, &imp, 1, 1), 1 + 1 + 4);
+}
+
+/* A weak import's block has target 3 and reads back as weak; a strong one
+ * next to it stays target 2. */
+static void weak_import(void **state)
+{
+    (void)state;
+    mp_import imp[2] = {{"fw_opt", 0, 1}, {"fw_req", 0, 0}};
+    imp[0].hash = mp_hash(imp[0].name);
+    imp[1].hash = mp_hash(imp[1].name);
+    mp_fixup fx[2] = {
+        {MODP_FIX_WORD32, MODP_SEG_DATA, 0, 0, MODP_TGT_IMPORT + 0, 0},
+        {MODP_FIX_WORD32, MODP_SEG_DATA, 4, 0, MODP_TGT_IMPORT + 1, 0},
+    };
+    mp_buf s = {0};
+    mp_encode_fixups(&s, fx, 2, imp, 2, 0);
+    /* 1 group << 2 | 3, 6, "fw_opt", 0, head, 1 op, site; then | 2 */
+    assert_int_equal(s.p[0], 0x04 | MODP_TGT_WEAK);
+    assert_int_equal(s.p[12], 0x04 | MODP_TGT_IMPORT);
+    buf_free(&s);
+    roundtrip(fx, 2, imp, 2, 0);
+    roundtrip(fx, 2, imp, 2, 1);
 }
 
 int main(void)
@@ -268,6 +292,7 @@ int main(void)
         cmocka_unit_test(pointer_table_bytes),
         cmocka_unit_test(pair_negative_delta),
         cmocka_unit_test(empty_stream),
+        cmocka_unit_test(weak_import),
         cmocka_unit_test(random_sets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -24,6 +24,7 @@ set(RV_DIFF_IMPORTS
   fw_record=0x80001234
   fw_register=0x80001300
   fw_mix=0x80ABCDE0
+  fw_weak_here=0x80001400
   fw_shared=0x80100FFC
   fw_table=0x8001F800)
 
@@ -170,6 +171,7 @@ set(RV64_DIFF_IMPORTS
   fw_record=0x00001234
   fw_register=0x00001300
   fw_mix=0x00ABCDE0
+  fw_weak_here=0x00001400
   fw_shared=0x7F100FFC
   fw_table=0x0001F800)
 set(RV64_DIFF_BASES 0x12345A28 0x7FE0F800)

@@ -628,16 +628,23 @@ static int arm_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
         if (off < -(1 << 24) || off > (1 << 24) - 2)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
+        /* BL (not BLX) or B.W, whole: the veneer is Thumb, and ld leaves a
+         * NOP where a call to a weak symbol it could not find was. */
+        wr16(p, 0xF000u);
+        wr16(p + 2, b->kind == R_ARM_THM_CALL ? 0xD000u : 0x9000u);
         thm_set_b24(p, off);
-        wr16(p + 2, rd16(p + 2) | 0x1000u);   /* BL (not BLX) / B.W: the veneer is Thumb */
     } else {
         off = (int64_t)dest - (int64_t)(b->addr + 8);
         if (off < -(1 << 25) || off > (1 << 25) - 4)
             return mp_reloc_error(c, b->rs, &b->r, "the veneer for this call is out of BL range",
                                   "compile with -mlong-calls");
         uint32_t w = rd32(p);
-        if ((w >> 28) == 0xF)
-            w = 0xEB000000u;   /* BLX imm -> BL: the veneer is ARM */
+        if (b->kind == R_ARM_CALL)
+            w = 0xEB000000u;   /* BL: the veneer is ARM (was BLX imm, or ld's NOP for a weak call) */
+        else if ((w & 0x0F000000u) != 0x0A000000u)
+            return mp_reloc_error(c, b->rs, &b->r, "the linker replaced this branch to a weak "
+                                  "symbol it could not find by a NOP, losing its condition",
+                                  "call weak functions (BL), or compile with -mthumb");
         wr32(p, arm_b24(w, off));
     }
     return 0;
