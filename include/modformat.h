@@ -72,7 +72,8 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
 #define MODP_F_SPLIT          0x0001u /* code and data may be placed independently */
 #define MODP_F_XIP            0x0002u /* code segment has no fixups: may run in place */
 #define MODP_F_STRIPPED       0x0004u /* names removed; symbols match by hash only */
-#define MODP_F_KNOWN          0x0007u /* 1.0 defines these; others must be zero */
+#define MODP_F_INIT           0x0008u /* constructors/destructors to run: MODP_META_INIT (1.1) */
+#define MODP_F_KNOWN          0x000Fu /* 1.1 defines these; others must be zero */
 
 /* ISAs (ELF e_machine numbers). */
 #define MODP_ARCH_386         3u
@@ -204,6 +205,15 @@ enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };
 #define MODP_META_NOSPLIT     6u   /* string: why code and data cannot be placed apart */
 #define MODP_META_ABI         7u   /* 8 bytes: firmware ABI id u32, major u16, minor u16 */
 #define MODP_META_ABI_SIZE    8u
+#define MODP_META_INIT        8u   /* 16 bytes, with MODP_F_INIT: the lists below (1.1) */
+#define MODP_META_INIT_SIZE   16u
+/* Offsets in the INIT record, each a u32: the constructor list (run in
+ * order) and the destructor list (run in reverse), as a data-segment
+ * offset and a count of pointer-sized words holding run addresses. */
+#define MODP_INIT_OFFSET      0u
+#define MODP_INIT_COUNT       4u
+#define MODP_FINI_OFFSET      8u
+#define MODP_FINI_COUNT       12u
 
 /* ---- names -------------------------------------------------------------- */
 

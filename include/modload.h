@@ -199,6 +199,10 @@ typedef struct modload_module {
      * env->resolve knows (its name lies in the image, or in the stream's
      * buffer until the stream is used again). */
     modload_import unresolved;
+    /* Constructor and destructor lists (MODP_F_INIT): run addresses of
+     * arrays of function pointers in the module's data, and their lengths. */
+    modload_addr init_array, fini_array;
+    uint32_t ninit, nfini;
 } modload_module;
 
 /* Copy the segments, zero bss, bind imports, apply fixups, sync code. */
@@ -208,6 +212,16 @@ int modload_load(const modload_image *img, const modload_place *pl,
 /* Run addresses (Thumb bit kept) of the entry and exit, 0 when absent. */
 modload_addr modload_entry(const modload_module *mod);
 modload_addr modload_exit(const modload_module *mod);
+
+/* Run the module's constructors (C++ global objects, functions marked
+ * __attribute__((constructor)): its .init_array) in order. Call after the
+ * load succeeded and before module_init. */
+void modload_run_init(const modload_module *mod);
+
+/* Run its destructors (.fini_array, which in a C++ module built with
+ * modcxx.c also runs the destructors of its global objects) in reverse
+ * order. Call after module_exit, before the module's memory is reused. */
+void modload_run_fini(const modload_module *mod);
 
 /* Run address of an exported symbol. */
 int modload_find(const modload_module *mod, const char *name, modload_addr *addr);

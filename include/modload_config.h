@@ -47,6 +47,11 @@
 #ifndef MODLOAD_WITH_ABI
 #  define MODLOAD_WITH_ABI MODLOAD_PROFILE_IS_FULL
 #endif
+/* constructors and destructors (C++ global objects, .init_array and
+ * .fini_array: images with MODP_F_INIT), run by modload_run_init/fini */
+#ifndef MODLOAD_WITH_INIT
+#  define MODLOAD_WITH_INIT MODLOAD_PROFILE_IS_FULL
+#endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's
  * build must match its modules' */

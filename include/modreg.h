@@ -2,10 +2,11 @@
  *
  * Optional: firmware that only needs modload never links it. The registry
  * keeps up to N modules in memory the caller gives (a slot array and a byte
- * pool, or allocator callbacks), runs their init and exit, finds them and
- * their symbols by name, binds imports between modules with reference
- * counts, and replaces a module while the firmware keeps calling it (hot
- * reload behind tables that `modpack stubs` generates).
+ * pool, or allocator callbacks), runs their constructors and init, exit
+ * and destructors, finds them and their symbols by name, binds imports
+ * between modules with reference counts, and replaces a module while the
+ * firmware keeps calling it (hot reload behind tables that `modpack stubs`
+ * generates).
  *
  *   static modreg_slot slots[8];
  *   static uint8_t pool[32768] __attribute__((aligned(8)));
@@ -165,7 +166,8 @@ int modreg_load_path(modreg *reg, const modreg_fs *fs, const char *path, modreg_
 /* The import nothing supplied in the last MODLOAD_ERR_UNRESOLVED ("" if none). */
 const char *modreg_missing(const modreg *reg);
 
-/* Call the module's exit, reset the stub tables bound to it to their trap,
+/* Call the module's exit and its destructors (modload_run_fini), reset the
+ * stub tables bound to it to their trap,
  * release its imports and its memory. MODREG_ERR_IN_USE while other
  * modules import from it. */
 int modreg_unload(modreg *reg, const char *name);

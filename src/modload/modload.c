@@ -509,7 +509,8 @@ static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
             if (m->bytes[i] == 0)
                 return -MODLOAD_ERR_META;
     }
-    if (m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE)
+    if ((m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE) ||
+        (m->type == MODP_META_INIT && m->len != MODP_META_INIT_SIZE))
         return -MODLOAD_ERR_META;
     *pos += 3u + m->len;
     return 1;
@@ -522,16 +523,64 @@ int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m)
     return rc > 0 ? MODLOAD_OK : rc == 0 ? MODLOAD_ERR_NOT_FOUND : -rc;
 }
 
-/* The 8 bytes of the image's ABI record, or NULL. */
-static const uint8_t *abi_record(const modload_image *img)
+/* The bytes of the image's first record of a type, or NULL. */
+static const uint8_t *meta_record(const modload_image *img, unsigned type)
 {
     uint32_t pos = 0;
     modload_meta m;
 
     while (img->meta && meta_step(img, &pos, &m) > 0)
-        if (m.type == MODP_META_ABI)
+        if (m.type == type)
             return m.bytes;
     return 0;
+}
+
+#define abi_record(img) meta_record(img, MODP_META_ABI)
+
+#if MODLOAD_WITH_INIT
+/* The INIT record's two lists: whole pointer-sized words of the stored
+ * data, at offsets aligned to the word, so that the firmware can call
+ * through them once the fixups have made them run addresses. mod, if
+ * given, gets the lists at data_run. */
+static int init_lists(const modload_image *img, const uint8_t *rec, modload_addr data_run,
+                      modload_module *mod)
+{
+    /* log2 of the word: a shift, not a division (none in libgcc on M0) */
+    uint32_t shift = img->arch == MODP_ARCH_X86_64 ||
+                     (img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64)) ? 3u : 2u;
+    uint32_t i;
+
+    for (i = 0; i < 2; i++) {
+        uint32_t off = modload_rd32(rec + 8u * i), n = modload_rd32(rec + 8u * i + 4u);
+        if ((off & ((1u << shift) - 1u)) || off > img->data_size ||
+            n > (img->data_size - off) >> shift || (n && img->data_align < (1u << shift)))
+            return MODLOAD_ERR_META;
+        if (mod && i) {
+            mod->fini_array = data_run + off;
+            mod->nfini = n;
+        } else if (mod) {
+            mod->init_array = data_run + off;
+            mod->ninit = n;
+        }
+    }
+    return MODLOAD_OK;
+}
+#endif
+
+void modload_run_init(const modload_module *mod)
+{
+    uint32_t i;
+
+    for (i = 0; i < mod->ninit; i++)
+        ((void (*const *)(void))(uintptr_t)mod->init_array)[i]();
+}
+
+void modload_run_fini(const modload_module *mod)
+{
+    uint32_t i = mod->nfini;
+
+    while (i--)
+        ((void (*const *)(void))(uintptr_t)mod->fini_array)[i]();
 }
 
 int modload_image_abi(const modload_image *img, modload_abi *abi)
@@ -581,7 +630,20 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
         return rc;
     while ((rc = meta_step(img, &pos, &m)) > 0)
         ;
-    return -rc;
+    if (rc < 0)
+        return -rc;
+#if MODLOAD_WITH_INIT
+    {
+        /* The flag says a loader must run the lists: it and the record
+         * come together. */
+        const uint8_t *rec = meta_record(img, MODP_META_INIT);
+        if (!rec != !(img->flags & MODP_F_INIT))
+            return MODLOAD_ERR_META;
+        if (rec)
+            return init_lists(img, rec, 0, 0);
+    }
+#endif
+    return MODLOAD_OK;
 }
 
 int modload_check(const void *image, size_t len, modload_image *img)
@@ -815,10 +877,11 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     if ((!pl->code_write && (!(img->flags & MODP_F_XIP) || CUR_ST(c))) ||
         (pl->data_run - pl->code_run != img->data_offset && !(img->flags & MODP_F_SPLIT)))
         return MODLOAD_ERR_PLACEMENT;
-#if !MODLOAD_WITH_XIP || !MODLOAD_WITH_SPLIT
-    /* What the image allows and this build left out. */
+#if !MODLOAD_WITH_XIP || !MODLOAD_WITH_SPLIT || !MODLOAD_WITH_INIT
+    /* What the image allows or needs and this build left out. */
     if ((!MODLOAD_WITH_XIP && !pl->code_write) ||
-        (!MODLOAD_WITH_SPLIT && pl->data_run - pl->code_run != img->data_offset))
+        (!MODLOAD_WITH_SPLIT && pl->data_run - pl->code_run != img->data_offset) ||
+        (!MODLOAD_WITH_INIT && (img->flags & MODP_F_INIT)))
         return MODLOAD_ERR_PROFILE;
 #endif
     if (pl->flags & MODLOAD_CODE_WORDS) {
@@ -870,6 +933,8 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     mod->data_run = pl->data_run;
     mod->entry = img->entry;
     mod->exit = img->exit;
+    mod->init_array = mod->fini_array = 0;
+    mod->ninit = mod->nfini = 0;
     return MODLOAD_OK;
 }
 
@@ -892,7 +957,12 @@ int modload_load(const modload_image *img, const modload_place *pl,
 #endif
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
-    if ((rc = load(img, &c, pl, env, mod)) == MODLOAD_OK && pl->code_write && env && env->sync_code)
+    rc = load(img, &c, pl, env, mod);
+#if MODLOAD_WITH_INIT
+    if (rc == MODLOAD_OK && (img->flags & MODP_F_INIT))
+        rc = init_lists(img, meta_record(img, MODP_META_INIT), pl->data_run, mod);
+#endif
+    if (rc == MODLOAD_OK && pl->code_write && env && env->sync_code)
         env->sync_code(env->ctx, pl->code_run, img->code_size);
     return rc;
 }
@@ -927,12 +997,14 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;
 }
 
-/* The metadata records as they pass: their framing is checked and the ABI
- * record compared (into *abi); the rest is skipped. */
-static int stream_meta(modload_cursor *c, const modload_image *img, const modload_env *env, int *abi)
+/* The metadata records as they pass: their framing is checked, the ABI
+ * record compared (into *abi) and the INIT record's lists given to mod;
+ * the rest is skipped. */
+static int stream_meta(modload_cursor *c, const modload_image *img, const modload_place *pl,
+                       const modload_env *env, modload_module *mod, int *abi)
 {
-    uint32_t left = img->meta_size, len;
-    uint8_t rec[MODP_META_ABI_SIZE];
+    uint32_t left = img->meta_size, len, init = 0;
+    uint8_t rec[MODP_META_INIT_SIZE];
 
     cur_part(c, left);
     while (left) {
@@ -940,19 +1012,31 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
             return left < 3 ? MODLOAD_ERR_META : MODLOAD_ERR_TRUNCATED;
         len = modload_rd16(rec + 1);
         if (rec[0] == 0 || len > left - 3 ||
-            (rec[0] == MODP_META_ABI && len != MODP_META_ABI_SIZE))
+            (rec[0] == MODP_META_ABI && len != MODP_META_ABI_SIZE) ||
+            (rec[0] == MODP_META_INIT && len != MODP_META_INIT_SIZE))
             return MODLOAD_ERR_META;
         left -= 3 + len;
-        if (rec[0] != MODP_META_ABI) {
+        if (rec[0] != MODP_META_ABI && rec[0] != MODP_META_INIT) {
             if (!cur_copy(c, 0, len))
                 return MODLOAD_ERR_TRUNCATED;
         } else if (!cur_copy(c, rec, len)) {
             return MODLOAD_ERR_TRUNCATED;
-        } else if (*abi == MODLOAD_OK) {
-            *abi = abi_ok(env, rec);
+        } else if (rec[0] == MODP_META_ABI) {
+            if (*abi == MODLOAD_OK)
+                *abi = abi_ok(env, rec);
+        } else if (!init++) {
+#if MODLOAD_WITH_INIT
+            int rc = init_lists(img, rec, pl->data_run, mod);
+            if (rc != MODLOAD_OK)
+                return rc;
+#else
+            (void)pl, (void)mod;
+#endif
         }
     }
-    return MODLOAD_OK;
+    /* The flag (which load() checked against the profile) and the record
+     * come together. */
+    return !init != !(img->flags & MODP_F_INIT) ? MODLOAD_ERR_META : MODLOAD_OK;
 }
 
 int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
@@ -977,7 +1061,7 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
     if (rc == MODLOAD_OK && !pl->symtab_write)
         mod->nexports = 0; /* nothing kept to look symbols up in */
     if (rc == MODLOAD_OK)
-        rc = stream_meta(c, img, env, &abi);
+        rc = stream_meta(c, img, pl, env, mod, &abi);
     if (rc == MODLOAD_OK) {
         crc = st->crc; /* everything before the CRC field */
         cur_part(c, 4);

@@ -43,6 +43,13 @@ static void call_void(modload_addr fn)
         ((void (*)(void))(uintptr_t)fn)();
 }
 
+/* A module's end: its exit, then its destructors (C++ global objects). */
+static void stop(const modload_module *mod)
+{
+    call_void(modload_exit(mod));
+    modload_run_fini(mod);
+}
+
 static void fill_info(const modreg_slot *sl, modreg_info *info);
 
 /* ---- the pool ---------------------------------------------------------------- */
@@ -405,10 +412,13 @@ static int load_source(modreg *reg, const modreg_source *src, int replacing, int
     if (rc == MODLOAD_ERR_UNRESOLVED && reg->bind_err)
         rc = reg->bind_err;
     reg->cur = reg->skip = -1;
+    if (rc == MODLOAD_OK)
+        modload_run_init(&sl->mod);   /* constructors before module_init */
     if (rc == MODLOAD_OK && (entry = modload_entry(&sl->mod)) != 0 &&
         (init_rc = ((int (*)(void))(uintptr_t)entry)()) != 0) {
         if (info)
             info->init_rc = init_rc;
+        modload_run_fini(&sl->mod);   /* what the constructors made */
         rc = MODREG_ERR_INIT;
     }
     if (rc != MODLOAD_OK) {
@@ -458,7 +468,7 @@ int modreg_unload(modreg *reg, const char *name)
         return MODREG_ERR_NO_MODULE;
     if (reg->slots[s].refs)
         return MODREG_ERR_IN_USE;
-    call_void(modload_exit(&reg->slots[s].mod));
+    stop(&reg->slots[s].mod);
     release(reg, &reg->slots[s]);
     return MODLOAD_OK;
 }
@@ -589,7 +599,7 @@ int modreg_reload(modreg *reg, const char *name, const modreg_source *src,
     if (rc == MODLOAD_OK && hooks && hooks->post && hooks->post(hooks->ctx, &new_->mod) != 0)
         rc = MODREG_ERR_HOOK;
     if (rc != MODLOAD_OK) {
-        call_void(modload_exit(&new_->mod));
+        stop(&new_->mod);
         release(reg, new_);
         if (info)
             memset(info, 0, sizeof *info);
@@ -602,7 +612,7 @@ int modreg_reload(modreg *reg, const char *name, const modreg_source *src,
         stubs_fill(s, &new_->mod);
     new_->stubs = old->stubs;
     old->stubs = 0;
-    call_void(modload_exit(&old->mod));
+    stop(&old->mod);
     release(reg, old);
     *old = *new_;
     memset(new_, 0, sizeof *new_);

@@ -165,15 +165,20 @@ static uint64_t fnv64(uint64_t h, const uint8_t *p, size_t n)
     return h;
 }
 
+static int has_ctors(const mp_module *mod)
+{
+    return mod->L.ctor[MP_INIT].count || mod->L.ctor[MP_FINI].count;
+}
+
 /* The oldest 1.x reader that can load the image (spec section 12): 1.1 for
- * weak imports, else 1.0, so that images without them stay byte-identical
- * to what earlier modpacks wrote. */
+ * weak imports and constructors, else 1.0, so that images without them
+ * stay byte-identical to what earlier modpacks wrote. */
 static unsigned image_minor(const mp_module *mod)
 {
     for (size_t i = 0; i < mod->nimp; i++)
         if (mod->imp[i].weak)
             return 1;
-    return 0;
+    return has_ctors(mod) ? 1 : 0;
 }
 
 int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *name, mp_buf *out)
@@ -229,6 +234,14 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
         buf_u16(&meta, opt->abi->major);
         buf_u16(&meta, opt->abi->minor);
     }
+    if (has_ctors(mod)) {
+        buf_u8(&meta, MODP_META_INIT);
+        buf_u16(&meta, MODP_META_INIT_SIZE);
+        for (int k = MP_INIT; k <= MP_FINI; k++) {
+            buf_u32(&meta, mod->L.ctor[k].offset);
+            buf_u32(&meta, mod->L.ctor[k].count);
+        }
+    }
 
     uint32_t calign = 1u << code->align;
     uint32_t hstep = calign > 8 ? calign : 8;
@@ -254,7 +267,7 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     h[MODP_H_MINOR] = (uint8_t)image_minor(mod);
     wr16(h + MODP_H_HEADER_SIZE, hsize);
     wr16(h + MODP_H_ARCH, mod->arch);
-    wr16(h + MODP_H_FLAGS, mod->flags);
+    wr16(h + MODP_H_FLAGS, mod->flags | (has_ctors(mod) ? MODP_F_INIT : 0));
     wr32(h + MODP_H_ARCH_FLAGS, mod->arch_flags);
     wr32(h + MODP_H_IMAGE_SIZE, (uint32_t)total);
     wr32(h + MODP_H_CODE_SIZE, code->size);

@@ -283,6 +283,10 @@ static void text_tables(const modload_image *img, const collect *c)
         } else if (m.type == MODP_META_ABI) {
             printf("  %-12s firmware ABI id 0x%08x, version %u.%u\n", "abi", rd32(m.bytes),
                    rd16(m.bytes + 4), rd16(m.bytes + 6));
+        } else if (m.type == MODP_META_INIT) {
+            printf("  %-12s %u constructors at data+0x%x, %u destructors at data+0x%x\n", "init",
+                   rd32(m.bytes + MODP_INIT_COUNT), rd32(m.bytes + MODP_INIT_OFFSET),
+                   rd32(m.bytes + MODP_FINI_COUNT), rd32(m.bytes + MODP_FINI_OFFSET));
         } else if (k) {
             printf("  %-12s %.*s\n", k, m.len ? (int)m.len - 1 : 0, (const char *)m.bytes);
         } else {
@@ -291,18 +295,21 @@ static void text_tables(const modload_image *img, const collect *c)
     }
 }
 
+/* The header flags' names, bit 0 first. */
+static const char *const flag_names[] = {"split", "xip", "stripped", "init"};
+#define NFLAGS (int)(sizeof flag_names / sizeof flag_names[0])
+
 static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
-    static const char *const fl[] = {"split", "xip", "stripped"};
     printf("Format:       %u.%u\n", img->major, img->minor);
     printf("Arch:         %s (%u), arch flags 0x%08x", arch_name(img->arch), img->arch, img->arch_flags);
     char words[8][16];
     for (int i = 0, n = arch_words(img, words); i < n; i++)
         printf(" %s", words[i]);
     printf("\nFlags:        0x%04x", img->flags);
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < NFLAGS; i++)
         if (img->flags & (1u << i))
-            printf(" %s", fl[i]);
+            printf(" %s", flag_names[i]);
     printf("\nImage size:   %u bytes (header %u)\n", img->size,
            (unsigned)(img->code - img->base));
     part_size parts[MODP_PARTS + 1];
@@ -466,6 +473,15 @@ static void json_meta(const modload_image *img)
         printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
     else
         printf(", \"abi\": null");
+    pos = 0;
+    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK && m.type != MODP_META_INIT)
+        ;
+    if (m.type == MODP_META_INIT)
+        printf(", \"init\": {\"ctors_offset\": %u, \"ctors\": %u, \"dtors_offset\": %u, \"dtors\": %u}",
+               rd32(m.bytes + MODP_INIT_OFFSET), rd32(m.bytes + MODP_INIT_COUNT),
+               rd32(m.bytes + MODP_FINI_OFFSET), rd32(m.bytes + MODP_FINI_COUNT));
+    else
+        printf(", \"init\": null");
     printf("},\n");
 }
 
@@ -480,11 +496,10 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
         printf("%s\"%s\"", i ? ", " : "", words[i]);
     printf("],\n");
     printf("  \"flags\": [");
-    static const char *const fl[] = {"split", "xip", "stripped"};
     int any = 0;
-    for (int i = 0; i < 3; i++)
+    for (int i = 0; i < NFLAGS; i++)
         if (img->flags & (1u << i))
-            printf("%s\"%s\"", any++ ? ", " : "", fl[i]);
+            printf("%s\"%s\"", any++ ? ", " : "", flag_names[i]);
     printf("],\n");
     printf("  \"image_size\": %u,\n  \"header_size\": %u,\n", img->size, (unsigned)(img->code - img->base));
     part_size parts[MODP_PARTS + 1];

@@ -11,15 +11,68 @@
 
 #include "modformat.h"
 
-static int is_ctor_section(const mp_section *s)
+/* Which constructor list a section belongs to: MP_INIT, MP_FINI, -2 for
+ * the legacy .ctors/.dtors, or -1 for none. */
+static int ctor_list_of(const mp_section *s)
 {
-    if (s->type == SHT_INIT_ARRAY || s->type == SHT_FINI_ARRAY || s->type == SHT_PREINIT_ARRAY)
-        return 1;
-    static const char *const names[] = {".init_array", ".fini_array", ".preinit_array", ".ctors", ".dtors"};
+    static const struct { const char *name; int list; } names[] = {
+        {".init_array", MP_INIT}, {".preinit_array", MP_INIT}, {".fini_array", MP_FINI},
+        {".ctors", -2}, {".dtors", -2},
+    };
+    if (s->type == SHT_INIT_ARRAY || s->type == SHT_PREINIT_ARRAY)
+        return MP_INIT;
+    if (s->type == SHT_FINI_ARRAY)
+        return MP_FINI;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        size_t n = strlen(names[i]);
-        if (strncmp(s->name, names[i], n) == 0 && (s->name[n] == 0 || s->name[n] == '.'))
-            return 1;
+        size_t n = strlen(names[i].name);
+        if (strncmp(s->name, names[i].name, n) == 0 && (s->name[n] == 0 || s->name[n] == '.'))
+            return names[i].list;
+    }
+    return -1;
+}
+
+/* Add a non-empty section to its constructor list: modload runs the lists
+ * from the data segment, as arrays of run addresses. */
+static int add_to_ctor_list(const mp_elf *m, const mp_section *s, int list, mp_layout *L)
+{
+    if (list == -2)
+        return mp_error("%s: section %s: legacy constructor lists (.ctors, .dtors) are not run "
+                        "by modload; compile with a GCC that emits .init_array (every GCC "
+                        "since 4.7 for ARM, RISC-V, Xtensa and x86)", m->path, s->name);
+    if (!(s->flags & SHF_WRITE) || s->type == SHT_NOBITS)
+        return mp_error("%s: section %s: a constructor list must be writable data (its entries "
+                        "are relocated); place it in the data segment as samples/ld/module.ld "
+                        "does", m->path, s->name);
+    unsigned word = m->cls == ELFCLASS64 ? 8 : 4;
+    if (s->size % word || s->addr % word)
+        return mp_error("%s: section %s: a constructor list holds %u-byte pointers, but it has "
+                        "0x%llx bytes at 0x%llx", m->path, s->name, word,
+                        (unsigned long long)s->size, (unsigned long long)s->addr);
+    mp_ctor_list *c = &L->ctor[list];
+    if (!c->bytes || s->addr < c->lo)
+        c->lo = s->addr;
+    if (s->addr + s->size > c->hi)
+        c->hi = s->addr + s->size;
+    c->bytes += s->size;
+    c->name = s->name;
+    return 0;
+}
+
+/* Each list one array (ld's .preinit_array, then .init_array, as
+ * module.ld links them), as data-segment offset and count. */
+static int finish_ctor_lists(const mp_elf *m, mp_layout *L)
+{
+    for (int k = 0; k < 2; k++) {
+        mp_ctor_list *c = &L->ctor[k];
+        if (!c->bytes)
+            continue;
+        if (c->hi - c->lo != c->bytes)
+            return mp_error("%s: the %s sections (such as %s) are not one array: link with "
+                            "samples/ld/module.ld, which gathers .preinit_array and .init_array "
+                            "into .init_array", m->path, k == MP_INIT ? "constructor" : "destructor",
+                            c->name);
+        c->offset = (uint32_t)(c->lo - L->seg[MODP_SEG_DATA].base);
+        c->count = (uint32_t)(c->bytes / (m->cls == ELFCLASS64 ? 8 : 4));
     }
     return 0;
 }
@@ -150,13 +203,9 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
             strncmp(s->name, ".tbss", 5) == 0)
             return mp_error("%s: section %s holds thread-local variables, which modload does "
                             "not support; remove __thread/_Thread_local", path, s->name);
-        if (is_ctor_section(s)) {
-            s->seg = (s->flags & SHF_WRITE) ? MODP_SEG_DATA : MODP_SEG_CODE;
-            if (s->size)
-                return mp_error("%s: section %s is not empty: constructors are not run by "
-                                "modload; call them from module_init", path, s->name);
-            continue;
-        }
+        int list = ctor_list_of(s);
+        if (list != -1 && s->size && add_to_ctor_list(m, s, list, L) != 0)
+            return -1;
         int seg = (s->flags & SHF_WRITE) || s->type == SHT_NOBITS ? MODP_SEG_DATA : MODP_SEG_CODE;
         s->seg = seg;   /* also for empty sections: symbols may be defined in them */
         s->bss = s->type == SHT_NOBITS;
@@ -245,7 +294,7 @@ int mp_layout_build(mp_elf *m, mp_layout *L)
     }
     if ((uint64_t)L->data_offset + d->size + d->bss > 0x7FFFFFFFu)
         return mp_error("%s: module larger than 2 GiB", path);
-    if (check_gaps(m) != 0)
+    if (check_gaps(m) != 0 || finish_ctor_lists(m, L) != 0)
         return -1;
 
     for (int k = 0; k < 2; k++) {

@@ -15,9 +15,20 @@ typedef struct mp_seg {
     const char *first, *last; /* section names, for messages */
 } mp_seg;
 
+/* A constructor or destructor list: its link addresses, then (once the
+ * data segment is laid out) its data offset and pointer-sized entries. */
+typedef struct mp_ctor_list {
+    uint64_t lo, hi, bytes;   /* span of its sections, and their sizes summed */
+    const char *name;         /* a section of it, for messages */
+    uint32_t offset, count;
+} mp_ctor_list;
+
+enum { MP_INIT, MP_FINI };
+
 typedef struct mp_layout {
     mp_seg seg[2];            /* MODP_SEG_CODE, MODP_SEG_DATA */
     uint32_t data_offset;     /* data link address minus code link address */
+    mp_ctor_list ctor[2];     /* MP_INIT (.preinit_array then .init_array), MP_FINI */
 } mp_layout;
 
 /* Classify every section (sets mp_section.seg), check the rules, copy bytes. */

@@ -18,7 +18,8 @@
 /* module.ld, as lists of input descriptions. A section belongs to the first
  * description one of whose patterns its name matches; within a description,
  * sections keep their file order (ld's behaviour). */
-enum { O_TEXT, O_RODATA, O_EXTAB, O_EXIDX, O_RO_ORPHAN, O_DATA, O_RW_ORPHAN, O_GOT, O_BSS, O_NOUT };
+enum { O_TEXT, O_RODATA, O_EXTAB, O_EXIDX, O_RO_ORPHAN, O_DATA, O_INIT, O_FINI, O_RW_ORPHAN, O_GOT,
+       O_BSS, O_NOUT };
 
 typedef struct desc {
     int out;
@@ -36,6 +37,9 @@ static const desc script[] = {
     {O_EXIDX, ".ARM.exidx* .gnu.linkonce.armexidx.*"},
     {O_DATA, ".data .data.* .gnu.linkonce.d.*"},
     {O_DATA, ".sdata .sdata.*"},
+    {O_INIT, ".preinit_array"},
+    {O_INIT, ".init_array"},    /* .init_array.N (priorities): refuse_priorities */
+    {O_FINI, ".fini_array"},
     {O_GOT, ".got.plt"},
     {O_GOT, ".got"},
     {O_BSS, ".bss .bss.* .gnu.linkonce.b.*"},
@@ -230,6 +234,18 @@ static int cmp_exidx(const void *a, const void *b)
     if (x->key != y->key)
         return x->key < y->key ? -1 : 1;
     return x->sec < y->sec ? -1 : 1;
+}
+
+/* Constructor priorities (.init_array.N) need ld's SORT_BY_INIT_PRIORITY,
+ * which module.ld has and this linker has not. */
+static int refuse_priorities(const mp_elf *m, const uint8_t *drop)
+{
+    for (size_t i = 1; i < m->nsec; i++)
+        if (!drop[i] && m->sec[i].size && matches(".init_array.* .fini_array.*", m->sec[i].name))
+            return mp_error("%s: section %s: constructor priorities are not ordered by modpack's "
+                            "link; link with ld and samples/ld/module.ld, which sorts them",
+                            m->path, m->sec[i].name);
+    return 0;
 }
 
 /* Addresses for every loaded section; returns the end address, or 0 with
@@ -714,6 +730,8 @@ int mp_link(mp_elf *m, const mp_arch *arch)
     if (common == 0)
         rc = -1;
     got g = {0};
+    if (rc == 0)
+        rc = refuse_priorities(m, drop);
     if (rc == 0)
         rc = plan_got(m, arch, drop, &g);
     uint64_t end = 0;

@@ -71,9 +71,12 @@ if(ARM_CLANG AND ARM_LLD)
 endif()
 
 # The sample module (samples/hello), built with its own Makefile.
+# name cpu board sample (a directory of samples/ with its Makefile)
 set(ARM_SAMPLE_VARIANTS
-  "hello-m0 cortex-m0 an385"
-  "hello-m4 cortex-m4 an386"
+  "hello-m0 cortex-m0 an385 hello"
+  "hello-m4 cortex-m4 an386 hello"
+  "hello-cxx-m0 cortex-m0 an385 hello-cxx"
+  "hello-cxx-m4 cortex-m4 an386 hello-cxx"
 )
 
 # name -> list: name cpu board flags...

@@ -365,7 +365,7 @@ M(major0) { m->hdr[MODP_H_MAJOR] = 0; }
 M(minor_newer) { m->hdr[MODP_H_MINOR] = 9; }
 M(arch_mips) { wr16(m->hdr + MODP_H_ARCH, 8); }
 M(arch_ffff) { wr16(m->hdr + MODP_H_ARCH, 0xFFFF); }
-M(flag_unknown) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | 0x0008); }
+M(flag_unknown) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | 0x0010); }
 M(flag_top) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | 0x8000); }
 M(reserved) { m->hdr[MODP_H_RESERVED + 1] = 1; }
 M(hsize_64) { post(m, MODP_H_HEADER_SIZE, 2, 64); }
@@ -543,6 +543,23 @@ M(meta_abi_id) { abi_record(m, cat_abi.id ^ 0x10u, 2, 1, 8); }
 M(meta_abi_major) { abi_record(m, cat_abi.id, 3, 1, 8); }
 M(meta_abi_minor) { abi_record(m, cat_abi.id, 2, 2, 8); }
 M(meta_abi_len7) { abi_record(m, cat_abi.id, 2, 1, 7); }
+/* constructor lists (spec 10, MODP_META_INIT with MODP_F_INIT) */
+static void init_record(model *m, uint32_t off, uint32_t n, int flag)
+{
+    buf_u8(&m->meta, MODP_META_INIT);
+    buf_u16(&m->meta, MODP_META_INIT_SIZE);
+    buf_u32(&m->meta, off);
+    buf_u32(&m->meta, n);
+    buf_u32(&m->meta, off);
+    buf_u32(&m->meta, 0);
+    if (flag)
+        wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_INIT);
+}
+M(init_empty) { init_record(m, 0, 0, 1); }
+M(init_no_flag) { init_record(m, 0, 0, 0); }
+M(init_flag_alone) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_INIT); }
+M(init_past_data) { init_record(m, 0, 0x10000, 1); }
+M(init_unaligned) { init_record(m, 2, 1, 1); }
 /* placement */
 M(no_split) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) & ~MODP_F_SPLIT); }
 
@@ -558,7 +575,7 @@ static const kase cases[] = {
     T(minor_newer, 0, A_LOAD, OK, "newer minor version 1.9 (readable)"),
     T(arch_mips, 0, A_CHECK, ERR_ARCH, "foreign ISA: MIPS (8), which no modload reads"),
     T(arch_ffff, 0, A_CHECK, ERR_ARCH, "arch 0xFFFF"),
-    T(flag_unknown, 0, A_CHECK, ERR_HEADER, "undefined flag 0x0008"),
+    T(flag_unknown, 0, A_CHECK, ERR_HEADER, "undefined flag 0x0010"),
     T(flag_top, 0, A_CHECK, ERR_HEADER, "undefined flag 0x8000"),
     T(reserved, 0, A_CHECK, ERR_HEADER, "reserved field not 0"),
     T(hsize_64, 0, A_CHECK, ERR_HEADER, "header_size 64 (< 72)"),
@@ -583,7 +600,7 @@ static const kase cases[] = {
     T(entry_none, 0, A_LOAD, OK, "no entry and no exit"),
     T(crc_code, 0, A_CHECK, ERR_CRC, "a code bit flipped, CRC not updated"),
     T(crc_field, 0, A_CHECK, ERR_CRC, "the stored CRC with one bit flipped"),
-    T(target_3, 0, A_CHECK, ERR_FIXUP, "block target 3"),
+    T(target_3, 0, A_CHECK, ERR_IMPORT, "block target 3 (a weak import) without its import"),
     T(leb_33bits, 0, A_CHECK, ERR_FIXUP, "op uleb with a 33rd bit"),
     T(leb_6bytes, 0, A_CHECK, ERR_FIXUP, "op uleb of 6 bytes"),
     T(leb_unterminated, 0, A_CHECK, ERR_FIXUP, "op uleb runs off the stream's end"),
@@ -594,7 +611,7 @@ static const kase cases[] = {
     T(nfixups_ffff, 0, A_CHECK, ERR_FIXUP, "nfixups 0xFFFFFFFF"),
     T(nimports_plus1, 0, A_CHECK, ERR_FIXUP, "nimports one more than the import blocks"),
     T(head_bit7, 0, A_CHECK, ERR_FIXUP, "group head with bit 7 set"),
-    T(stream_into_exports, 0, A_CHECK, ERR_FIXUP, "stream overlaps the first export entry"),
+    T(stream_into_exports, 0, A_CHECK, ERR_IMPORT, "stream overlaps the first export entry (read as a weak import)"),
     T(kind_4, 0, A_CHECK, ERR_FIXUP_KIND, "reserved fixup kind 4"),
     T(kind_15, 0, A_CHECK, ERR_FIXUP_KIND, "reserved fixup kind 15"),
     T(code_last4, 0, A_CHECK, OK, "WORD32 on the last 4 code bytes (valid)"),
@@ -663,6 +680,11 @@ static const kase cases[] = {
     T(meta_abi_id, 0, A_LOAD, OK, "the same without a firmware ABI (not compared)"),
     T(nothing, 0, A_LOAD_ABI, OK, "no ABI record, firmware ABI given"),
     T(meta_abi_len7, 0, A_CHECK, ERR_META, "firmware ABI record of 7 bytes"),
+    T(init_empty, 0, A_LOAD, OK, "init flag and record, empty lists (valid)"),
+    T(init_no_flag, 0, A_CHECK, ERR_META, "init record without the init flag"),
+    T(init_flag_alone, 0, A_CHECK, ERR_META, "init flag without the init record"),
+    T(init_past_data, 0, A_CHECK, ERR_META, "constructor list past the end of the data"),
+    T(init_unaligned, 0, A_CHECK, ERR_META, "constructor list at an offset not a multiple of the pointer size"),
     T(nothing, 0, A_STREAM_FAIL, ERR_READ, "stream whose read callback fails"),
 };
 

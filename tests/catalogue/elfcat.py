@@ -207,8 +207,9 @@ def cases(path):
          '(no -shared, -pie or shared libraries)'),
         ('tls', sec('.data', 'flags', SHF_ALLOC | SHF_WRITE | SHF_TLS), [],
          'section .data holds thread-local variables, which modload does not support; remove __thread/_Thread_local'),
-        ('ctor', sec('.data', 'type', SHT_INIT_ARRAY), [],
-         'section .data is not empty: constructors are not run by modload; call them from module_init'),
+        ('ctor_readonly', both(sec('.data', 'type', SHT_INIT_ARRAY), sec('.data', 'flags', SHF_ALLOC)), [],
+         'section .data: a constructor list must be writable data (its entries are relocated); place it in '
+         'the data segment as samples/ld/module.ld does'),
         ('beyond_4g', sec('.bss', 'addr', 0xFFFFFFFE), [], 'section .bss lies beyond 4 GiB'),
         ('align_8192', sec('.data', 'align', 8192), [],
          'section .data needs 8192-byte alignment; at most 4096 is supported'),

@@ -135,9 +135,29 @@ reject_tls)
     mod tls.c t.elf $M4
     expect 1 "holds thread-local variables, which modload does not support" "$MODPACK" build t.elf -o t.mod
     ;;
-reject_ctor)
+ctor_lists)
+    # .init_array/.fini_array become the init record (format 1.1, flag
+    # init); legacy .ctors and lists that are not one array are refused
     mod ctor.c c.elf $M4
-    expect 1 "constructors are not run by modload; call them from module_init" "$MODPACK" build c.elf -o c.mod
+    ok_build c.elf -o c.mod
+    json c.mod "j['format'] == '1.1' and 'init' in j['flags'] and j['meta']['init']['ctors'] == 1 and j['meta']['init']['dtors'] == 0"
+    "$MODPACK" inspect c.mod | grep -qF "init         1 constructors at data+0x" || fail "inspect text lacks init"
+    printf 'static void f(void) {}\nstatic void (*const p)(void) __attribute__((section(".ctors"), used)) = f;\nint module_init(void) { return 0; }\n' >l.c
+    "$CC" $M4 -O2 $LDFLAGS l.c -o l.elf || fail link
+    expect 1 "section .ctors: legacy constructor lists (.ctors, .dtors) are not run by modload" "$MODPACK" build l.elf -o l.mod
+    [ -e l.mod ] && fail "l.mod written"
+    # .preinit_array runs first, in the one list module.ld makes
+    printf 'volatile int v;\nstatic void f(void) { v = 1; }\nstatic void (*const p)(void) __attribute__((section(".preinit_array"), used)) = f;\n__attribute__((constructor)) static void g(void) { v = 2; }\n__attribute__((destructor)) static void h(void) { v = 3; }\nint module_init(void) { return 0; }\n' >p.c
+    "$CC" $M4 -O2 $LDFLAGS p.c -o p.elf || fail link
+    ok_build p.elf -o p.mod
+    json p.mod "j['meta']['init']['ctors'] == 2 and j['meta']['init']['dtors'] == 1"
+    # objects: modpack's own link keeps the lists, and refuses priorities
+    "$CC" $M4 -O2 -c p.c -o p.o || fail compile
+    ok_build p.o -o po.mod
+    json po.mod "j['meta']['init']['ctors'] == 2 and j['meta']['init']['dtors'] == 1"
+    printf 'volatile int v;\n__attribute__((constructor(200))) static void g(void) { v = 1; }\nint module_init(void) { return 0; }\n' >q.c
+    "$CC" $M4 -O2 -c q.c -o q.o || fail compile
+    expect 1 "q.o: section .init_array.00200: constructor priorities are not ordered by modpack's link; link with ld and samples/ld/module.ld" "$MODPACK" build q.o -o q.mod
     ;;
 reject_stdlib)
     # linked without -nostdlib: newlib's crt0, crti and crtbegin came along

@@ -443,6 +443,88 @@ static void test_imports(void **state)
     }
 }
 
+/* A weak import (target 3) binds like any other, and to 0 when neither the
+ * table nor the callback has it (the addend stays). */
+static void test_weak_import(void **state)
+{
+    static uint8_t fix[sizeof fix1];
+    spec s = spec1();
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[36];
+    uint32_t n;
+    (void)state;
+
+    memcpy(fix, fix1, sizeof fix);
+    assert_int_equal(fix[14], BLOCK(MODP_TGT_IMPORT, 1));
+    fix[14] = BLOCK(MODP_TGT_WEAK, 1);
+    s.fixups = (part)PART(fix);
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 12), 0x08001002u);
+    assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
+    assert_int_equal(get32(mem + 12), 2u);
+}
+
+static unsigned calls[4], ncalls;
+static void ctor_a(void) { calls[ncalls++] = 1; }
+static void ctor_b(void) { calls[ncalls++] = 2; }
+
+/* The init record: the lists found in the data segment (checked by the
+ * catalogue's cases for bad ones), run in order and in reverse; the
+ * minimal profile refuses the image before writing. */
+static void test_init_lists(void **state)
+{
+    static uint8_t meta[sizeof meta1 + 3 + MODP_META_INIT_SIZE];
+    static void (*const fns[2])(void) = {ctor_a, ctor_b};
+    spec s = spec1();
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t mem[36];
+    uint32_t n;
+    (void)state;
+
+    memcpy(meta, meta1, sizeof meta1);
+    meta[sizeof meta1] = MODP_META_INIT;
+    put16(meta + sizeof meta1 + 1, MODP_META_INIT_SIZE);
+    put32(meta + sizeof meta1 + 3 + MODP_INIT_OFFSET, 0);   /* data+0, data+4 */
+    put32(meta + sizeof meta1 + 3 + MODP_INIT_COUNT, 2);
+    put32(meta + sizeof meta1 + 3 + MODP_FINI_OFFSET, 8);   /* data+8 */
+    put32(meta + sizeof meta1 + 3 + MODP_FINI_COUNT, 1);
+    s.meta = (part)PART(meta);
+    s.flags |= MODP_F_INIT;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
+    memset(mem, 0xEE, sizeof mem);
+    if (!MODLOAD_WITH_INIT) {
+        assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
+        assert_int_equal(mem[0], 0xEE);
+        return;
+    }
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    assert_int_equal(mod.init_array, 0x1000u + img.data_offset);
+    assert_int_equal(mod.ninit, 2);
+    assert_int_equal(mod.fini_array, 0x1000u + img.data_offset + 8u);
+    assert_int_equal(mod.nfini, 1);
+
+    /* Calls through the lists, here a host array of two functions. */
+    mod.init_array = (modload_addr)(uintptr_t)fns;
+    mod.fini_array = (modload_addr)(uintptr_t)fns;
+    mod.nfini = 2;
+    modload_run_init(&mod);
+    modload_run_fini(&mod);
+    assert_int_equal(ncalls, 4);
+    assert_int_equal(calls[0], 1);
+    assert_int_equal(calls[1], 2);
+    assert_int_equal(calls[2], 2);
+    assert_int_equal(calls[3], 1);
+}
+
 /* A stripped image: the import carries only its hash, exports have no
  * names; binding and lookup go by hash. */
 static void test_stripped(void **state)
@@ -652,6 +734,7 @@ static void m_exports_wrap(uint8_t *p, uint32_t n) { (void)n; put32(p + 60, 0x15
 static void m_crc(uint8_t *p, uint32_t n) { p[n - 1] ^= 1; }
 /* fixup stream: offsets from the stream start (72 + 16 + 12 = 100) */
 #define FX 100
+/* target 3 is a weak import (1.1): its descriptor is missing here, and nimports is 0 */
 static void m_target(uint8_t *p, uint32_t n) { (void)n; p[FX] = BLOCK(3, 2); }
 static void m_kind(uint8_t *p, uint32_t n) { (void)n; p[FX + 1] = 9; }
 static void m_head7(uint8_t *p, uint32_t n) { (void)n; p[FX + 1] |= 0x80; }
@@ -696,7 +779,7 @@ static void test_malformed(void **state)
         {m_hsize, MODLOAD_ERR_HEADER},        {m_size_sum, MODLOAD_ERR_HEADER},
         {m_data_off, MODLOAD_ERR_HEADER},     {m_data_misal, MODLOAD_ERR_HEADER},
         {m_region_2g, MODLOAD_ERR_HEADER},    {m_entry, MODLOAD_ERR_HEADER},
-        {m_exports_wrap, MODLOAD_ERR_HEADER}, {m_target, MODLOAD_ERR_FIXUP},
+        {m_exports_wrap, MODLOAD_ERR_HEADER}, {m_target, MODLOAD_ERR_IMPORT},
         {m_kind, MODLOAD_ERR_FIXUP_KIND},     {m_head7, MODLOAD_ERR_FIXUP},
         {m_range, MODLOAD_ERR_FIXUP_RANGE},   {m_range_last, MODLOAD_ERR_FIXUP_RANGE},
         {m_run, MODLOAD_ERR_FIXUP_RANGE},     {m_leb, MODLOAD_ERR_FIXUP},
@@ -1011,6 +1094,8 @@ int main(void)
         cmocka_unit_test(test_load_one_region),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_weak_import),
+        cmocka_unit_test(test_init_lists),
         cmocka_unit_test(test_stripped),
         cmocka_unit_test(test_movw_movt),
         cmocka_unit_test(test_word64),
@@ -1039,6 +1124,8 @@ int main(void)
         cmocka_unit_test(test_xip),
         cmocka_unit_test(test_code_words),
         cmocka_unit_test(test_imports),
+        cmocka_unit_test(test_weak_import),
+        cmocka_unit_test(test_init_lists),
         cmocka_unit_test(test_stripped),
         cmocka_unit_test(test_movw_movt),
         cmocka_unit_test(test_word64),

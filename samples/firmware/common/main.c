@@ -12,10 +12,13 @@
  *   3. find memory for it (here: a static pool) and modload_place_region;
  *   4. modload_load with a modload_env: a sorted export table (syms) and,
  *      for names not in it, a resolve callback;
- *   5. call module_init (modload_entry), look up and call the module's
- *      exported functions (modload_find), call module_exit (modload_exit).
+ *   5. run its constructors (modload_run_init: C++ global objects), call
+ *      module_init (modload_entry), look up and call the module's exported
+ *      functions (modload_find), call module_exit (modload_exit), then its
+ *      destructors (modload_run_fini).
  *
- * The firmware API the sample module (samples/hello/hello.c) imports:
+ * The firmware API the sample modules (samples/hello/hello.c, and in C++
+ * samples/hello-cxx/hello.cc) import:
  * fw_puts, fw_print_u32, fw_led (through the table), fw_board_name
  * (through the resolve callback). Exits 0 when every check passed.
  */
@@ -101,6 +104,7 @@ int main(void)
     fw_describe(&m);
     fw_check(resolved == 1, "fw_board_name resolved %u times through the callback", resolved);
 
+    modload_run_init(&m.mod);
     modload_addr entry = modload_entry(&m.mod);
     if (!fw_check(entry != 0, "module has no module_init"))
         return 1;
@@ -121,7 +125,8 @@ int main(void)
     modload_addr ex = modload_exit(&m.mod);
     if (fw_check(ex != 0, "module has no module_exit")) {
         FW_FUNC(void (*)(void), ex)();
-        fw_check_u32("fw_led after module_exit", fw_led, 0);
+        modload_run_fini(&m.mod);
+        fw_check_u32("fw_led after module_exit and the destructors", fw_led, 0);
     }
 
     fw_printf("%u checks, %u failed: %s\n", fw_checks, fw_failures, fw_failures ? "FAIL" : "PASS");
