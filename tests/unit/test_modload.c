@@ -469,6 +469,25 @@ static void test_weak_import(void **state)
     assert_int_equal(get32(mem + 12), 2u);
 }
 
+/* spec1 with an init record: constructors at data+0 and data+4, a
+ * destructor at data+8. */
+static spec spec_init(void)
+{
+    static uint8_t meta[sizeof meta1 + 3 + MODP_META_INIT_SIZE];
+    spec s = spec1();
+
+    memcpy(meta, meta1, sizeof meta1);
+    meta[sizeof meta1] = MODP_META_INIT;
+    put16(meta + sizeof meta1 + 1, MODP_META_INIT_SIZE);
+    put32(meta + sizeof meta1 + 3 + MODP_INIT_OFFSET, 0);
+    put32(meta + sizeof meta1 + 3 + MODP_INIT_COUNT, 2);
+    put32(meta + sizeof meta1 + 3 + MODP_FINI_OFFSET, 8);
+    put32(meta + sizeof meta1 + 3 + MODP_FINI_COUNT, 1);
+    s.meta = (part)PART(meta);
+    s.flags |= MODP_F_INIT;
+    return s;
+}
+
 static unsigned calls[4], ncalls;
 static void ctor_a(void) { calls[ncalls++] = 1; }
 static void ctor_b(void) { calls[ncalls++] = 2; }
@@ -478,9 +497,8 @@ static void ctor_b(void) { calls[ncalls++] = 2; }
  * minimal profile refuses the image before writing. */
 static void test_init_lists(void **state)
 {
-    static uint8_t meta[sizeof meta1 + 3 + MODP_META_INIT_SIZE];
     static void (*const fns[2])(void) = {ctor_a, ctor_b};
-    spec s = spec1();
+    spec s = spec_init();
     modload_image img;
     modload_place pl;
     modload_module mod;
@@ -488,15 +506,6 @@ static void test_init_lists(void **state)
     uint32_t n;
     (void)state;
 
-    memcpy(meta, meta1, sizeof meta1);
-    meta[sizeof meta1] = MODP_META_INIT;
-    put16(meta + sizeof meta1 + 1, MODP_META_INIT_SIZE);
-    put32(meta + sizeof meta1 + 3 + MODP_INIT_OFFSET, 0);   /* data+0, data+4 */
-    put32(meta + sizeof meta1 + 3 + MODP_INIT_COUNT, 2);
-    put32(meta + sizeof meta1 + 3 + MODP_FINI_OFFSET, 8);   /* data+8 */
-    put32(meta + sizeof meta1 + 3 + MODP_FINI_COUNT, 1);
-    s.meta = (part)PART(meta);
-    s.flags |= MODP_F_INIT;
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
     assert_int_equal(modload_place_region(&img, mem, 36, 0x1000, &pl), MODLOAD_OK);
@@ -902,6 +911,33 @@ static void test_stream_chunks(void **state)
     }
 }
 
+/* The init record read as it streams past, and the flag without it. */
+static void test_stream_init(void **state)
+{
+    spec s = spec_init();
+    uint32_t n = build(&s);
+    uint8_t copy[sizeof image];
+    modload_module mod;
+    feed f = {0};
+    (void)state;
+
+    memcpy(copy, image, n);
+    f.chunk = 7;
+    assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
+    assert_int_equal(mod.ninit, 2);
+    assert_int_equal(mod.nfini, 1);
+    assert_int_equal(mod.fini_array - mod.init_array, 8);
+    assert_int_equal(mod.init_array, mod.data_run);
+
+    s = spec1();
+    s.flags |= MODP_F_INIT;
+    n = build(&s);
+    memcpy(copy, image, n);
+    memset(&f, 0, sizeof f);
+    f.chunk = 7;
+    assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_ERR_META);
+}
+
 static void test_stream_refusals(void **state)
 {
     spec s = spec1();
@@ -1107,7 +1143,8 @@ int main(void)
     };
     /* the tests of what this profile left out */
     (void)test_load_split_and_symtab_copy, (void)test_xip, (void)test_code_words;
-    (void)test_stream_chunks, (void)test_stream_refusals, (void)test_stream_big_image;
+    (void)test_stream_chunks, (void)test_stream_init, (void)test_stream_refusals,
+    (void)test_stream_big_image;
     (void)test_stream_no_xip;
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
@@ -1133,6 +1170,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncate_and_flip),
         cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_stream_init),
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_stream_big_image),
         cmocka_unit_test(test_stream_no_xip),
