@@ -1004,24 +1004,25 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
                        const modload_env *env, modload_module *mod, int *abi)
 {
     uint32_t left = img->meta_size, len, init = 0;
-    uint8_t rec[MODP_META_INIT_SIZE];
+    uint8_t rec[MODP_META_INIT_SIZE], type;
 
     cur_part(c, left);
     while (left) {
         if (left < 3 || !cur_copy(c, rec, 3))
             return left < 3 ? MODLOAD_ERR_META : MODLOAD_ERR_TRUNCATED;
+        type = rec[0];
         len = modload_rd16(rec + 1);
-        if (rec[0] == 0 || len > left - 3 ||
-            (rec[0] == MODP_META_ABI && len != MODP_META_ABI_SIZE) ||
-            (rec[0] == MODP_META_INIT && len != MODP_META_INIT_SIZE))
+        if (type == 0 || len > left - 3 ||
+            (type == MODP_META_ABI && len != MODP_META_ABI_SIZE) ||
+            (type == MODP_META_INIT && len != MODP_META_INIT_SIZE))
             return MODLOAD_ERR_META;
         left -= 3 + len;
-        if (rec[0] != MODP_META_ABI && rec[0] != MODP_META_INIT) {
+        if (type != MODP_META_ABI && type != MODP_META_INIT) {
             if (!cur_copy(c, 0, len))
                 return MODLOAD_ERR_TRUNCATED;
         } else if (!cur_copy(c, rec, len)) {
             return MODLOAD_ERR_TRUNCATED;
-        } else if (rec[0] == MODP_META_ABI) {
+        } else if (type == MODP_META_ABI) {
             if (*abi == MODLOAD_OK)
                 *abi = abi_ok(env, rec);
         } else if (!init++) {
