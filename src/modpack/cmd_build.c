@@ -90,6 +90,12 @@ static int check_required(const mp_elf *m, const mp_module *mod, unsigned want)
         for (size_t i = 0; i < mod->nfx; i++)
             if (mod->fx[i].seg == MODP_SEG_CODE && (!n++ || mod->fx[i].off < mod->fx[first].off))
                 first = i;
+        if (!n)
+            return mp_error("%s: --require xip: the code reaches its data at a fixed distance (%s), so "
+                            "the data would have to lie 0x%x bytes after the code, inside the image in "
+                            "flash; reach the data through a base register instead (ARM: -fPIC "
+                            "-msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative), or "
+                            "load the module into RAM", m->path, mod->split_reason, mod->L.data_offset);
         uint64_t so;
         const char *sec = section_at(m, mod, MODP_SEG_CODE, mod->fx[first].off, &so);
         return mp_error("%s: --require xip: %zu fixups patch the code segment, the first at "

@@ -379,10 +379,19 @@ require)
     expect 1 "--require split: code and data cannot be placed apart: .text+0x" \
         "$MODPACK" build p.elf -o p.mod --require split
     [ ! -e p.mod ] || fail "--require split left p.mod"
-    ok_build p.elf -o p.mod --require xip
+    # plain -fPIC code has no fixups, but reaches its data at a fixed
+    # distance: in flash, the data would lie inside the image, so no xip
+    expect 1 "--require xip: the code reaches its data at a fixed distance (.text+0x" \
+        "$MODPACK" build p.elf -o p.mod --require xip
+    grep -qF "so the data would have to lie 0x" err.txt && grep -qF -- "-msingle-pic-base" err.txt ||
+        fail "--require xip of -fPIC code: $(cat err.txt)"
+    [ ! -e p.mod ] || fail "--require xip left p.mod"
+    ok_build p.elf -o p.mod
     "$MODPACK" inspect p.mod | grep -q "^  split        no: .text+0x.*_GLOBAL_OFFSET_TABLE_" ||
         fail "inspect does not explain split"
-    json p.mod '"xip" in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
+    "$MODPACK" inspect p.mod | grep -q "^  xip          no: the data must lie 0x[0-9a-f]* bytes after the code (not split), inside the image$" ||
+        fail "inspect does not explain xip: $("$MODPACK" inspect p.mod | grep xip)"
+    json p.mod '"xip" not in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
     expect 2 "--require takes split or xip" "$MODPACK" build b.elf -o y.mod --require both
     ;;
 relocate)
