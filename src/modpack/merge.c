@@ -42,9 +42,11 @@ typedef struct group {
 struct mp_merge {
     size_t ngroup;
     group *g;
-    /* per symbol: 1 + the member (group << 20 | member) of a section symbol */
+    /* per symbol: 1 + the member (group << 20 | member) of a section
+     * symbol, and the value it had there (0 in practice) */
     size_t nsym;
     uint32_t *secsym;
+    uint64_t *secval;
 };
 
 static uint64_t hash_bytes(const uint8_t *p, uint32_t n)
@@ -74,6 +76,10 @@ static uint32_t lookup(group *g, const uint8_t *p, uint32_t len, uint32_t align)
 {
     if ((g->nent + 1) * 3 > g->nslot * 2)
         rehash(g);
+    if (g->nent == g->cap) {   /* room for a new one first: e is never NULL below */
+        g->cap = g->cap ? g->cap * 2 : 64;
+        g->e = mp_realloc(g->e, g->cap * sizeof *g->e);
+    }
     size_t k = hash_bytes(p, len) & (g->nslot - 1);
     for (; g->slot[k]; k = (k + 1) & (g->nslot - 1)) {
         entry *e = &g->e[g->slot[k] - 1];
@@ -81,10 +87,6 @@ static uint32_t lookup(group *g, const uint8_t *p, uint32_t len, uint32_t align)
             e->align = align > e->align ? align : e->align;
             return (uint32_t)(g->slot[k] - 1);
         }
-    }
-    if (g->nent == g->cap) {
-        g->cap = g->cap ? g->cap * 2 : 64;
-        g->e = mp_realloc(g->e, g->cap * sizeof *g->e);
     }
     g->e[g->nent] = (entry){p, len, align, 0, 0};
     g->slot[k] = ++g->nent;
@@ -250,6 +252,7 @@ void mp_merge_free(mp_merge *mg)
         return;
     free_groups(mg);
     free(mg->secsym);
+    free(mg->secval);
     free(mg);
 }
 
@@ -321,6 +324,7 @@ int mp_merge_sections(mp_elf *m, const int *out, uint8_t *drop, mp_merge **mgp)
     /* the symbols defined in the members move to the group's first */
     mg->nsym = m->nsym;
     mg->secsym = mp_calloc(m->nsym + 1, sizeof *mg->secsym);
+    mg->secval = mp_calloc(m->nsym + 1, sizeof *mg->secval);
     for (size_t i = 1; i < m->nsym; i++) {
         mp_symbol *y = &m->sym[i];
         if (y->shndx == SHN_UNDEF || y->shndx >= m->nsec || !where[y->shndx])
@@ -330,6 +334,7 @@ int mp_merge_sections(mp_elf *m, const int *out, uint8_t *drop, mp_merge **mgp)
         const member *mb = &g->mem[w & 0xFFFFF];
         if (y->type == STT_SECTION) {
             mg->secsym[i] = w + 1;
+            mg->secval[i] = y->value;
             y->value = 0;
         } else {
             y->value = map(g, mb, y->value);
@@ -351,11 +356,12 @@ int mp_merge_offset(const mp_merge *mg, const mp_elf *m, uint32_t sym, int64_t a
     uint32_t w = mg->secsym[sym] - 1;
     const group *g = &mg->g[w >> 20];
     const member *mb = &g->mem[w & 0xFFFFF];
-    if (a < 0 || (uint64_t)a > mb->size)
+    int64_t o = (int64_t)(mg->secval[sym] + (uint64_t)a);   /* ld maps symbol + addend */
+    if (o < 0 || (uint64_t)o > mb->size)
         return mp_error("%s: a relocation against section %s points at offset %s0x%llx, outside the "
-                        "section (0x%llx bytes)", m->path, mp_sym_name(m, sym), a < 0 ? "-" : "",
-                        (unsigned long long)(a < 0 ? -(uint64_t)a : (uint64_t)a),
+                        "section (0x%llx bytes)", m->path, mp_sym_name(m, sym), o < 0 ? "-" : "",
+                        (unsigned long long)(o < 0 ? -(uint64_t)o : (uint64_t)o),
                         (unsigned long long)mb->size);
-    *merged = map(g, mb, (uint64_t)a);
+    *merged = map(g, mb, (uint64_t)o);
     return 1;
 }
