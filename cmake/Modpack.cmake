@@ -9,7 +9,7 @@
 #       [FLAGS <compile and link flags>...] [LINK_FLAGS <flags>...]
 #       [PIC] [LONGCALLS] [STRIP] [INSPECT]
 #       [VERSION <v>] [DESCRIPTION <text>] [ENTRY <sym>] [EXIT <sym>]
-#       [REQUIRE split|xip] [FIRMWARE <path-or-target>...] [ABI_VERSION <M.N>]
+#       [REQUIRE split|xip] [FIRMWARE <path-or-target>...] [ABI_NAME <name>] [ABI_VERSION <M.N>]
 #       [MODPACK_FLAGS <modpack build flags>...] [LINKER_SCRIPT <module.ld>]
 #       [OUTPUT_DIR <dir>] [DEPENDS <files or targets>...])
 #
@@ -34,10 +34,11 @@
 # PIC builds position-independent code (-fPIC), LONGCALLS calls the firmware
 # through a register (arm: -mlong-calls), STRIP drops names from the image
 # (--strip-names), INSPECT writes `modpack inspect` to <name>.txt. VERSION,
-# DESCRIPTION, ENTRY, EXIT, REQUIRE, FIRMWARE and ABI_VERSION are modpack
-# build's --module-version, --description, --entry, --exit, --require, --firmware
-# (the imports must be exported by that firmware ELF or list; a firmware
-# target is built first) and --abi-version (with FIRMWARE only). A modpack
+# DESCRIPTION, ENTRY, EXIT, REQUIRE, FIRMWARE, ABI_NAME and ABI_VERSION are
+# modpack build's --module-version, --description, --entry, --exit, --require,
+# --firmware (the imports must be exported by that firmware ELF or list; a
+# firmware target is built first), --abi-name and --abi-version (these two
+# with FIRMWARE only). A modpack
 # without --firmware gets a warning and no check.
 # samples/hello/Makefile takes the same options as make variables.
 #
@@ -138,7 +139,7 @@ endfunction()
 
 function(modpack_add_module name)
   cmake_parse_arguments(PARSE_ARGV 1 M "PIC;LONGCALLS;STRIP;INSPECT"
-    "ISA;CPU;OPT;VERSION;DESCRIPTION;ENTRY;EXIT;REQUIRE;ABI_VERSION;OUTPUT_DIR;LINKER_SCRIPT"
+    "ISA;CPU;OPT;VERSION;DESCRIPTION;ENTRY;EXIT;REQUIRE;ABI_NAME;ABI_VERSION;OUTPUT_DIR;LINKER_SCRIPT"
     "SOURCES;FLAGS;LINK_FLAGS;MODPACK_FLAGS;DEPENDS;FIRMWARE")
   if(M_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "modpack_add_module(${name}): unknown arguments ${M_UNPARSED_ARGUMENTS}")
@@ -283,6 +284,9 @@ function(modpack_add_module name)
         list(APPEND pack_deps ${fw})
       endif()
     endforeach()
+    if(DEFINED M_ABI_NAME)
+      list(APPEND pack --abi-name ${M_ABI_NAME})
+    endif()
     if(DEFINED M_ABI_VERSION)
       list(APPEND pack --abi-version ${M_ABI_VERSION})
     endif()

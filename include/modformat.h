@@ -70,7 +70,7 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
 
 /* Header flags. Capability bits are facts modpack proved at build time. */
 #define MODP_F_SPLIT          0x0001u /* code and data may be placed independently */
-#define MODP_F_XIP            0x0002u /* code segment has no fixups: may run in place */
+#define MODP_F_XIP            0x0002u /* no fixups in code, and SPLIT: may run in place */
 #define MODP_F_STRIPPED       0x0004u /* names removed; symbols match by hash only */
 #define MODP_F_INIT           0x0008u /* constructors/destructors to run: MODP_META_INIT (1.1) */
 #define MODP_F_KNOWN          0x000Fu /* 1.1 defines these; others must be zero */

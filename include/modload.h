@@ -147,8 +147,10 @@ typedef struct modload_symbol {
  * image was built against (its MODP_META_ABI record). modpack exports
  * generates the firmware's; modpack build --firmware records the image's. */
 typedef struct modload_abi {
-    uint32_t id;              /* FNV-1a of the sorted export names (spec 10.1) */
-    uint16_t major, minor;    /* API version the firmware's author sets */
+    uint32_t id;              /* FNV-1a of the firmware's ABI name (spec 10.1) */
+    uint16_t major, minor;    /* API version the firmware's author sets: the
+                               * minor rises when exports are added, the
+                               * major when one is removed or changed */
 } modload_abi;
 
 typedef struct modload_env {

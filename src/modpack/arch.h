@@ -144,6 +144,11 @@ typedef struct mp_arch {
     /* ET_REL input: compute and write one relocation on the host
      * (isa/<isa>/link.c); NULL when the ISA takes no relocatable input. */
     int (*link)(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+    /* ET_REL input of a REL ISA: the addend in the field of a relocation
+     * against the section symbol of a merged SHF_MERGE section, which
+     * link.c maps as ld does; 0, or -1 for a type whose addend ld does not
+     * map either. NULL: the ISA's relocations carry their addend (RELA). */
+    int (*link_addend)(uint32_t type, const uint8_t *p, uint64_t room, int64_t *a);
     /* ET_REL input: the GOT link.c builds for -fPIC objects; NULL: none. */
     const struct mp_got_abi *got;
     /* Function symbols carry the instruction set in bit 0 (ARM: Thumb). */

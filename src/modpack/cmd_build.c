@@ -40,12 +40,14 @@ const char mp_usage_build[] =
     "  --all-globals         take every global of the --firmware ELF files (as\n"
     "                        modpack exports --all-globals; --firmware-all-globals is\n"
     "                        a deprecated spelling)\n"
+    "  --abi-name NAME       the firmware's ABI name to record (its hash is the id;\n"
+    "                        default: the empty name), as given to modpack exports\n"
     "  --abi-version M.N     the firmware's API version to record (default 1.0)\n"
     "  -v, --verbose         print a summary, and why the module cannot be split\n";
 
 enum {
     O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
-    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_VERSION, O_VERBOSE
+    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE
 };
 
 static char *default_name(const char *out)
@@ -88,6 +90,12 @@ static int check_required(const mp_elf *m, const mp_module *mod, unsigned want)
         for (size_t i = 0; i < mod->nfx; i++)
             if (mod->fx[i].seg == MODP_SEG_CODE && (!n++ || mod->fx[i].off < mod->fx[first].off))
                 first = i;
+        if (!n)
+            return mp_error("%s: --require xip: the code reaches its data at a fixed distance (%s), so "
+                            "the data would have to lie 0x%x bytes after the code, inside the image in "
+                            "flash; reach the data through a base register instead (ARM: -fPIC "
+                            "-msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative), or "
+                            "load the module into RAM", m->path, mod->split_reason, mod->L.data_offset);
         uint64_t so;
         const char *sec = section_at(m, mod, MODP_SEG_CODE, mod->fx[first].off, &so);
         return mp_error("%s: --require xip: %zu fixups patch the code segment, the first at "
@@ -115,6 +123,7 @@ static const mp_optspec build_opts[] = {
     {"--all-globals", 0, 0, O_ALL_GLOBALS, NULL},
     {"--firmware-all-globals", 0, 0, O_ALL_GLOBALS,
      "--firmware-all-globals is deprecated: use --all-globals (the same option as in modpack exports)"},
+    {"--abi-name", 0, 1, O_ABI_NAME, NULL},
     {"--abi-version", 0, 1, O_ABI_VERSION, NULL},
     {"--verbose", 'v', 0, O_VERBOSE, NULL},
     {0},
@@ -182,7 +191,7 @@ static int pack(const pack_job *j)
 static int build(int argc, char **argv, char **fwpaths)
 {
     mp_options opt = {0};
-    const char *in = NULL, *out = NULL, *abiver = NULL;
+    const char *in = NULL, *out = NULL, *abiver = NULL, *abiname = NULL;
     unsigned required = 0;
     size_t nfw = 0;
     int fw_globals = 0;
@@ -213,6 +222,7 @@ static int build(int argc, char **argv, char **fwpaths)
             break;
         case O_FIRMWARE: fwpaths[nfw++] = (char *)c.value; break;
         case O_ALL_GLOBALS: fw_globals = 1; break;
+        case O_ABI_NAME: abiname = c.value; break;
         case O_ABI_VERSION: abiver = c.value; break;
         case O_VERBOSE: opt.verbose = 1; break;
         }
@@ -223,17 +233,21 @@ static int build(int argc, char **argv, char **fwpaths)
         return mp_usage_error("build", "no output given (-o OUT.mod, or -o - for standard output)", NULL);
     if (abiver && !nfw)
         return mp_usage_error("build", "--abi-version needs --firmware FW", NULL);
+    if (abiname && !nfw)
+        return mp_usage_error("build", "--abi-name needs --firmware FW", NULL);
     if (fw_globals && !nfw)
         return mp_usage_error("build", "--all-globals needs --firmware FW (it applies to the firmware's ELF)", NULL);
     if (!opt.name && mp_is_stdio(in) && mp_is_stdio(out))
         return mp_usage_error("build", "input and output are both standard streams: give --name NAME", NULL);
     if (mp_output_not_input(out, in) != 0)
         return 1;
-    /* The firmware's names first: they are the ABI the image records. */
+    /* The firmware's names first: the imports are checked against them. */
     mp_fwnames fw = {0};
-    modload_abi abi = {0, 1, 0};
+    modload_abi abi = {MODP_HASH_INIT, 1, 0}; /* the empty name's hash */
     unsigned major, minor;
     if (abiver && mp_abi_version(abiver, &major, &minor) != 0)
+        return 1;
+    if (abiname && mp_abi_name(abiname, &abi.id) != 0)
         return 1;
     if (abiver) {
         abi.major = (uint16_t)major;
@@ -243,7 +257,6 @@ static int build(int argc, char **argv, char **fwpaths)
         mp_fwnames_free(&fw);
         return 1;
     }
-    abi.id = fw.id;
     if (nfw)
         opt.abi = &abi;
     char fwdesc[256];

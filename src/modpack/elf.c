@@ -49,6 +49,7 @@ static int read_sections(mp_elf *m, Elf *e)
         s->addr = sh.sh_addr;
         s->size = sh.sh_size;
         s->align = sh.sh_addralign;
+        s->entsize = sh.sh_entsize;
         s->link = sh.sh_link;
         s->info = sh.sh_info;
         s->name = "";

@@ -6,7 +6,9 @@
 #include "fwnames.h"
 #include "util.h"
 
-/* The C source for fw and ABI version major.minor (deterministic). */
-void mp_exports_source(mp_buf *out, const mp_fwnames *fw, unsigned major, unsigned minor);
+#include "modload.h"
+
+/* The C source for fw and its ABI, named name (deterministic). */
+void mp_exports_source(mp_buf *out, const mp_fwnames *fw, const char *name, const modload_abi *abi);
 
 #endif

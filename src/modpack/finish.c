@@ -206,7 +206,10 @@ int mp_finish(const mp_elf *m, const mp_options *opt, mp_module *mod)
         code_symbol(m, mod, opt->entry, "module_init", 1, mod->linked_code_size, &mod->entry) != 0 ||
         code_symbol(m, mod, opt->exit, "module_exit", 0, mod->linked_code_size, &mod->exit) != 0)
         return -1;
-    if (!code_has_fixups(mod))
+    /* Code that runs from flash needs its data in RAM, wherever that is:
+     * without SPLIT the data would have to lie data_offset after the code,
+     * inside the image itself. */
+    if (!code_has_fixups(mod) && (mod->flags & MODP_F_SPLIT))
         mod->flags |= MODP_F_XIP;
     if (opt->strip)
         mod->flags |= MODP_F_STRIPPED;

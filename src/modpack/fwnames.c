@@ -1,6 +1,6 @@
 /* fwnames.c - read the firmware's export names (MODLOAD_EXPORT sections,
  * global symbols, or a name list), sort them as modload_lookup searches
- * them, and derive the ABI id. */
+ * them; and the ABI name and version options. */
 #include "fwnames.h"
 #include "mpelf.h"
 #include "util.h"
@@ -158,15 +158,6 @@ int mp_fwnames_read(mp_fwnames *fw, char *const *paths, size_t npaths, int all_g
     }
     fw->n = out;
 
-    /* Spec 10.1: FNV-1a over every name and its NUL, in table order. */
-    uint32_t h = MODP_HASH_INIT;
-    for (size_t i = 0; i < fw->n; i++)
-        for (const char *s = fw->v[i].name;; s++) {
-            h = (h ^ (uint8_t)*s) * MODP_HASH_PRIME;
-            if (!*s)
-                break;
-        }
-    fw->id = h;
     return 0;
 }
 
@@ -202,4 +193,20 @@ int mp_abi_version(const char *s, unsigned *major, unsigned *minor)
     return 0;
 bad:
     return mp_error("--abi-version '%s': give MAJOR.MINOR, each 0 to 65535 (e.g. 2.1)", s);
+}
+
+int mp_abi_name(const char *s, uint32_t *id)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+              c == '-' || c == '.'))
+            n = 0;
+    }
+    if (!n)
+        return mp_error("--abi-name '%s': give the firmware's ABI name in letters, digits, '.', '_' and '-' "
+                        "(e.g. acme-sensor)", s);
+    *id = mp_hash(s); /* spec 10.1 */
+    return 0;
 }

@@ -1,8 +1,8 @@
-/* fwnames.h - the names a firmware exports to modules, and its ABI id.
+/* fwnames.h - the names a firmware exports to modules, and its ABI.
  *
  * `modpack exports` turns them into the firmware's symbol table and
  * `modpack build --firmware` checks a module's imports against them; both
- * read them here, so both compute the same ABI id. */
+ * read them, and the ABI name and version options, here. */
 #ifndef MODPACK_FWNAMES_H
 #define MODPACK_FWNAMES_H
 
@@ -21,7 +21,6 @@ typedef struct mp_fwname {
 typedef struct mp_fwnames {
     mp_fwname *v;              /* sorted by hash; hashes are unique */
     size_t n;
-    uint32_t id;               /* the ABI id: spec section 10.1 */
     const char **elfs;         /* the inputs that are ELF files: their ISA */
     size_t nelf;               /* is checked against the module's */
 } mp_fwnames;
@@ -38,5 +37,9 @@ void mp_fwnames_free(mp_fwnames *fw);
 
 /* "MAJOR.MINOR", each 0..65535. Returns 0, or -1 after printing the error. */
 int mp_abi_version(const char *s, unsigned *major, unsigned *minor);
+
+/* --abi-name: letters, digits, '.', '_', '-'; *id its FNV-1a (spec 10.1).
+ * Returns 0, or -1 after printing the error. */
+int mp_abi_name(const char *s, uint32_t *id);
 
 #endif

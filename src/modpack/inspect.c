@@ -139,12 +139,18 @@ static const char *split_reason(const modload_image *img, int *len)
 }
 
 /* Why the code cannot run in place: how many sites in code, and the three
- * lowest (the stream is ordered by target). */
-static void xip_reason(mp_buf *b, const collect *c)
+ * lowest (the stream is ordered by target); without any, that the data
+ * cannot move away from the code. */
+static void xip_reason(mp_buf *b, const modload_image *img, const collect *c)
 {
     size_t incode = 0;
     for (size_t i = 0; i < c->nfx; i++)
         incode += c->fx[i].seg == MODP_SEG_CODE;
+    if (!incode) {
+        buf_printf(b, "the data must lie 0x%x bytes after the code (not split), inside the image",
+                   img->data_offset);
+        return;
+    }
     buf_printf(b, "%zu fixup sites in code", incode);
     const modload_fixup *prev = NULL;
     for (int shown = 0; shown < 3; shown++) {
@@ -340,7 +346,7 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
         printf("  xip          yes\n");
     } else {
         mp_buf b = {0};
-        xip_reason(&b, c);
+        xip_reason(&b, img, c);
         printf("  xip          no: %.*s\n", (int)b.len, (const char *)b.p);
         buf_free(&b);
     }
@@ -528,7 +534,7 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
         printf("null");
     } else {
         mp_buf b = {0};
-        xip_reason(&b, c);
+        xip_reason(&b, img, c);
         json_str((const char *)b.p, b.len);
         buf_free(&b);
     }

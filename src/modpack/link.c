@@ -7,6 +7,7 @@
  * addresses, section bytes hold the linked values. The relocations stay,
  * so the normal lowering sees exactly what it sees after a real link. */
 #include "link.h"
+#include "merge.h"
 #include "util.h"
 
 #include <fnmatch.h>
@@ -651,7 +652,29 @@ const mp_reloc *mp_link_reloc_at(const mp_linker *c, uint32_t target, uint64_t a
     return ix->e[i].r;
 }
 
-static int apply(const mp_linker *c, uint8_t *img, const got *g)
+/* A relocation against the section symbol of a merged section: the
+ * symbol + addend ld would give, as the site's S (REL: the field keeps its
+ * addend) or addend (RELA). */
+static int merged_site(const mp_linker *c, const mp_merge *mg, const mp_relsec *rs, mp_reloc *r,
+                       mp_link_site *s)
+{
+    int64_t a = r->addend;
+    uint64_t off;
+    if (!rs->rela && (!c->arch->link_addend || c->arch->link_addend(r->type, s->p, s->room, &a) != 0))
+        return mp_link_error(c, rs, r, "its addend cannot be moved into the merged strings or constants "
+                             "of the section (nor can ld's)", "compile with -fno-merge-constants");
+    int rc = mp_merge_offset(mg, c->m, r->sym, a, &off);
+    if (rc <= 0)
+        return rc;
+    uint64_t target = c->m->sec[c->m->sym[r->sym].shndx].addr + off;
+    if (rs->rela)
+        r->addend = s->A = (int64_t)(target - s->S);
+    else
+        s->S = target - (uint64_t)a;
+    return 0;
+}
+
+static int apply(const mp_linker *c, uint8_t *img, const got *g, const mp_merge *mg)
 {
     mp_elf *m = c->m;
     for (size_t i = 0; i < m->nrel; i++) {
@@ -681,7 +704,7 @@ static int apply(const mp_linker *c, uint8_t *img, const got *g)
             continue;
         }
         for (size_t k = 0; k < rs->n; k++) {
-            const mp_reloc *r = &rs->r[k];
+            mp_reloc *r = &rs->r[k];
             const mp_symbol *y = &m->sym[r->sym];
             if (r->sym && y->shndx != SHN_UNDEF && y->shndx != SHN_ABS && y->shndx < m->nsec &&
                 !loaded(&m->sec[y->shndx]))
@@ -704,6 +727,8 @@ static int apply(const mp_linker *c, uint8_t *img, const got *g)
                     return mp_link_error(c, rs, r, "no GOT slot was made for the symbol", NULL);
                 s.G = slot_addr(m, g, slot);
             }
+            if (mg && r->sym && y->type == STT_SECTION && merged_site(c, mg, rs, r, &s) != 0)
+                return -1;
             if (c->arch->func_bit0 && r->sym && y->type == STT_FUNC && !s.import) {
                 s.thumb = (int)(y->value & 1);
                 s.arm_func = !s.thumb;
@@ -726,6 +751,17 @@ int mp_link(mp_elf *m, const mp_arch *arch)
     /* one flag per section, and for the COMMON and .got sections added below */
     uint8_t *drop = mp_calloc(m->nsec + 2, 1);
     int rc = drop_duplicate_groups(m, drop);
+    /* mergeable strings and constants as ld merges them, in each output section */
+    mp_merge *mg = NULL;
+    if (rc == 0) {
+        int *out = mp_calloc(m->nsec + 1, sizeof *out);
+        for (size_t i = 1; i < m->nsec; i++) {
+            size_t d = drop[i] ? D_ALL : classify(&m->sec[i]);
+            out[i] = d == D_ALL ? -1 : desc_out(d);
+        }
+        rc = mp_merge_sections(m, out, drop, &mg);
+        free(out);
+    }
     size_t common = rc == 0 ? add_common_section(m) : 0;
     if (common == 0)
         rc = -1;
@@ -740,6 +776,7 @@ int mp_link(mp_elf *m, const mp_arch *arch)
     free(drop);
     if (rc != 0 || move_symbols(m) != 0) {
         free_got(&g);
+        mp_merge_free(mg);
         return -1;
     }
 
@@ -751,6 +788,7 @@ int mp_link(mp_elf *m, const mp_arch *arch)
             continue;
         if (s->size && !s->bytes && i != g.sec) {
             free_got(&g);
+            mp_merge_free(mg);
             return mp_error("%s: malformed ELF: section %s has no bytes", m->path, s->name);
         }
         if (s->size && i != g.sec)
@@ -765,8 +803,9 @@ int mp_link(mp_elf *m, const mp_arch *arch)
     m->entry = UINT64_MAX;   /* no e_entry: module_init or --entry */
     struct mp_reloc_index at = {0};
     const mp_linker c = {m, arch, &at};
-    rc = apply(&c, m->linked, &g);
+    rc = apply(&c, m->linked, &g, mg);
     free(at.e);
     free_got(&g);
+    mp_merge_free(mg);   /* the merged bytes are in m->linked now */
     return rc;
 }

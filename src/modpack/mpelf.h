@@ -15,6 +15,7 @@ typedef struct mp_section {
     const char *name;
     uint32_t type;
     uint64_t flags, addr, size, align;
+    uint64_t entsize;         /* SHF_MERGE sections: the size of an entry */
     uint32_t link, info;
     const uint8_t *bytes;     /* size bytes in the file; NULL for NOBITS */
     int seg;                  /* set by layout: MODP_SEG_CODE/DATA or MP_SEG_NONE */

@@ -8,6 +8,11 @@
  *                             and modload_stream_load refuse it with
  *                             MODLOAD_ERR_ABI (the buffer load before writing
  *                             a byte); with env.abi = NULL it loads and runs
+ *   abifw unresolved MODULE.mod NAME
+ *                             its ABI matches but it imports NAME, which this
+ *                             firmware does not export: both loads refuse it
+ *                             with MODLOAD_ERR_UNRESOLVED, naming NAME in
+ *                             mod.unresolved
  *
  * Its export table and ABI are not written here: `modpack exports` made
  * them (fw_exports.c) from the MODLOAD_EXPORT marks in this file and in
@@ -23,7 +28,7 @@
 
 uint32_t fw_version_word(void)
 {
-    return 0x00020001u;
+    return ABIFW_VERSION_WORD;
 }
 MODLOAD_EXPORT(fw_version_word);
 
@@ -37,27 +42,32 @@ static int streq(const char *a, const char *b)
 static const char abi_text[] = "image built for another firmware ABI (other id or major, or newer minor)";
 
 /* The generated table: sorted, hashed, bound to the right addresses, and
- * its ABI id recomputed from the names as the spec defines it. */
+ * its ABI id recomputed from the ABI name as the spec defines it. */
 static void check_table(void)
 {
     static const struct { const char *name; modload_addr addr; } want[] = {
         {"fw_total", (modload_addr)(uintptr_t)&fw_total},
+#ifndef ABIFW_NO_MUL3
         {"fw_mul3", (modload_addr)(uintptr_t)&fw_mul3},
+#endif
         {"fw_accumulate", (modload_addr)(uintptr_t)&fw_accumulate},
         {"fw_abi_table", (modload_addr)(uintptr_t)fw_abi_table},
         {"fw_version_word", (modload_addr)(uintptr_t)&fw_version_word},
+#ifdef ABIFW_ADDED
+        {"fw_added", (modload_addr)(uintptr_t)&fw_added},
+#endif
     };
+    const char *s = ABIFW_NAME;
     uint32_t i, id = 0x811C9DC5u;
 
-    fw_check_u32("exports in the table", modload_fw_nsyms, 5);
+    fw_check_u32("exports in the table", modload_fw_nsyms, sizeof want / sizeof want[0]);
     for (i = 0; i < modload_fw_nsyms; i++) {
-        const char *s = modload_fw_syms[i].name;
-        fw_check(modload_fw_syms[i].hash == modload_hash(s), "hash of %s", s);
+        fw_check(modload_fw_syms[i].hash == modload_hash(modload_fw_syms[i].name), "hash of %s",
+                 modload_fw_syms[i].name);
         fw_check(i == 0 || modload_fw_syms[i - 1].hash < modload_fw_syms[i].hash, "table order at %u", (unsigned)i);
-        do
-            id = (id ^ (uint8_t)*s) * 0x01000193u;
-        while (*s++);
     }
+    for (; *s; s++)
+        id = (id ^ (uint8_t)*s) * 0x01000193u;
     for (i = 0; i < sizeof want / sizeof want[0]; i++) {
         modload_addr a = 0;
         int rc = modload_lookup(modload_fw_syms, modload_fw_nsyms, want[i].name, modload_hash(want[i].name), &a);
@@ -65,8 +75,8 @@ static void check_table(void)
                  (unsigned)a, (unsigned)want[i].addr);
     }
     fw_check(id == modload_fw_abi.id, "ABI id 0x%08x, recomputed 0x%08x", (unsigned)modload_fw_abi.id, (unsigned)id);
-    fw_check(modload_fw_abi.major == 2 && modload_fw_abi.minor == 1, "ABI version %u.%u, want 2.1",
-             modload_fw_abi.major, modload_fw_abi.minor);
+    fw_check(modload_fw_abi.major == ABIFW_MAJOR && modload_fw_abi.minor == ABIFW_MINOR,
+             "ABI version %u.%u, want %u.%u", modload_fw_abi.major, modload_fw_abi.minor, ABIFW_MAJOR, ABIFW_MINOR);
 }
 
 static uint8_t image[16 * 1024] __attribute__((aligned(8)));
@@ -89,7 +99,7 @@ static void run(const modload_module *mod)
         return;
     for (i = 1; i <= 2; i++) {
         r = FW_FUNC(uint32_t (*)(uint32_t, uint32_t), a)(5u * i, 7u);
-        fw_check_u32("abi_compute", r, 15u * i + 7u * total + 0x00020001u + i);
+        fw_check_u32("abi_compute", r, 15u * i + 7u * total + ABIFW_VERSION_WORD + i);
     }
 }
 
@@ -149,16 +159,16 @@ static int load_stream(const modload_env *env, modload_module *mod)
 
 int main(void)
 {
-    char *argv[4];
-    int argc = fw_args(argv, 4), rc, untouched;
+    char *argv[5];
+    int argc = fw_args(argv, 5), rc, untouched;
     modload_env env = {.syms = modload_fw_syms, .nsyms = modload_fw_nsyms, .abi = &modload_fw_abi};
     modload_module mod;
     modload_image img;
     modload_abi rec;
     int32_t len;
 
-    if (argc != 3) {
-        fw_printf("usage: abifw ok|refuse MODULE.mod\n");
+    if (argc != 3 && !(argc == 4 && streq(argv[1], "unresolved"))) {
+        fw_printf("usage: abifw ok|refuse MODULE.mod, abifw unresolved MODULE.mod NAME\n");
         return 1;
     }
     if ((len = fw_read_file(argv[2], image, sizeof image)) < 0)
@@ -193,6 +203,22 @@ int main(void)
         rc = load_buffer(&env, &mod, &untouched);
         if (fw_check(rc == MODLOAD_OK, "opt-out modload_load: %s", modload_strerror(rc)))
             run(&mod);
+    } else if (streq(argv[1], "unresolved")) {
+        /* The ABI matches; the import the firmware dropped is named. */
+        rc = load_buffer(&env, &mod, &untouched);
+        fw_check(rc == MODLOAD_ERR_UNRESOLVED, "modload_load gave %d (%s), want MODLOAD_ERR_UNRESOLVED", rc,
+                 modload_strerror(rc));
+        if (rc == MODLOAD_ERR_UNRESOLVED)
+            fw_check(streq(mod.unresolved.name, argv[3]) && mod.unresolved.hash == modload_hash(argv[3]),
+                     "modload_load named '%s' (hash 0x%08x), want %s", mod.unresolved.name,
+                     (unsigned)mod.unresolved.hash, argv[3]);
+        fw_printf("refused: %s: %s\n", modload_strerror(rc), rc == MODLOAD_ERR_UNRESOLVED ? mod.unresolved.name : "");
+        rc = load_stream(&env, &mod);
+        fw_check(rc == MODLOAD_ERR_UNRESOLVED, "modload_stream_load gave %d (%s), want MODLOAD_ERR_UNRESOLVED",
+                 rc, modload_strerror(rc));
+        if (rc == MODLOAD_ERR_UNRESOLVED)
+            fw_check(streq(mod.unresolved.name, argv[3]), "modload_stream_load named '%s', want %s",
+                     mod.unresolved.name, argv[3]);
     } else {
         fw_printf("unknown mode %s\n", argv[1]);
         return 1;

@@ -57,15 +57,19 @@ determinism)
     printf '# list\n  fw_version_word\nfw_mul3\r\n\nfw_total\nfw_accumulate\nfw_abi_table\nfw_mul3\n' >names.txt
     "$MODPACK" exports names.txt -o four.c --abi-version 2.1 || fail exports
     cmp one.c four.c || fail "the list gives another table"
-    # the ABI id as the spec defines it: names by hash, each with its NUL
-    id=$(python3 -c 'import sys
-def h(b):
-    x = 0x811C9DC5
-    for c in b: x = ((x ^ c) * 0x01000193) & 0xFFFFFFFF
-    return x
-n = sorted(sys.argv[1:], key=lambda s: h(s.encode()))
-print("0x%08x" % h(b"".join(s.encode() + b"\0" for s in n)))' fw_total fw_mul3 fw_accumulate fw_abi_table fw_version_word)
+    # the ABI id as the spec defines it: the hash of the ABI name, not of the
+    # exports (the empty name by default), so that adding one keeps the id
+    id=$(printf '0x%08x' "$(fnv '' 0)")
     grep -q "const modload_abi modload_fw_abi = { ${id}u, 2, 1 };" one.c || fail "ABI id is not $id"
+    "$MODPACK" exports names.txt -o five.c --abi-name acme-sensor --abi-version 1.3 || fail exports
+    id=$(printf '0x%08x' "$(fnv acme-sensor 0)")
+    [ "$id" = 0x46933510 ] || fail "the spec's example of an ABI name hashes to $id"
+    grep -q "const modload_abi modload_fw_abi = { ${id}u, 1, 3 };" five.c || fail "ABI id of acme-sensor is not $id"
+    grep -qF " *   modpack build --firmware <these exports> --abi-name acme-sensor --abi-version 1.3" five.c ||
+        fail "the comment does not say how to build modules for it"
+    printf 'fw_added\n' >added.txt
+    "$MODPACK" exports names.txt added.txt -o six.c --abi-name acme-sensor --abi-version 1.4 || fail exports
+    grep -q "const modload_abi modload_fw_abi = { ${id}u, 1, 4 };" six.c || fail "an added export changed the ABI id"
     [ "$(grep -c '^extern char modload_fw_sym_' one.c)" = 5 ] || fail "5 exports expected"
     # it compiles for the target, and against an unrelated declaration of a name
     printf '#include "abiapi.h"\n#include "one.c"\n' >use.c
@@ -78,6 +82,10 @@ print("0x%08x" % h(b"".join(s.encode() + b"\0" for s in n)))' fw_total fw_mul3 f
     grep -qF "abimod.c:1: '/* abimod.c - the module of the ABI test: imports functions and data the' is not a C identifier" err.txt || fail "list error: $(cat err.txt)"
     expect 1 "$MODPACK" exports v.c -o x.c --abi-version 2
     grep -qF "modpack: --abi-version '2': give MAJOR.MINOR, each 0 to 65535 (e.g. 2.1)" err.txt || fail "version error"
+    expect 1 "$MODPACK" exports v.c -o x.c --abi-name 'acme sensor'
+    grep -qF "modpack: --abi-name 'acme sensor': give the firmware's ABI name in letters, digits, '.', '_' and '-' (e.g. acme-sensor)" err.txt || fail "name error: $(cat err.txt)"
+    expect 1 "$MODPACK" exports v.c -o x.c --abi-name ''
+    grep -qF "modpack: --abi-name '': give the firmware's ABI name" err.txt || fail "empty name error: $(cat err.txt)"
     printf '# nothing\n' >empty.txt
     expect 1 "$MODPACK" exports empty.txt -o x.c
     grep -qF "modpack: no firmware exports found in empty.txt" err.txt || fail "empty error"
@@ -123,6 +131,11 @@ T
     "$MODPACK" inspect --json n.mod | python3 -c "import json,sys; assert json.load(sys.stdin)['meta']['abi'] is None" || fail "json abi not null"
     expect 2 "$MODPACK" build m.elf -o n.mod --abi-version 1.4
     grep -qF "modpack: build: --abi-version needs --firmware FW" err.txt || fail "usage error"
+    expect 2 "$MODPACK" build m.elf -o n.mod --abi-name acme-sensor
+    grep -qF "modpack: build: --abi-name needs --firmware FW" err.txt || fail "usage error"
+    # --abi-name is the id; the same name in exports and build gives the same
+    "$MODPACK" build m.elf -o m.mod --firmware fw.txt --firmware all.txt --abi-name acme-sensor --abi-version 1.4 || fail build
+    "$MODPACK" inspect m.mod | grep -qF "  abi          firmware ABI id 0x46933510, version 1.4" || fail "inspect of --abi-name"
     ;;
 firmware-isa)
     # --firmware given as an ELF: its machine, class, float ABI and CPU are

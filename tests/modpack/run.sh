@@ -430,10 +430,19 @@ require)
     expect 1 "--require split: code and data cannot be placed apart: .text+0x" \
         "$MODPACK" build p.elf -o p.mod --require split
     [ ! -e p.mod ] || fail "--require split left p.mod"
-    ok_build p.elf -o p.mod --require xip
+    # plain -fPIC code has no fixups, but reaches its data at a fixed
+    # distance: in flash, the data would lie inside the image, so no xip
+    expect 1 "--require xip: the code reaches its data at a fixed distance (.text+0x" \
+        "$MODPACK" build p.elf -o p.mod --require xip
+    grep -qF "so the data would have to lie 0x" err.txt && grep -qF -- "-msingle-pic-base" err.txt ||
+        fail "--require xip of -fPIC code: $(cat err.txt)"
+    [ ! -e p.mod ] || fail "--require xip left p.mod"
+    ok_build p.elf -o p.mod
     "$MODPACK" inspect p.mod | grep -q "^  split        no: .text+0x.*_GLOBAL_OFFSET_TABLE_" ||
         fail "inspect does not explain split"
-    json p.mod '"xip" in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
+    "$MODPACK" inspect p.mod | grep -q "^  xip          no: the data must lie 0x[0-9a-f]* bytes after the code (not split), inside the image$" ||
+        fail "inspect does not explain xip: $("$MODPACK" inspect p.mod | grep xip)"
+    json p.mod '"xip" not in j["flags"] and "_GLOBAL_OFFSET_TABLE_" in j["meta"]["nosplit"]'
     expect 2 "--require takes split or xip" "$MODPACK" build b.elf -o y.mod --require both
     ;;
 relocate)
@@ -640,16 +649,21 @@ deprecated)
     cmp new.mod old.mod || fail "--version S and --module-version S differ"
     "$MODPACK" build b.elf -o new.mod --module-version 1.2 2>err.txt && [ ! -s err.txt ] || fail "note without --version"
     "$MODPACK" --version | grep -q "^modpack 0.1.0" || fail "modpack --version"
-    printf 'fw_printf\nfw_val\n' >fw.txt
-    "$MODPACK" build b.elf -o g1.mod --firmware b.elf.o --firmware fw.txt --all-globals 2>err.txt || fail "--all-globals"
+    # fw_val is a global of fwval.o, exported only with --all-globals (the
+    # ABI id does not depend on the names: only the import check tells)
+    printf 'fw_printf\n' >fw.txt
+    printf 'int fw_val = 3;\n' >fwval.c
+    "$CC" $M4 -O2 -c fwval.c -o fwval.o || fail "compile fwval.c"
+    "$MODPACK" build b.elf -o g1.mod --firmware fwval.o --firmware fw.txt --all-globals 2>err.txt || fail "--all-globals"
     [ ! -s err.txt ] || fail "--all-globals printed: $(cat err.txt)"
-    "$MODPACK" build b.elf -o g2.mod --name g1 --firmware b.elf.o --firmware fw.txt --firmware-all-globals 2>err.txt ||
+    "$MODPACK" build b.elf -o g2.mod --name g1 --firmware fwval.o --firmware fw.txt --firmware-all-globals 2>err.txt ||
         fail "--firmware-all-globals"
     grep -qF "modpack: build: note: --firmware-all-globals is deprecated: use --all-globals" err.txt ||
         fail "no note for --firmware-all-globals"
     cmp g1.mod g2.mod || fail "--all-globals and --firmware-all-globals differ"
-    "$MODPACK" build b.elf -o g3.mod --name g1 --firmware b.elf.o --firmware fw.txt || fail "without --all-globals"
-    cmp -s g1.mod g3.mod && fail "--all-globals changes nothing; the test proves nothing"
+    "$MODPACK" build b.elf -o g3.mod --name g1 --firmware fwval.o --firmware fw.txt 2>err.txt &&
+        fail "without --all-globals, fw_val is not exported: the test proves nothing"
+    grep -qF "fw_val used at" err.txt || fail "without --all-globals: $(cat err.txt)"
     expect 2 "build: --all-globals needs --firmware FW" "$MODPACK" build b.elf -o x.mod --all-globals
     ;;
 *)

@@ -17,6 +17,8 @@
 # diff.xtensa                  rows windowed-*: the differential test
 # reject.windowed_*.xtensa     direct CALL8 to an import refused; the image
 #                              says windowed (reject.sh)
+# run.llvm-esp32-<v>.xtensa    testmod compiled by LLVM's Xtensa backend for
+#                              the esp32 CPU (clang-22, llc-22), run as above
 #
 # Variants "-direct" keep the module's calls to its own functions direct
 # CALL8 (winasm.py --direct-calls=local, then call8fix.py; see winasm.py):
@@ -180,6 +182,48 @@ foreach(entry IN LISTS XT_WINDOWED_DIFF_VARIANTS)
   endforeach()
 endforeach()
 
+# ---- ESP32 code from LLVM's Xtensa backend ---------------------------------------
+# Debian's clang-22 and llc-22 (bookworm-security) carry LLVM's Xtensa
+# backend with the esp32 CPU, the code generator of clang-based ESP32
+# toolchains. Their clang driver takes only the generic Xtensa CPU and their
+# integrated assembler misplaces literal pools ("fixup value must be 4-byte
+# aligned"), so clang emits LLVM IR, llc -mcpu=esp32 the windowed assembly
+# (-mattr=-div32: the lx106 assembler has no QUOS/QUOU/REMS/REMU), and
+# winasm.py and the lx106 assembler assemble it as they do gcc's.
+set(XT_LLVM_VARIANTS "llvm-esp32-O0 -O0" "llvm-esp32-Os -Os" "llvm-esp32-O2 -O2")
+find_program(XT_LLVM_CLANG clang-22)
+find_program(XT_LLVM_LLC llc-22)
+set(XT_LLVM_ESP32 OFF)
+if(XT_LLVM_CLANG AND XT_LLVM_LLC)
+  execute_process(COMMAND ${XT_LLVM_LLC} -mtriple=xtensa -mcpu=help
+                  OUTPUT_VARIABLE llc_cpus ERROR_VARIABLE llc_cpus)
+  if(llc_cpus MATCHES "esp32 ")
+    set(XT_LLVM_ESP32 ON)
+  endif()
+endif()
+if(XT_LLVM_ESP32)
+  foreach(entry IN LISTS XT_LLVM_VARIANTS)
+    separate_arguments(v UNIX_COMMAND "${entry}")
+    list(GET v 0 name)
+    list(SUBLIST v 1 -1 cflags)
+    set(o ${wout}/${name})
+    add_custom_command(OUTPUT ${o}.mod
+      COMMAND ${XT_LLVM_CLANG} --target=xtensa ${cflags} ${common_c} -S -emit-llvm
+              ${TESTS_HARNESS_DIR}/testmod.c -o ${o}.ll
+      COMMAND ${XT_LLVM_LLC} -mtriple=xtensa -mcpu=esp32 -mattr=-div32 ${o}.ll -o ${o}.s
+      COMMAND Python3::Interpreter ${WINASM} ${o}.s ${o}.t.s
+      COMMAND ${XTENSA_AS} --abi-windowed ${o}.t.s -o ${o}.o
+      COMMAND ${XTENSA_GCC} ${link_flags} ${o}.o ${wout}/winlibgcc.o -o ${o}.elf
+      COMMAND $<TARGET_FILE:modpack> build ${o}.elf -o ${o}.mod
+      DEPENDS ${TESTS_HARNESS_DIR}/testmod.c ${TESTS_HARNESS_DIR}/testapi.h ${wout}/winlibgcc.o
+              ${WINASM} ${MODULE_LD} modpack
+      COMMENT "Xtensa module ${name} (LLVM, esp32)" VERBATIM)
+    list(APPEND wmods ${o}.mod)
+  endforeach()
+else()
+  message(VERBOSE "tests/xtensa: clang-22/llc-22 with the esp32 CPU not found (apt-get install clang-22 llvm-22); LLVM ESP32 modules skipped")
+endif()
+
 add_custom_target(xtensa_windowed_tests ALL DEPENDS ${xt_wfw} ${wmods})
 
 # ---- modpack's view of windowed modules (host only) ---------------------------------
@@ -204,6 +248,17 @@ add_custom_command(OUTPUT ${spill}
 add_custom_target(xtensa_windowed_spill ALL DEPENDS ${spill})
 add_test(NAME windowed.spill.xtensa COMMAND ${QEMU_XTENSA} -cpu dc233c ${spill})
 set_tests_properties(windowed.spill.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 60)
+
+# the ESP32 code LLVM generated, run by the same harness
+if(XT_LLVM_ESP32)
+  foreach(entry IN LISTS XT_LLVM_VARIANTS)
+    separate_arguments(v UNIX_COMMAND "${entry}")
+    list(GET v 0 name)
+    add_test(NAME run.${name}.xtensa COMMAND ${QEMU_XTENSA} -cpu dc233c ${xt_wfw} run ${wout}/${name}.mod)
+    set_tests_properties(run.${name}.xtensa PROPERTIES LABELS "xtensa" TIMEOUT 120
+                         FAIL_REGULAR_EXPRESSION "FAIL")
+  endforeach()
+endif()
 
 foreach(entry IN LISTS XTENSA_WINDOWED_VARIANTS)
   separate_arguments(v UNIX_COMMAND "${entry}")

@@ -112,6 +112,7 @@ static inline uint32_t arm_b24(uint32_t w, int64_t v)
 
 /* isa/arm/link.c, for the mp_arch in lower.c. */
 int mp_link_arm(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_addend_arm(uint32_t type, const uint8_t *p, uint64_t room, int64_t *a);
 extern const struct mp_got_abi mp_got_arm;
 
 #endif

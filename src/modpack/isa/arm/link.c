@@ -105,6 +105,31 @@ const mp_got_abi mp_got_arm = {
     .org_types = {R_ARM_GOTOFF32, R_ARM_BASE_PREL},
 };
 
+/* The addend of a relocation against a merged section, as ld reads it:
+ * MOVW/MOVT's 16-bit immediate, or the whole word of a data or GOT-origin
+ * word (branches shift theirs, which ld refuses too). */
+int mp_link_addend_arm(uint32_t type, const uint8_t *p, uint64_t room, int64_t *a)
+{
+    if (room < 4)
+        return -1;
+    switch (type) {
+    case R_ARM_MOVW_ABS_NC: case R_ARM_MOVT_ABS:
+        *a = arm_sext(arm_imm16(p), 16);
+        return 0;
+    case R_ARM_THM_MOVW_ABS_NC: case R_ARM_THM_MOVT_ABS:
+        *a = arm_sext(thm_imm16(p), 16);
+        return 0;
+    case R_ARM_ABS32: case R_ARM_TARGET1: case R_ARM_REL32: case R_ARM_GOTOFF32:
+        *a = (int32_t)rd32(p);
+        return 0;
+    case R_ARM_PREL31:
+        *a = arm_sext(rd32(p), 31);
+        return 0;
+    default:
+        return -1;
+    }
+}
+
 int mp_link_arm(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     switch (r->type) {

@@ -803,6 +803,7 @@ const mp_arch mp_arch_arm = {
     .arch_flags = arm_flags,
     .dyn = &arm_dyn,
     .link = mp_link_arm,
+    .link_addend = mp_link_addend_arm,
     .got = &mp_got_arm,
     .func_bit0 = 1,
     .flag_words = arm_flag_words,

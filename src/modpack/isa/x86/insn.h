@@ -9,6 +9,7 @@
 
 /* isa/x86/link.c, for the mp_arch rows in lower.c. */
 int mp_link_i386(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
+int mp_link_addend_i386(uint32_t type, const uint8_t *p, uint64_t room, int64_t *a);
 int mp_link_x86_64(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const struct mp_link_site *s);
 extern const struct mp_got_abi mp_got_i386, mp_got_x86_64;
 

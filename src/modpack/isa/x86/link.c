@@ -99,6 +99,20 @@ int mp_link_i386(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, con
     return put(c, rs, r, s, n, pcrel ? F_SIGNED : F_EITHER, v);
 }
 
+/* The addend of a relocation against a merged section: the field, signed
+ * (ld reads it by the relocation's width). */
+int mp_link_addend_i386(uint32_t type, const uint8_t *p, uint64_t room, int64_t *a)
+{
+    unsigned n = type == R_386_32 || type == R_386_PC32 || type == R_386_GOTOFF ? 4
+                 : type == R_386_16 || type == R_386_PC16                      ? 2
+                 : type == R_386_8 || type == R_386_PC8                        ? 1
+                                                                                : 0;
+    if (!n || room < n)
+        return -1;
+    *a = sext(rdn(p, n), n);
+    return 0;
+}
+
 int mp_link_x86_64(const mp_linker *c, const mp_relsec *rs, const mp_reloc *r, const mp_link_site *s)
 {
     unsigned n;

@@ -534,6 +534,7 @@ const mp_arch mp_arch_i386 = {
     .veneers = i386_veneers,
     .dyn = &i386_dyn,
     .link = mp_link_i386,
+    .link_addend = mp_link_addend_i386,
     .got = &mp_got_i386,
     .stub = &mp_stub_i386,
 };
