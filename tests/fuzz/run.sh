@@ -27,7 +27,7 @@ seeds() {
         for f in "$BUILD"/tests/arm/target/*.mod "$BUILD"/tests/arm/target/hello-*/*.mod \
                  "$BUILD"/tests/diff/mods/*.mod "$BUILD"/tests/catalogue/images/*.mod \
                  "$BUILD"/tests/riscv/target/*.mod "$BUILD"/tests/x86/mods/*.mod \
-                 "$BUILD"/tests/xtensa/mods/*.mod; do
+                 "$BUILD"/tests/xtensa/mods/*.mod "$BUILD"/tests/modreg/mods/*.mod; do
             cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
             # find: the same image followed by names to look up
             [ "$h" = find ] && { cat "$f"; printf 'module_init\0module_exit\0fw_puts\0nope\0\0'; } \
