@@ -720,6 +720,10 @@ static int copy_code(modload_cursor *c, const modload_image *img, const modload_
                 return 0;
             dst[off / 4] = w;
         }
+        /* A data start inside a word: the padding bytes before it share
+         * that word with the data, which is written bytewise anyway. */
+        for (; off < end; off++)
+            ((uint8_t *)pl->code_write)[off] = 0;
         return 1;
     }
 #endif
