@@ -3,6 +3,7 @@
 #   run.sh seeds HARNESS DIR           collect the seed corpus into DIR
 #   run.sh replay HARNESS BINARY       regression inputs + seeds, no fuzzing
 #   run.sh smoke HARNESS BINARY RUNS   short deterministic libFuzzer run
+#   run.sh repair HARNESS BINARY MIN   the mutator check (repair_check.c)
 # Environment: FUZZ_SRC (tests/fuzz), BUILD (the build tree, whose test
 # modules and catalogue images are the seeds), WORK (scratch).
 set -euo pipefail
@@ -72,8 +73,13 @@ smoke)
         exit 1
     fi
     ;;
+repair)
+    bin=$3 min=$4
+    seeds "$WORK/seeds-repair"
+    "$bin" "$min" "$WORK/seeds-repair"
+    ;;
 *)
-    echo "usage: run.sh seeds|replay|smoke HARNESS ..." >&2
+    echo "usage: run.sh seeds|replay|smoke|repair HARNESS ..." >&2
     exit 2
     ;;
 esac
