@@ -193,31 +193,20 @@ static void check_registry(const modreg *reg, const gmem *pool, const blocks *b,
                     "pool stats");
 }
 
-/* Every export of a loaded module found where its table says. */
-static void check_exports(const modreg *reg, const uint8_t *img, size_t len)
+/* Every export of a loaded module found where its table says (mi: its
+ * checked image, name: its name record). */
+static void check_exports(const modreg *reg, const modload_image *mi, const char *name)
 {
-    modload_image mi;
     modreg_info info;
-    const char *name;
     uint32_t i;
-    if (modload_check(img, len, &mi) != MODLOAD_OK)
-        return;
-    {
-        uint32_t pos = 0;
-        modload_meta m;
-        name = NULL;
-        while (modload_meta_next(&mi, &pos, &m) == MODLOAD_OK)
-            if (m.type == MODP_META_NAME && !name)
-                name = (const char *)m.bytes;
-    }
     if (!name || modreg_find(reg, name, &info) != MODLOAD_OK)
         return;
-    FUZZ_ASSERT(info.code_size == mi.code_size && info.data_size == mi.data_size && info.bss_size == mi.bss_size,
-                "info sizes");
-    for (i = 0; i < mi.nexports; i++) {
+    FUZZ_ASSERT(info.code_size == mi->code_size && info.data_size == mi->data_size &&
+                info.bss_size == mi->bss_size, "info sizes");
+    for (i = 0; i < mi->nexports; i++) {
         modload_export ex;
         modload_addr a = 0;
-        if (modload_export_at(&mi, i, &ex) != MODLOAD_OK || !ex.name)
+        if (modload_export_at(mi, i, &ex) != MODLOAD_OK || !ex.name)
             continue;
         FUZZ_ASSERT(modreg_sym(reg, name, ex.name, &a) == MODLOAD_OK, "export %s of %s not found", ex.name, name);
         FUZZ_ASSERT(a == (ex.seg ? info.mod->data_run : info.mod->code_run) + ex.value, "export %s address",
@@ -261,17 +250,15 @@ static int make_copy(uint8_t *dst, const uint8_t *img, size_t len, int k)
     return modload_check(dst, len, &mi) == MODLOAD_OK;
 }
 
-static const char *name_of(const uint8_t *img, size_t len)
+/* The name record of a checked image, or NULL. */
+static const char *name_of(const modload_image *mi)
 {
-    modload_image mi;
     uint32_t pos = 0;
     modload_meta m;
-    if (modload_check(img, len, &mi) != MODLOAD_OK)
-        return "?";
-    while (modload_meta_next(&mi, &pos, &m) == MODLOAD_OK)
+    while (modload_meta_next(mi, &pos, &m) == MODLOAD_OK)
         if (m.type == MODP_META_NAME)
             return (const char *)m.bytes;
-    return "?";
+    return NULL;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -289,6 +276,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t ilen, i, nscript;
     const uint8_t *script;
     int use_pool, valid[4], k;
+    modload_image mi[4];
+    const char *names[4];
 
     init_fw();
     if (size < MODP_HEADER_MIN + 4)
@@ -306,8 +295,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (ilen > sizeof copy[0])
         return 0;
-    for (k = 0; k < 4; k++)
+    for (k = 0; k < 4; k++) {
         valid[k] = make_copy(copy[k], data, ilen, k);
+        names[k] = valid[k] && modload_check(copy[k], ilen, &mi[k]) == MODLOAD_OK ? name_of(&mi[k]) : NULL;
+    }
 
     memset(&b, 0, sizeof b);
     use_pool = !(script[0] & 1u);
@@ -330,7 +321,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         char name[MODREG_NAME_MAX + 1];
 
         modreg_stats_get(&reg, &before);
-        snprintf(name, sizeof name, "%s", name_of(copy[c], ilen));
+        snprintf(name, sizeof name, "%s", names[c] ? names[c] : "?");
         memset(&src, 0, sizeof src);
         switch (op) {
         case 0:
@@ -388,7 +379,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             fprintf(stderr, "op %u copy %d: %d\n", op, c, rc);
         check_registry(&reg, &pool, &b, use_pool);
         for (k = 0; k < 4; k++)
-            check_exports(&reg, copy[k], ilen);
+            if (names[k])
+                check_exports(&reg, &mi[k], names[k]);
     }
     modreg_unload_all(&reg);
     check_registry(&reg, &pool, &b, use_pool);
