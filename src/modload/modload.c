@@ -308,9 +308,11 @@ static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
         imp->name = (const char *)c->p;
         c->p += n + 1;
     }
+    /* The NUL where the length says, before hashing up to it. */
+    if (find_nul((const uint8_t *)imp->name, (const uint8_t *)imp->name + n + 1) != (const uint8_t *)imp->name + n)
+        return 0;
     imp->hash = modload_hash(imp->name);
-    return find_nul((const uint8_t *)imp->name, (const uint8_t *)imp->name + n + 1) ==
-           (const uint8_t *)imp->name + n;
+    return 1;
 }
 
 static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
