@@ -70,13 +70,16 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 /* Refill the window from the stream; 0 when there is nothing more. */
 static int cur_fill(modload_cursor *c)
 {
-    uint32_t got = cur_read(c, CUR_ST(c) ? CUR_ST(c)->chunk : 0, MODLOAD_STREAM_CHUNK);
+    modload_stream *st = CUR_ST(c);
+    uint32_t got;
 
-    if (got) {
-        c->p = CUR_ST(c)->chunk;
-        c->end = c->p + got;
-    }
-    return got != 0;
+    /* An image in memory has no more (nor a build without streams, where
+     * st is a constant NULL never dereferenced) */
+    if (!st || !(got = cur_read(c, st->chunk, MODLOAD_STREAM_CHUNK)))
+        return 0;
+    c->p = st->chunk;
+    c->end = c->p + got;
+    return 1;
 }
 
 static int cur_byte(modload_cursor *c, uint8_t *b)
