@@ -70,13 +70,16 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 /* Refill the window from the stream; 0 when there is nothing more. */
 static int cur_fill(modload_cursor *c)
 {
-    uint32_t got = cur_read(c, CUR_ST(c) ? CUR_ST(c)->chunk : 0, MODLOAD_STREAM_CHUNK);
+    modload_stream *st = CUR_ST(c);
+    uint32_t got;
 
-    if (got) {
-        c->p = CUR_ST(c)->chunk;
-        c->end = c->p + got;
-    }
-    return got != 0;
+    /* An image in memory has no more (nor a build without streams, where
+     * st is a constant NULL never dereferenced) */
+    if (!st || !(got = cur_read(c, st->chunk, MODLOAD_STREAM_CHUNK)))
+        return 0;
+    c->p = st->chunk;
+    c->end = c->p + got;
+    return 1;
 }
 
 static int cur_byte(modload_cursor *c, uint8_t *b)
@@ -308,9 +311,11 @@ static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
         imp->name = (const char *)c->p;
         c->p += n + 1;
     }
+    /* The NUL where the length says, before hashing up to it. */
+    if (find_nul((const uint8_t *)imp->name, (const uint8_t *)imp->name + n + 1) != (const uint8_t *)imp->name + n)
+        return 0;
     imp->hash = modload_hash(imp->name);
-    return find_nul((const uint8_t *)imp->name, (const uint8_t *)imp->name + n + 1) ==
-           (const uint8_t *)imp->name + n;
+    return 1;
 }
 
 static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
@@ -785,6 +790,10 @@ static int copy_code(modload_cursor *c, const modload_image *img, const modload_
                 return 0;
             dst[off / 4] = w;
         }
+        /* A data start inside a word: the padding bytes before it share
+         * that word with the data, which is written bytewise anyway. */
+        for (; off < end; off++)
+            ((uint8_t *)pl->code_write)[off] = 0;
         return 1;
     }
 #endif

@@ -16,7 +16,10 @@
 #include <string.h>
 
 #include "guard.h"
+#include "image_repair.h"
 #include "modload.h"
+
+FUZZ_IMAGE_MUTATOR(0)
 
 #define MAXQ 64
 

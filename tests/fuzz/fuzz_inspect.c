@@ -10,6 +10,9 @@
 #include "memfile.h"
 #include "inspect.h"
 #include "guard.h"
+#include "image_repair.h"
+
+FUZZ_IMAGE_MUTATOR(0)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -19,7 +19,10 @@
 #include <string.h>
 
 #include "guard.h"
+#include "image_repair.h"
 #include "modload.h"
+
+FUZZ_IMAGE_MUTATOR(0)
 
 #define MAX_ROOM (1u << 20) /* larger modules are checked, not loaded */
 

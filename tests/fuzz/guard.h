@@ -37,8 +37,10 @@ static inline size_t gm_page(void)
     return pg;
 }
 
-/* n bytes aligned to align (a power of two), ending near a guard page. */
-static inline uint8_t *gm_alloc(gmem *g, size_t n, size_t align)
+/* n bytes aligned to align (a power of two), ending near a guard page
+ * (front 0) or starting right after one (front 1: a read or write before
+ * the block faults at once). */
+static inline uint8_t *gm_alloc_at(gmem *g, size_t n, size_t align, int front)
 {
     size_t pg = gm_page();
     size_t body = (n + align + pg - 1) / pg * pg;
@@ -58,9 +60,25 @@ static inline uint8_t *gm_alloc(gmem *g, size_t n, size_t align)
         abort();
     }
     memset(g->lo, GM_CANARY, body);
-    g->p = (uint8_t *)(((uintptr_t)(g->hi - n)) & ~(uintptr_t)(align - 1));
+    g->p = front ? g->lo : (uint8_t *)(((uintptr_t)(g->hi - n)) & ~(uintptr_t)(align - 1));
     g->n = n;
     return g->p;
+}
+
+static inline uint8_t *gm_alloc(gmem *g, size_t n, size_t align)
+{
+    return gm_alloc_at(g, n, align, 0);
+}
+
+/* 1 when no byte of the pages changed, the block's own included (a call
+ * that failed before writing anything). */
+static inline int gm_untouched(const gmem *g)
+{
+    const uint8_t *q;
+    for (q = g->lo; q < g->hi; q++)
+        if (*q != GM_CANARY)
+            return 0;
+    return 1;
 }
 
 /* 1 when no byte outside [p, p+n) changed. */

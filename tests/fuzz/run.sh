@@ -3,6 +3,7 @@
 #   run.sh seeds HARNESS DIR           collect the seed corpus into DIR
 #   run.sh replay HARNESS BINARY       regression inputs + seeds, no fuzzing
 #   run.sh smoke HARNESS BINARY RUNS   short deterministic libFuzzer run
+#   run.sh repair HARNESS BINARY MIN   the mutator check (repair_check.c)
 # Environment: FUZZ_SRC (tests/fuzz), BUILD (the build tree, whose test
 # modules and catalogue images are the seeds), WORK (scratch).
 set -euo pipefail
@@ -27,7 +28,7 @@ seeds() {
         for f in "$BUILD"/tests/arm/target/*.mod "$BUILD"/tests/arm/target/hello-*/*.mod \
                  "$BUILD"/tests/diff/mods/*.mod "$BUILD"/tests/catalogue/images/*.mod \
                  "$BUILD"/tests/riscv/target/*.mod "$BUILD"/tests/x86/mods/*.mod \
-                 "$BUILD"/tests/xtensa/mods/*.mod; do
+                 "$BUILD"/tests/xtensa/mods/*.mod "$BUILD"/tests/modreg/mods/*.mod; do
             cp "$f" "$out/$(basename "$(dirname "$f")")-$(basename "$f")"
             # find: the same image followed by names to look up
             [ "$h" = find ] && { cat "$f"; printf 'module_init\0module_exit\0fw_puts\0nope\0\0'; } \
@@ -72,8 +73,13 @@ smoke)
         exit 1
     fi
     ;;
+repair)
+    bin=$3 min=$4
+    seeds "$WORK/seeds-repair"
+    "$bin" "$min" "$WORK/seeds-repair"
+    ;;
 *)
-    echo "usage: run.sh seeds|replay|smoke HARNESS ..." >&2
+    echo "usage: run.sh seeds|replay|smoke|repair HARNESS ..." >&2
     exit 2
     ;;
 esac
