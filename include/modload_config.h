@@ -14,7 +14,7 @@
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
- * when env->abi asks for the check) fails with MODLOAD_ERR_PROFILE before
+ * when env->abi asks for the check, a signing policy) fails with MODLOAD_ERR_PROFILE before
  * anything is written.
  */
 #ifndef MODLOAD_CONFIG_H
@@ -46,6 +46,11 @@
 /* the image's ABI record compared with modload_env.abi */
 #ifndef MODLOAD_WITH_ABI
 #  define MODLOAD_WITH_ABI MODLOAD_PROFILE_IS_FULL
+#endif
+/* SHA-256 of the image and the signing policy (modload_env.policy,
+ * spec section 13; src/modload/sha256.c) */
+#ifndef MODLOAD_WITH_SHA256
+#  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_FULL
 #endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's

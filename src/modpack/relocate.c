@@ -124,7 +124,7 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     modload_place pl;
     modload_module mod;
     resolve_ctx rc = {o->syms, path, 0};
-    modload_env env = {NULL, 0, resolve, &rc, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, &rc, NULL, NULL, NULL};
     int err, ret = 1;
 
     if (mp_read_file(path, &buf, &len) != 0)

@@ -128,7 +128,7 @@ static int load_once(const modload_image *img, modload_place *pl, gmem *blocks, 
                      const expt *ex, size_t nex, int use_table, modload_module *out)
 {
     sync_rec sr = {0, 0, 0};
-    modload_env env = {use_table ? fw_syms : NULL, use_table ? (uint32_t)NFW : 0, resolve, NULL, sync_code, NULL};
+    modload_env env = {use_table ? fw_syms : NULL, use_table ? (uint32_t)NFW : 0, resolve, NULL, sync_code, NULL, NULL};
     modload_module mod;
     size_t i;
     int rc;

@@ -174,7 +174,7 @@ static int resolve_fw(void *ctx, const char *name, uint32_t hash, modload_addr *
     return 0;
 }
 
-static const modload_env env1 = {NULL, 0, resolve_fw, NULL, NULL, NULL};
+static const modload_env env1 = {NULL, 0, resolve_fw, NULL, NULL, NULL, NULL};
 
 #define GUARD 64
 static uint8_t arena[GUARD + 256 + GUARD];
@@ -458,7 +458,7 @@ static void test_stripped(void **state)
     modload_module mod;
     modload_addr a;
     modload_symbol sym = {0, "fw_get", 0x9000};
-    modload_env env = {&sym, 1, NULL, NULL, NULL, NULL};
+    modload_env env = {&sym, 1, NULL, NULL, NULL, NULL, NULL};
     uint8_t mem[8];
     (void)state;
 
