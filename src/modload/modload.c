@@ -1092,6 +1092,14 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
  * stream one entry at a time (in the name buffer, free by now) and offered
  * to the policy. The input ending right after the image, or bytes that are
  * not a block, mean no signatures. */
+/* A block cut short is malformed, as in memory; a failed read stays one. */
+static int sig_cut(modload_cursor *c)
+{
+    if (c->err == MODLOAD_ERR_TRUNCATED)
+        c->err = MODLOAD_OK;
+    return c->err ? c->err : MODLOAD_ERR_SIGNATURE;
+}
+
 static int stream_policy(modload_stream *st, const modload_policy *p, uint32_t version)
 {
     modload_cursor *c = &st->cur;
@@ -1109,7 +1117,7 @@ static int stream_policy(modload_stream *st, const modload_policy *p, uint32_t v
     if (got == 0 && c->err == MODLOAD_ERR_TRUNCATED)
         c->err = MODLOAD_OK;
     else if (got < MODP_SIG_HEAD)
-        return c->err;
+        return sig_cut(c);
     else if ((rc = sig_head(b)) < 0)
         return MODLOAD_ERR_SIGNATURE;
     else
@@ -1119,7 +1127,7 @@ static int stream_policy(modload_stream *st, const modload_policy *p, uint32_t v
     for (i = 0; i < s.count; i++) {
         cur_part(c, MODP_SIG_ENTRY);
         if (!cur_copy(c, b, MODP_SIG_ENTRY))
-            return c->err;
+            return sig_cut(c);
         if (policy_offer(p, &s, i, b))
             return MODLOAD_OK;
     }
