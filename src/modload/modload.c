@@ -1062,23 +1062,24 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
                        uint32_t *version)
 {
     uint32_t left = img->meta_size, len;
-    uint8_t rec[MODP_META_ABI_SIZE];
+    uint8_t rec[MODP_META_ABI_SIZE], type;
 
     cur_part(c, left);
     while (left) {
         if (left < 3 || !cur_copy(c, rec, 3))
             return left < 3 ? MODLOAD_ERR_META : MODLOAD_ERR_TRUNCATED;
         len = modload_rd16(rec + 1);
-        if (rec[0] == 0 || len > left - 3 ||
-            (rec[0] == MODP_META_ABI && len != MODP_META_ABI_SIZE) || SECURITY_BAD(rec[0], len))
+        type = rec[0];
+        if (type == 0 || len > left - 3 ||
+            (type == MODP_META_ABI && len != MODP_META_ABI_SIZE) || SECURITY_BAD(type, len))
             return MODLOAD_ERR_META;
         left -= 3 + len;
-        if (rec[0] != MODP_META_ABI && (rec[0] != MODP_META_SECURITY || !MODLOAD_WITH_SHA256)) {
+        if (type != MODP_META_ABI && (type != MODP_META_SECURITY || !MODLOAD_WITH_SHA256)) {
             if (!cur_copy(c, 0, len))
                 return MODLOAD_ERR_TRUNCATED;
         } else if (!cur_copy(c, rec, len)) {
             return MODLOAD_ERR_TRUNCATED;
-        } else if (rec[0] == MODP_META_SECURITY) {
+        } else if (type == MODP_META_SECURITY) {
             *version = modload_rd32(rec);
         } else if (*abi == MODLOAD_OK) {
             *abi = abi_ok(env, rec);
@@ -1090,8 +1091,8 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
 #if MODLOAD_WITH_SHA256
 /* After the image: its digest, then the signature block read from the
  * stream one entry at a time (in the name buffer, free by now) and offered
- * to the policy. The input ending right after the image, or bytes that are
- * not a block, mean no signatures. */
+ * to the policy. The input ending within 8 bytes of the image's end, or
+ * bytes that are not a block, mean no signatures. */
 /* A block cut short is malformed, as in memory; a failed read stays one. */
 static int sig_cut(modload_cursor *c)
 {
@@ -1114,24 +1115,26 @@ static int stream_policy(modload_stream *st, const modload_policy *p, uint32_t v
     cur_part(c, MODP_SIG_HEAD);
     while (got < MODP_SIG_HEAD && (k = cur_read(c, b + got, MODP_SIG_HEAD - got)) != 0)
         got += k;
-    if (got == 0 && c->err == MODLOAD_ERR_TRUNCATED)
-        c->err = MODLOAD_OK;
+    if (got < MODP_SIG_HEAD && c->err == MODLOAD_ERR_TRUNCATED)
+        c->err = MODLOAD_OK; /* fewer bytes than a head: no block, as in memory */
     else if (got < MODP_SIG_HEAD)
-        return sig_cut(c);
+        return c->err;
     else if ((rc = sig_head(b)) < 0)
         return MODLOAD_ERR_SIGNATURE;
     else
         s.count = (uint32_t)rc;
     if ((rc = policy_first(p, &s)) >= 0)
         return rc;
-    for (i = 0; i < s.count; i++) {
+    /* Every entry is read, as in memory the whole block is checked: one
+     * cut short refuses the image even after an accepted one. */
+    for (i = 0, rc = MODLOAD_ERR_SIGNATURE; i < s.count; i++) {
         cur_part(c, MODP_SIG_ENTRY);
         if (!cur_copy(c, b, MODP_SIG_ENTRY))
             return sig_cut(c);
-        if (policy_offer(p, &s, i, b))
-            return MODLOAD_OK;
+        if (rc != MODLOAD_OK && policy_offer(p, &s, i, b))
+            rc = MODLOAD_OK;
     }
-    return MODLOAD_ERR_SIGNATURE;
+    return rc;
 }
 #endif
 
