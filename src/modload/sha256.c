@@ -30,7 +30,7 @@ static uint32_t be32(const uint8_t *p)
 /* One 64-byte block. The message schedule is kept as a 16-word ring. */
 static void block(uint32_t h[8], const uint8_t *p)
 {
-    uint32_t w[16], v[8], i, t1, t2;
+    uint32_t w[16], v[8], i, j, t1, t2;
 
     for (i = 0; i < 8; i++)
         v[i] = h[i];
@@ -45,9 +45,12 @@ static void block(uint32_t h[8], const uint8_t *p)
         t1 = v[7] + (ror(v[4], 6) ^ ror(v[4], 11) ^ ror(v[4], 25)) + ((v[4] & v[5]) ^ (~v[4] & v[6])) +
              k[i] + w[i & 15];
         t2 = (ror(v[0], 2) ^ ror(v[0], 13) ^ ror(v[0], 22)) + ((v[0] & v[1]) ^ (v[0] & v[2]) ^ (v[1] & v[2]));
-        /* shift the working variables down by one: h=g, g=f, ... */
-        v[7] = v[6], v[6] = v[5], v[5] = v[4], v[4] = v[3] + t1;
-        v[3] = v[2], v[2] = v[1], v[1] = v[0], v[0] = t1 + t2;
+        /* shift the working variables down by one: h=g, g=f, ... (a
+         * loop: smaller than eight moves) */
+        for (j = 7; j > 0; j--)
+            v[j] = v[j - 1];
+        v[4] += t1;
+        v[0] = t1 + t2;
     }
     for (i = 0; i < 8; i++)
         h[i] += v[i];
