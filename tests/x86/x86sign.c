@@ -2,13 +2,16 @@
  * policy (testfw.c trust mode), through OpenSSL's libcrypto, the library
  * modpack signs with. One public key: its key id (spec section 13: the
  * first 8 bytes of SHA-256 of the raw key) selects it. */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "testfw_arch.h"
+/* declared for testfw.c in testfw_arch.h, which needs testfw.c's context */
+int fw_ed25519_load(const char *pem_path);
+int fw_ed25519_verify(const uint8_t *id, const uint8_t *digest, const uint8_t *sig);
 
 static EVP_PKEY *key;
 static uint8_t key_id[8];
