@@ -286,7 +286,8 @@ typedef struct modload_cursor {
 #define MODLOAD_STREAM_CHUNK 32
 
 /* A streaming load's whole state: this, and nothing else, is the extra RAM
- * (about 440 bytes on a 32-bit target). Fields are private. */
+ * (424 bytes on a 32-bit target, 104 of them the SHA-256 state). Fields are
+ * private. */
 typedef struct modload_stream {
     modload_cursor cur;
     modload_read_fn read;
