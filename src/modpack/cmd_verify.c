@@ -45,13 +45,15 @@ int mp_cmd_verify(int argc, char **argv)
     }
     if (rc == 0 && !n)
         rc = mp_usage_error("verify", "no image given (IMG..., or - for standard input)", NULL);
+    /* Every image is verified; the exit status is the worst. */
+    int worst = 0;
     for (size_t i = 0; rc == 0 && i < n; i++) {
         int r = mp_verify(v[i], keys, nkeys);
-        rc = r > rc ? r : rc;
+        worst = r > worst ? r : worst;
     }
     for (size_t i = 0; i < nkeys; i++)
         mp_key_free(keys[i]);
     free(keys);
     free(v);
-    return rc < 0 ? 0 : rc;
+    return rc < 0 ? 0 : rc ? rc : worst;
 }
