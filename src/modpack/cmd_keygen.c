@@ -55,8 +55,9 @@ int mp_cmd_keygen(int argc, char **argv)
         pub = dflt;
     }
     if (strcmp(pub, out) == 0) {
+        int rc = mp_usage_error("keygen", "the public key would overwrite the private key:", pub);
         free(dflt);
-        return mp_usage_error("keygen", "the public key would overwrite the private key:", pub);
+        return rc;
     }
     uint8_t id[MODP_SIG_KEY_ID_SIZE];
     char hex[2 * MODP_SIG_KEY_ID_SIZE + 1];

@@ -31,7 +31,7 @@ int mp_cmd_verify(int argc, char **argv)
     int rc = 0;
     size_t n = 0, nkeys = 0;
     const char **v = mp_calloc((size_t)argc + 1, sizeof *v);
-    mp_key **keys = mp_calloc((size_t)argc + 1, sizeof *keys);
+    mp_key **keys = mp_calloc((size_t)argc + 1, sizeof(void *)); /* pointers to keys */
     mp_cli_init(&c, "verify", mp_usage_verify, verify_opts, argc, argv);
     for (int r; rc == 0 && (r = mp_cli_next(&c)) != MP_CLI_END;) {
         if (r == MP_CLI_HELP)

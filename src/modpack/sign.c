@@ -105,11 +105,12 @@ static int pem_of(mp_key *k, int private, char **text, size_t *len)
     BIO *bio = BIO_new(BIO_s_mem());
     int ok = private ? PEM_write_bio_PrivateKey(bio, k, NULL, NULL, 0, NULL, NULL)
                      : PEM_write_bio_PUBKEY(bio, k);
-    char *p;
+    char *p = NULL;
     long n = BIO_get_mem_data(bio, &p);
-    if (ok != 1 || n <= 0) {
+    if (ok != 1 || n <= 0 || !p) {
         BIO_free(bio);
-        return mp_error("cannot write the key as PEM");
+        mp_error("cannot write the key as PEM");
+        return -1;
     }
     *text = mp_malloc((size_t)n);
     memcpy(*text, p, (size_t)n);
@@ -122,7 +123,7 @@ int mp_keygen(const char *path, const char *pub, uint8_t id[MODP_SIG_KEY_ID_SIZE
 {
     EVP_PKEY *k = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
     char *priv_pem = NULL, *pub_pem = NULL;
-    size_t priv_len, pub_len;
+    size_t priv_len = 0, pub_len = 0;
     int rc = -1;
     if (!k)
         return mp_error("cannot generate an Ed25519 key (libcrypto)");
@@ -250,7 +251,8 @@ int mp_sign_image(const char *name, const uint8_t *buf, size_t len, mp_key *key,
     *out = image;
     if (n) {
         uint8_t head[MODP_SIG_HEAD] = {0};
-        memcpy(head, MODP_SIG_MAGIC, 4);
+        for (unsigned i = 0; i < 4; i++) /* the magic's 4 bytes, no NUL */
+            head[i] = (uint8_t)MODP_SIG_MAGIC[i];
         head[MODP_SIG_COUNT] = (uint8_t)n;
         head[MODP_SIG_ALG] = MODP_SIG_ALG_ED25519;
         buf_put(out, head, sizeof head);
