@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """vectors.py MODPACK SOURCE_DIR WORK - the signature test vector of
 formats/image-format.md section 13.5 holds: every value of its table is
-recomputed from tests/sign/ (vector.mod, vector-key.pem, vector-pub.pem)
+recomputed from tests/sign/ (vector.hex: the signed image in hex, as xxd -p
+writes it; vector-key.pem, vector-pub.pem)
 with hashlib, openssl and modpack, and modpack sign of the unsigned image
 with the key writes vector.mod byte for byte (Ed25519 is deterministic).
 Exit status 1 with one line per difference."""
@@ -26,7 +27,9 @@ def want(what, got, expect):
         bad.append(f"{what}: {got} != {expect}")
 
 
-signed = open(os.path.join(d, "vector.mod"), "rb").read()
+signed = bytes.fromhex(open(os.path.join(d, "vector.hex")).read().replace("\n", ""))
+signed_path = os.path.join(work, "vector.mod")
+open(signed_path, "wb").write(signed)
 size = int.from_bytes(signed[16:20], "little")
 image = signed[:size]
 want("image", image.hex(), table["image (83 bytes)"])
@@ -54,11 +57,11 @@ if r.returncode != 0:
     bad.append("openssl pkeyutl -verify: " + r.stdout + r.stderr)
 
 # modpack: verify, inspect, and sign reproducing the file.
-r = subprocess.run([modpack, "verify", os.path.join(d, "vector.mod"), "--key", os.path.join(d, "vector-pub.pem")],
+r = subprocess.run([modpack, "verify", signed_path, "--key", os.path.join(d, "vector-pub.pem")],
                    capture_output=True, text=True)
 if r.returncode != 0:
     bad.append("modpack verify --key: " + r.stderr)
-j = json.loads(subprocess.run([modpack, "inspect", "--json", os.path.join(d, "vector.mod")],
+j = json.loads(subprocess.run([modpack, "inspect", "--json", signed_path],
                               check=True, capture_output=True, text=True).stdout)
 want("inspect digest", j["digest"], table["digest"])
 want("inspect security_version", j["security_version"], 1)
