@@ -214,6 +214,25 @@ enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };
 #define MODP_INIT_COUNT       4u
 #define MODP_FINI_OFFSET      8u
 #define MODP_FINI_COUNT       12u
+#define MODP_META_SECURITY    9u   /* 4 bytes: security version u32 (spec section 13) */
+#define MODP_META_SECURITY_SIZE 4u
+
+/* ---- signature block: after image_size bytes (spec section 13) ---------- */
+
+/* An image's signatures follow it, outside image_size, so that a 1.x
+ * reader that does not know them ignores them (section 2: bytes after the
+ * image are not part of it). The digest is SHA-256 of the image_size bytes
+ * as stored, the CRC included; each signature is Ed25519 over that digest. */
+#define MODP_SIG_MAGIC        "MSIG"  /* bytes 0..3 of the block */
+#define MODP_SIG_HEAD         8u   /* magic 4, count u8, alg u8, reserved u16 */
+#define MODP_SIG_COUNT        4u   /* offset of count (1..255) */
+#define MODP_SIG_ALG          5u   /* offset of alg */
+#define MODP_SIG_ALG_ED25519  1u   /* Ed25519 (RFC 8032, pure) over the 32-byte SHA-256 digest */
+#define MODP_SIG_RESERVED     6u   /* offset of the reserved u16, zero */
+#define MODP_SIG_KEY_ID_SIZE  8u   /* first 8 bytes of SHA-256 of the 32-byte raw public key */
+#define MODP_SIG_SIZE         64u  /* Ed25519 signature */
+#define MODP_SIG_ENTRY        (MODP_SIG_KEY_ID_SIZE + MODP_SIG_SIZE) /* 72: key id, signature */
+#define MODP_DIGEST_SIZE      32u  /* SHA-256 */
 
 /* ---- names -------------------------------------------------------------- */
 

@@ -59,6 +59,9 @@ typedef enum modload_err {
     MODLOAD_ERR_READ,         /* the stream's read callback failed */
     MODLOAD_ERR_ABI,          /* built for another firmware ABI (modload_env.abi) */
     MODLOAD_ERR_PROFILE,      /* needs a feature this modload build left out (modload_config.h) */
+    MODLOAD_ERR_UNSIGNED,     /* no signature, and the policy refused the unsigned image */
+    MODLOAD_ERR_SIGNATURE,    /* signature block malformed, or the policy accepted none of its signatures */
+    MODLOAD_ERR_DOWNGRADE,    /* security version below the policy's minimum */
     MODLOAD_ERR_COUNT
 } modload_err;
 
@@ -83,6 +86,8 @@ typedef struct modload_image {
     uint32_t code_align, data_align;   /* bytes, powers of two */
     const uint8_t *code, *data, *fixups, *exports, *strtab, *meta;
     uint32_t crc;
+    uint32_t after;           /* bytes the buffer holds after image_size (a signature
+                               * block, spec section 13); 0 for a stream */
 } modload_image;
 
 /* Check everything: header, sizes, CRC, every fixup, import, export and
@@ -153,6 +158,52 @@ typedef struct modload_abi {
                                * major when one is removed or changed */
 } modload_abi;
 
+/* ---- signing policy (spec section 13; MODLOAD_WITH_SHA256) --------------- */
+
+#define MODLOAD_SHA256_SIZE 32
+
+/* SHA-256 of at most 2^32 - 1 bytes: init, update any number of times,
+ * final. modload's own (sha256.c); the state is about 108 bytes. */
+typedef struct modload_sha256 {
+    uint32_t h[8];
+    uint32_t n;               /* bytes so far */
+    uint8_t buf[64];
+} modload_sha256;
+
+void modload_sha256_init(modload_sha256 *s);
+void modload_sha256_update(modload_sha256 *s, const void *data, size_t len);
+void modload_sha256_final(modload_sha256 *s, uint8_t out[MODLOAD_SHA256_SIZE]);
+
+/* What the policy decides on: the digest of the image (its image_size
+ * bytes, the CRC included), its security version, and one signature of its
+ * block, or none (count 0: key_id and sig NULL). */
+typedef struct modload_signature {
+    const uint8_t *digest;    /* MODLOAD_SHA256_SIZE bytes */
+    uint32_t security_version; /* the MODP_META_SECURITY record, 0 without */
+    uint32_t index, count;    /* this signature, of count in the block */
+    uint32_t alg;             /* MODP_SIG_ALG_ED25519 */
+    const uint8_t *key_id;    /* MODP_SIG_KEY_ID_SIZE bytes */
+    const uint8_t *sig;       /* MODP_SIG_SIZE bytes: Ed25519 over digest */
+} modload_signature;
+
+/* A firmware's signing policy (modload_env.policy). modload refuses with
+ * MODLOAD_ERR_DOWNGRADE an image whose security version is below
+ * min_security_version; else it calls accept once per signature until one
+ * returns 0, or once with count 0 for an image without signatures. No
+ * acceptance: MODLOAD_ERR_SIGNATURE (signed) or MODLOAD_ERR_UNSIGNED. */
+typedef struct modload_policy {
+    int (*accept)(void *ctx, const modload_signature *s);
+    void *ctx;
+    uint32_t min_security_version;
+} modload_policy;
+
+/* The image's security version (0 without the record), and its signature
+ * block: entries (count * MODP_SIG_ENTRY bytes, key id then signature) and
+ * count, 0 when the buffer holds no block after the image. MODLOAD_OK, or
+ * MODLOAD_ERR_SIGNATURE for a malformed block. For tools (modpack verify). */
+uint32_t modload_security_version(const modload_image *img);
+int modload_sig_block(const modload_image *img, const uint8_t **entries, uint32_t *count);
+
 typedef struct modload_env {
     const modload_symbol *syms; /* optional sorted firmware exports */
     uint32_t nsyms;
@@ -169,6 +220,13 @@ typedef struct modload_env {
      * reported first). NULL opts out; images without the record always load.
      * modload_check needs no env and only checks the record's shape. */
     const modload_abi *abi;
+    /* Optional: the signing policy. When set, modload_load computes the
+     * image's digest and applies the policy before it writes a byte;
+     * modload_stream_load digests the bytes as they pass and applies it
+     * at the end, after the CRC (the signature block is read from the
+     * stream after the image). Refused: nothing may run. A build without
+     * MODLOAD_WITH_SHA256 refuses to be asked (MODLOAD_ERR_PROFILE). */
+    const modload_policy *policy;
 } modload_env;
 
 /* The ABI an image records: MODLOAD_OK, or MODLOAD_ERR_NOT_FOUND without
@@ -245,12 +303,15 @@ typedef struct modload_cursor {
 #define MODLOAD_STREAM_CHUNK 32
 
 /* A streaming load's whole state: this, and nothing else, is the extra RAM
- * (about 330 bytes on a 32-bit target). Fields are private. */
+ * (424 bytes on a 32-bit target, 104 of them the SHA-256 state). Fields are
+ * private. */
 typedef struct modload_stream {
     modload_cursor cur;
     modload_read_fn read;
     void *ctx;
     uint32_t crc;             /* CRC-32 of every byte read so far */
+    uint32_t digesting;       /* sha holds the SHA-256 of every byte read so far */
+    modload_sha256 sha;
     uint8_t chunk[MODLOAD_STREAM_CHUNK];
     char name[256];           /* the header, then the import being bound */
 } modload_stream;
@@ -262,8 +323,10 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
 
 /* Read the rest, writing code and data straight to their places and
  * applying fixups as they pass; the exports are kept only when
- * pl->symtab_write is given. The CRC is compared at the end: on any error
- * only the memory in pl was written and nothing from the image may run. */
+ * pl->symtab_write is given. The CRC is compared at the end, then
+ * env->policy applied (reading the signature block that follows the
+ * image): on any error only the memory in pl was written and nothing from
+ * the image may run. */
 int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
                         const modload_env *env, modload_module *mod);
 

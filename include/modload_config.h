@@ -14,7 +14,7 @@
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
- * when env->abi asks for the check) fails with MODLOAD_ERR_PROFILE before
+ * when env->abi asks for the check, a signing policy) fails with MODLOAD_ERR_PROFILE before
  * anything is written.
  */
 #ifndef MODLOAD_CONFIG_H
@@ -51,6 +51,11 @@
  * .fini_array: images with MODP_F_INIT), run by modload_run_init/fini */
 #ifndef MODLOAD_WITH_INIT
 #  define MODLOAD_WITH_INIT MODLOAD_PROFILE_IS_FULL
+#endif
+/* SHA-256 of the image and the signing policy (modload_env.policy,
+ * spec section 13; src/modload/sha256.c) */
+#ifndef MODLOAD_WITH_SHA256
+#  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_FULL
 #endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's

@@ -150,7 +150,7 @@ int modreg_load(modreg *reg, const void *image, size_t len, modreg_info *info);
 
 /* The same from a read callback (modload_stream_*; the name record passes
  * last, so a duplicate name is found after the bytes were read). Uses
- * about 330 bytes of stack for the modload_stream. */
+ * about 430 bytes of stack for the modload_stream. */
 int modreg_load_stream(modreg *reg, modload_read_fn read, void *ctx, modreg_info *info);
 
 /* Files: open returns a handle for read (NULL on failure), close ends it. */

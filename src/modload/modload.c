@@ -63,6 +63,10 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
         return 0;
     }
     st->crc = modload_crc32(st->crc, dst, (uint32_t)got);
+#if MODLOAD_WITH_SHA256
+    if (st->digesting)
+        modload_sha256_update(&st->sha, dst, (uint32_t)got);
+#endif
     c->rest -= (uint32_t)got;
     return (uint32_t)got;
 }
@@ -486,6 +490,14 @@ static int check_exports(const modload_image *img)
     return MODLOAD_OK;
 }
 
+/* A security record (spec section 13) is 4 bytes; a build without the
+ * signing policy skips the record as a 1.0 reader does. */
+#if MODLOAD_WITH_SHA256
+#  define SECURITY_BAD(type, len) ((type) == MODP_META_SECURITY && (len) != MODP_META_SECURITY_SIZE)
+#else
+#  define SECURITY_BAD(type, len) 0
+#endif
+
 /* The record at *pos: 1 with one, 0 after the last, -MODLOAD_ERR_META for
  * a broken one (signs make the loops over it smallest). */
 static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
@@ -516,6 +528,8 @@ static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
     }
     if ((m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE) ||
         (m->type == MODP_META_INIT && m->len != MODP_META_INIT_SIZE))
+        return -MODLOAD_ERR_META;
+    if (SECURITY_BAD(m->type, m->len))
         return -MODLOAD_ERR_META;
     *pos += 3u + m->len;
     return 1;
@@ -617,6 +631,102 @@ static int abi_ok(const modload_env *env, const uint8_t *rec)
 }
 #endif
 
+/* ---- signing policy (spec section 13) ------------------------------------ */
+#if MODLOAD_WITH_SHA256
+
+uint32_t modload_security_version(const modload_image *img)
+{
+    uint32_t pos = 0;
+    modload_meta m;
+
+    while (img->meta && meta_step(img, &pos, &m) > 0)
+        if (m.type == MODP_META_SECURITY)
+            return modload_rd32(m.bytes);
+    return 0;
+}
+
+/* The head of a signature block: its count, 0 when the bytes are not one
+ * (no block), or -1 when it is malformed. */
+static int sig_head(const uint8_t *b)
+{
+    if (memcmp(b, MODP_SIG_MAGIC, 4) != 0)
+        return 0;
+    if (b[MODP_SIG_COUNT] == 0 || b[MODP_SIG_ALG] != MODP_SIG_ALG_ED25519 ||
+        modload_rd16(b + MODP_SIG_RESERVED) != 0)
+        return -1;
+    return b[MODP_SIG_COUNT];
+}
+
+int modload_sig_block(const modload_image *img, const uint8_t **entries, uint32_t *count)
+{
+    const uint8_t *b = img->base + img->size;
+    int n = img->after >= MODP_SIG_HEAD ? sig_head(b) : 0;
+
+    *entries = b + MODP_SIG_HEAD;
+    *count = n > 0 ? (uint32_t)n : 0;
+    if (n < 0 || img->after - MODP_SIG_HEAD < *count * MODP_SIG_ENTRY)
+        return MODLOAD_ERR_SIGNATURE;
+    return MODLOAD_OK;
+}
+
+/* The verdict that needs no signature: a downgrade, or an unsigned image
+ * (s->count 0) the policy takes or refuses; -1 to go on with the
+ * signatures. */
+static int policy_first(const modload_policy *p, const modload_signature *s)
+{
+    if (s->security_version < p->min_security_version)
+        return MODLOAD_ERR_DOWNGRADE;
+    if (s->count == 0)
+        return p->accept(p->ctx, s) == 0 ? MODLOAD_OK : MODLOAD_ERR_UNSIGNED;
+    return -1;
+}
+
+/* Signature i: the entry at e offered to the policy; 1 when accepted. */
+static int policy_offer(const modload_policy *p, modload_signature *s, uint32_t i, const uint8_t *e)
+{
+    s->index = i;
+    s->key_id = e;
+    s->sig = e + MODP_SIG_KEY_ID_SIZE;
+    return p->accept(p->ctx, s) == 0;
+}
+
+static void sig_init(modload_signature *s, const uint8_t *digest, uint32_t version, uint32_t count)
+{
+    memset(s, 0, sizeof *s);
+    s->digest = digest;
+    s->security_version = version;
+    s->count = count;
+    s->alg = MODP_SIG_ALG_ED25519;
+}
+
+/* An image in memory: the digest of its bytes, then the policy, before
+ * anything is written. */
+static int policy_memory(const modload_image *img, const modload_policy *p)
+{
+    uint8_t digest[MODLOAD_SHA256_SIZE];
+    modload_sha256 sha;
+    modload_signature s;
+    const uint8_t *e;
+    uint32_t n, i;
+    int rc;
+
+    if (!p->accept)
+        return MODLOAD_ERR_ARG;
+    if ((rc = modload_sig_block(img, &e, &n)) != MODLOAD_OK)
+        return rc;
+    modload_sha256_init(&sha);
+    modload_sha256_update(&sha, img->base, img->size);
+    modload_sha256_final(&sha, digest);
+    sig_init(&s, digest, modload_security_version(img), n);
+    if ((rc = policy_first(p, &s)) >= 0)
+        return rc;
+    for (i = 0; i < n; i++, e += MODP_SIG_ENTRY)
+        if (policy_offer(p, &s, i, e))
+            return MODLOAD_OK;
+    return MODLOAD_ERR_SIGNATURE;
+}
+#endif
+
 /* ---- validation ---------------------------------------------------------- */
 
 int modload_check_nocrc(const void *image, size_t len, modload_image *img)
@@ -631,6 +741,12 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
         return rc;
     /* Not in parse_header: a stream has only the header at hand. */
     img->crc = modload_rd32(img->meta + img->meta_size);
+#if MODLOAD_WITH_SHA256
+    /* What follows the image in the buffer: its signature block, if any. */
+    img->after = (uint32_t)(len - img->size);
+    if (img->after != len - img->size)
+        img->after = 0xFFFFFFFFu; /* more than 4 GiB: as much as a block can need */
+#endif
     if ((rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
         return rc;
     while ((rc = meta_step(img, &pos, &m)) > 0)
@@ -964,6 +1080,14 @@ int modload_load(const modload_image *img, const modload_place *pl,
     if (env && env->abi)
         return MODLOAD_ERR_PROFILE;
 #endif
+    /* The signing policy over the whole image, before the first write. */
+#if MODLOAD_WITH_SHA256
+    if (env && env->policy && (rc = policy_memory(img, env->policy)) != MODLOAD_OK)
+        return rc;
+#else
+    if (env && env->policy)
+        return MODLOAD_ERR_PROFILE;
+#endif
     memset(&c, 0, sizeof c);
     c.p = c.end = img->code;
     rc = load(img, &c, pl, env, mod);
@@ -993,6 +1117,12 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     st->read = read;
     st->ctx = ctx;
     c->st = st;
+#if MODLOAD_WITH_SHA256
+    /* From the first byte: stream_load learns only then whether a policy
+     * wants the digest. */
+    st->digesting = 1;
+    modload_sha256_init(&st->sha);
+#endif
     c->p = c->end = st->chunk;
     cur_part(c, MODP_HEADER_MIN);
     if (!cur_copy(c, hdr, MODP_HEADER_MIN))
@@ -1001,16 +1131,17 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     if ((rc = parse_header(hdr, (size_t)-1, img)) != MODLOAD_OK)
         return rc;
     MODP_IMAGE_PARTS(PART_NOT_AT_HAND)
+    img->after = 0;
     /* Header bytes past the 1.0 fields (alignment padding, newer minors). */
     cur_part(c, img->header_size - MODP_HEADER_MIN);
     return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;
 }
 
 /* The metadata records as they pass: their framing is checked, the ABI
- * record compared (into *abi) and the INIT record's lists given to mod;
- * the rest is skipped. */
+ * record compared (into *abi), the security version kept (*version) and
+ * the INIT record's lists given to mod; the rest is skipped. */
 static int stream_meta(modload_cursor *c, const modload_image *img, const modload_place *pl,
-                       const modload_env *env, modload_module *mod, int *abi)
+                       const modload_env *env, modload_module *mod, int *abi, uint32_t *version)
 {
     uint32_t left = img->meta_size, len, init = 0;
     uint8_t rec[MODP_META_INIT_SIZE], type;
@@ -1023,14 +1154,17 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
         len = modload_rd16(rec + 1);
         if (type == 0 || len > left - 3 ||
             (type == MODP_META_ABI && len != MODP_META_ABI_SIZE) ||
-            (type == MODP_META_INIT && len != MODP_META_INIT_SIZE))
+            (type == MODP_META_INIT && len != MODP_META_INIT_SIZE) || SECURITY_BAD(type, len))
             return MODLOAD_ERR_META;
         left -= 3 + len;
-        if (type != MODP_META_ABI && type != MODP_META_INIT) {
+        if (type != MODP_META_ABI && type != MODP_META_INIT &&
+            (type != MODP_META_SECURITY || !MODLOAD_WITH_SHA256)) {
             if (!cur_copy(c, 0, len))
                 return MODLOAD_ERR_TRUNCATED;
         } else if (!cur_copy(c, rec, len)) {
             return MODLOAD_ERR_TRUNCATED;
+        } else if (type == MODP_META_SECURITY) {
+            *version = modload_rd32(rec);
         } else if (type == MODP_META_ABI) {
             if (*abi == MODLOAD_OK)
                 *abi = abi_ok(env, rec);
@@ -1049,16 +1183,74 @@ static int stream_meta(modload_cursor *c, const modload_image *img, const modloa
     return !init != !(img->flags & MODP_F_INIT) ? MODLOAD_ERR_META : MODLOAD_OK;
 }
 
+#if MODLOAD_WITH_SHA256
+/* After the image: its digest, then the signature block read from the
+ * stream one entry at a time (in the name buffer, free by now) and offered
+ * to the policy. The input ending within 8 bytes of the image's end, or
+ * bytes that are not a block, mean no signatures. */
+/* A block cut short is malformed, as in memory; a failed read stays one. */
+static int sig_cut(modload_cursor *c)
+{
+    if (c->err == MODLOAD_ERR_TRUNCATED)
+        c->err = MODLOAD_OK;
+    return c->err ? c->err : MODLOAD_ERR_SIGNATURE;
+}
+
+static int stream_policy(modload_stream *st, const modload_policy *p, uint32_t version)
+{
+    modload_cursor *c = &st->cur;
+    uint8_t digest[MODLOAD_SHA256_SIZE], *b = (uint8_t *)st->name;
+    modload_signature s;
+    uint32_t got = 0, k, i;
+    int rc;
+
+    modload_sha256_final(&st->sha, digest);
+    st->digesting = 0;
+    sig_init(&s, digest, version, 0);
+    cur_part(c, MODP_SIG_HEAD);
+    while (got < MODP_SIG_HEAD && (k = cur_read(c, b + got, MODP_SIG_HEAD - got)) != 0)
+        got += k;
+    if (got < MODP_SIG_HEAD && c->err == MODLOAD_ERR_TRUNCATED)
+        c->err = MODLOAD_OK; /* fewer bytes than a head: no block, as in memory */
+    else if (got < MODP_SIG_HEAD)
+        return c->err;
+    else if ((rc = sig_head(b)) < 0)
+        return MODLOAD_ERR_SIGNATURE;
+    else
+        s.count = (uint32_t)rc;
+    if ((rc = policy_first(p, &s)) >= 0)
+        return rc;
+    /* Every entry is read, as in memory the whole block is checked: one
+     * cut short refuses the image even after an accepted one. */
+    for (i = 0, rc = MODLOAD_ERR_SIGNATURE; i < s.count; i++) {
+        cur_part(c, MODP_SIG_ENTRY);
+        if (!cur_copy(c, b, MODP_SIG_ENTRY))
+            return sig_cut(c);
+        if (rc != MODLOAD_OK && policy_offer(p, &s, i, b))
+            rc = MODLOAD_OK;
+    }
+    return rc;
+}
+#endif
+
 int modload_stream_load(modload_stream *st, const modload_image *img, const modload_place *pl,
                         const modload_env *env, modload_module *mod)
 {
     modload_cursor *c;
     uint8_t tail[4];
-    uint32_t crc;
+    uint32_t crc, version = 0;
     int rc, abi = MODLOAD_OK;
+    const modload_policy *policy = env ? env->policy : 0;
 
-    if (!st || !img || !st->read)
+    if (!st || !img || !st->read || (policy && !policy->accept))
         return MODLOAD_ERR_ARG;
+#if MODLOAD_WITH_SHA256
+    if (!policy)
+        st->digesting = 0; /* nobody asks for the digest */
+#else
+    if (policy)
+        return MODLOAD_ERR_PROFILE;
+#endif
     c = &st->cur;
     rc = load(img, c, pl, env, mod);
     if (rc == MODLOAD_OK && pl->symtab_write) {
@@ -1071,7 +1263,7 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
     if (rc == MODLOAD_OK && !pl->symtab_write)
         mod->nexports = 0; /* nothing kept to look symbols up in */
     if (rc == MODLOAD_OK)
-        rc = stream_meta(c, img, pl, env, mod, &abi);
+        rc = stream_meta(c, img, pl, env, mod, &abi, &version);
     if (rc == MODLOAD_OK) {
         crc = st->crc; /* everything before the CRC field */
         cur_part(c, 4);
@@ -1082,6 +1274,11 @@ int modload_stream_load(modload_stream *st, const modload_image *img, const modl
         else
             rc = abi; /* a corrupted record must not pose as another ABI */
     }
+#if MODLOAD_WITH_SHA256
+    if (rc == MODLOAD_OK && policy)
+        rc = stream_policy(st, policy, version);
+#endif
+    (void)version;
     /* A failed read explains more than what it made the parser see. */
     if (c->err)
         rc = c->err;

@@ -25,6 +25,9 @@ static const char *const messages[MODLOAD_ERR_COUNT] = {
     [MODLOAD_ERR_READ] = "read callback failed",
     [MODLOAD_ERR_ABI] = "image built for another firmware ABI (other id or major, or newer minor)",
     [MODLOAD_ERR_PROFILE] = "not supported by this modload profile",
+    [MODLOAD_ERR_UNSIGNED] = "image not signed, and the signing policy refused it",
+    [MODLOAD_ERR_SIGNATURE] = "signature block malformed, or no signature the policy accepts",
+    [MODLOAD_ERR_DOWNGRADE] = "security version below the firmware's minimum (downgrade)",
 };
 
 const char *modload_strerror(int err)

@@ -16,6 +16,7 @@
 #include "mpelf.h"
 #include "output.h"
 #include "pipeline.h"
+#include "sign.h"
 #include "util.h"
 
 #include "modformat.h"
@@ -43,11 +44,15 @@ const char mp_usage_build[] =
     "  --abi-name NAME       the firmware's ABI name to record (its hash is the id;\n"
     "                        default: the empty name), as given to modpack exports\n"
     "  --abi-version M.N     the firmware's API version to record (default 1.0)\n"
+    "  --sign KEY.pem        sign the image with this Ed25519 private key (as\n"
+    "                        modpack sign does)\n"
+    "  --security-version N  record security version N (0..4294967295) in the signed\n"
+    "                        part; a firmware may refuse images below its minimum\n"
     "  -v, --verbose         print a summary, and why the module cannot be split\n";
 
 enum {
     O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
-    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE
+    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE, O_SIGN, O_SECURITY_VERSION
 };
 
 static char *default_name(const char *out)
@@ -126,6 +131,8 @@ static const mp_optspec build_opts[] = {
     {"--abi-name", 0, 1, O_ABI_NAME, NULL},
     {"--abi-version", 0, 1, O_ABI_VERSION, NULL},
     {"--verbose", 'v', 0, O_VERBOSE, NULL},
+    {"--sign", 0, 1, O_SIGN, NULL},
+    {"--security-version", 0, 1, O_SECURITY_VERSION, NULL},
     {0},
 };
 
@@ -138,6 +145,9 @@ typedef struct pack_job {
     unsigned required;          /* --require: MODP_F_SPLIT, MODP_F_XIP */
     const mp_fwnames *fw;       /* --firmware's names, or NULL */
     const char *fwdesc;         /* the firmware inputs, for messages */
+    mp_key *key;                /* --sign, or NULL */
+    int set_version;            /* --security-version given */
+    uint32_t version;
 } pack_job;
 
 /* The same checks the target makes: never write an image modload refuses. */
@@ -166,7 +176,7 @@ static int pack(const pack_job *j)
 {
     mp_elf m;
     mp_module mod;
-    mp_buf img = {0};
+    mp_buf img = {0}, out = {0};
     modload_image chk;
     int rc = 1;
     memset(&mod, 0, sizeof mod);
@@ -176,12 +186,16 @@ static int pack(const pack_job *j)
         (!j->fw || mp_fwcheck(&m, &mod, j->fw, j->fwdesc) == 0) &&
         mp_encode_image(&mod, j->opt, j->name, &img) == 0 &&
         self_check(j->outname, &img, &chk) == 0 &&
-        mp_write_atomic(j->out, img.p, img.len) == 0) {
+        (!j->key && !j->set_version ? (buf_put(&out, img.p, img.len), 0)
+                                    : mp_sign_image(j->outname, img.p, img.len, j->key, j->set_version,
+                                                    j->version, &out)) == 0 &&
+        mp_write_atomic(j->out, out.p, out.len) == 0) {
         if (j->opt->verbose)
             summary(j->outname, &img, &chk, &mod);
         rc = 0;
     }
     buf_free(&img);
+    buf_free(&out);
     mp_module_free(&mod);
     mp_elf_close(&m);
     return rc;
@@ -191,8 +205,10 @@ static int pack(const pack_job *j)
 static int build(int argc, char **argv, char **fwpaths)
 {
     mp_options opt = {0};
-    const char *in = NULL, *out = NULL, *abiver = NULL, *abiname = NULL;
+    const char *in = NULL, *out = NULL, *abiver = NULL, *abiname = NULL, *keypath = NULL;
     unsigned required = 0;
+    uint32_t version = 0;
+    int set_version = 0;
     size_t nfw = 0;
     int fw_globals = 0;
     mp_cli c;
@@ -225,6 +241,12 @@ static int build(int argc, char **argv, char **fwpaths)
         case O_ABI_NAME: abiname = c.value; break;
         case O_ABI_VERSION: abiver = c.value; break;
         case O_VERBOSE: opt.verbose = 1; break;
+        case O_SIGN: keypath = c.value; break;
+        case O_SECURITY_VERSION:
+            if (mp_security_version("build", c.value, &version) != 0)
+                return MP_EXIT_USAGE;
+            set_version = 1;
+            break;
         }
     }
     if (!in)
@@ -241,20 +263,28 @@ static int build(int argc, char **argv, char **fwpaths)
         return mp_usage_error("build", "input and output are both standard streams: give --name NAME", NULL);
     if (mp_output_not_input(out, in) != 0)
         return 1;
+    mp_key *key = keypath ? mp_key_read(keypath, 1) : NULL;
+    if (keypath && !key)
+        return 1;
     /* The firmware's names first: the imports are checked against them. */
     mp_fwnames fw = {0};
     modload_abi abi = {MODP_HASH_INIT, 1, 0}; /* the empty name's hash */
     unsigned major, minor;
-    if (abiver && mp_abi_version(abiver, &major, &minor) != 0)
+    if (abiver && mp_abi_version(abiver, &major, &minor) != 0) {
+        mp_key_free(key);
         return 1;
-    if (abiname && mp_abi_name(abiname, &abi.id) != 0)
+    }
+    if (abiname && mp_abi_name(abiname, &abi.id) != 0) {
+        mp_key_free(key);
         return 1;
+    }
     if (abiver) {
         abi.major = (uint16_t)major;
         abi.minor = (uint16_t)minor;
     }
     if (nfw && mp_fwnames_read(&fw, fwpaths, nfw, fw_globals) != 0) {
         mp_fwnames_free(&fw);
+        mp_key_free(key);
         return 1;
     }
     if (nfw)
@@ -265,8 +295,10 @@ static int build(int argc, char **argv, char **fwpaths)
     /* The default name: OUT's, or IN's when OUT is standard output. */
     char *name = opt.name ? NULL : default_name(mp_is_stdio(out) ? in : out);
     const pack_job job = {in, out, mp_is_stdio(out) ? "(standard output)" : out,
-                          opt.name ? opt.name : name, &opt, required, nfw ? &fw : NULL, fwdesc};
+                          opt.name ? opt.name : name, &opt, required, nfw ? &fw : NULL, fwdesc,
+                          key, set_version, version};
     int rc = pack(&job);
+    mp_key_free(key);
     mp_fwnames_free(&fw);
     free(name);
     return rc;

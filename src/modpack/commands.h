@@ -14,6 +14,8 @@ MP_COMMAND(verify);     /* cmd_verify.c */
 MP_COMMAND(relocate);   /* cmd_relocate.c */
 MP_COMMAND(stubs);      /* stubs.c */
 MP_COMMAND(exports);    /* exports.c */
+MP_COMMAND(sign);       /* cmd_sign.c */
+MP_COMMAND(keygen);     /* cmd_keygen.c */
 
 #undef MP_COMMAND
 

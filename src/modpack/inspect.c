@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "arch.h"
 #include "util.h"
+#include "sign.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,8 @@ static void text_tables(const modload_image *img, const collect *c)
             printf("  %-12s ", "build-id");
             hex(m.bytes, m.len);
             printf("\n");
+        } else if (m.type == MODP_META_SECURITY) {
+            printf("  %-12s %u\n", "security", rd32(m.bytes));
         } else if (m.type == MODP_META_ABI) {
             printf("  %-12s firmware ABI id 0x%08x, version %u.%u\n", "abi", rd32(m.bytes),
                    rd16(m.bytes + 4), rd16(m.bytes + 6));
@@ -304,6 +307,55 @@ static void text_tables(const modload_image *img, const collect *c)
 /* The header flags' names, bit 0 first. */
 static const char *const flag_names[] = {"split", "xip", "stripped", "init"};
 #define NFLAGS (int)(sizeof flag_names / sizeof flag_names[0])
+
+/* The digest the signatures cover, the security version and the
+ * signature block (spec section 13). */
+static void text_signatures(const modload_image *img)
+{
+    uint8_t d[MODP_DIGEST_SIZE];
+    const uint8_t *e;
+    uint32_t n;
+    char id[2 * MODP_SIG_KEY_ID_SIZE + 1];
+    mp_digest(img, d);
+    printf("Digest:       sha256 ");
+    hex(d, sizeof d);
+    printf(" (of the %u image bytes)\n", img->size);
+    printf("Security:     version %u\n", modload_security_version(img));
+    if (modload_sig_block(img, &e, &n) != MODLOAD_OK) {
+        printf("Signatures:   malformed block after the image\n");
+        return;
+    }
+    printf("Signatures:   %u%s\n", n, n ? " (Ed25519 over the digest)" : "");
+    for (uint32_t i = 0; i < n; i++, e += MODP_SIG_ENTRY) {
+        printf("  [%u] key id %s signature ", i, mp_key_id_hex(e, id));
+        hex(e + MODP_SIG_KEY_ID_SIZE, MODP_SIG_SIZE);
+        printf("\n");
+    }
+}
+
+static void json_signatures(const modload_image *img)
+{
+    uint8_t d[MODP_DIGEST_SIZE];
+    const uint8_t *e;
+    uint32_t n;
+    char id[2 * MODP_SIG_KEY_ID_SIZE + 1];
+    mp_digest(img, d);
+    printf("  \"digest\": \"");
+    hex(d, sizeof d);
+    printf("\",\n  \"security_version\": %u,\n  \"signatures\": ", modload_security_version(img));
+    if (modload_sig_block(img, &e, &n) != MODLOAD_OK) {
+        printf("null,\n");
+        return;
+    }
+    printf("[");
+    for (uint32_t i = 0; i < n; i++, e += MODP_SIG_ENTRY) {
+        printf("%s{\"algorithm\": \"ed25519\", \"key_id\": \"%s\", \"signature\": \"", i ? ", " : "",
+               mp_key_id_hex(e, id));
+        hex(e + MODP_SIG_KEY_ID_SIZE, MODP_SIG_SIZE);
+        printf("\"}");
+    }
+    printf("],\n");
+}
 
 static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
@@ -356,6 +408,7 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
 
     printf("\nCRC:          %s (stored 0x%08x, computed 0x%08x)\n", crc == img->crc ? "ok" : "BAD",
            img->crc, crc);
+    text_signatures(img);
 }
 
 /* The keys every JSON report starts with (formats/inspect.schema.json). */
@@ -541,8 +594,18 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     json_fixups(img, c, list);
     json_symbols(img, c);
     json_meta(img);
+    json_signatures(img);
     printf("  \"crc\": {\"stored\": %u, \"computed\": %u, \"ok\": %s}\n}\n", img->crc, crc,
            crc == img->crc ? "true" : "false");
+}
+
+/* MODLOAD_ERR_SIGNATURE when the bytes after the image are a malformed
+ * signature block, which a firmware with a policy refuses. */
+static int sig_block_ok(const modload_image *img)
+{
+    const uint8_t *e;
+    uint32_t n;
+    return modload_sig_block(img, &e, &n);
 }
 
 /* Report on one image: 0 when it passes modload_check, 1 when not (what
@@ -583,6 +646,8 @@ int mp_inspect(const char *path, int list_fixups, int json)
         rc = modload_check(buf, len, &full);
         if (rc == MODLOAD_OK && crc != img.crc)
             rc = MODLOAD_ERR_CRC;
+        if (rc == MODLOAD_OK)
+            rc = sig_block_ok(&img);
         if (rc == MODLOAD_ERR_CRC)
             mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", name, img.crc, crc);
         else if (rc != MODLOAD_OK)
@@ -604,7 +669,7 @@ int mp_inspect(const char *path, int list_fixups, int json)
     return rc == MODLOAD_OK ? 0 : 1;
 }
 
-int mp_verify(const char *path)
+int mp_verify(const char *path, mp_key **keys, size_t nkeys)
 {
     uint8_t *buf;
     size_t len;
@@ -621,12 +686,24 @@ int mp_verify(const char *path)
     uint32_t crc = modload_crc32(0, img.base, img.size - 4);
     modload_image full;
     rc = modload_check(buf, len, &full);
-    if (rc == MODLOAD_ERR_CRC || (rc == MODLOAD_OK && crc != img.crc))
+    const uint8_t *sigs;
+    uint32_t nsigs = 0;
+    if (rc == MODLOAD_ERR_CRC || (rc == MODLOAD_OK && crc != img.crc)) {
         mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", path, img.crc, crc);
-    else if (rc != MODLOAD_OK)
+        rc = MODLOAD_ERR_CRC;
+    } else if (rc != MODLOAD_OK) {
         mp_error("%s: %s", path, modload_strerror(rc));
-    else
+    } else if ((rc = modload_sig_block(&img, &sigs, &nsigs)) != MODLOAD_OK) {
+        mp_error("%s: the %u bytes after the image start a malformed signature block (bad count, "
+                 "algorithm or length): %s", path, img.after, modload_strerror(rc));
+    } else if (nkeys && mp_verify_signatures(path, &img, keys, nkeys) != 0) {
+        rc = MODLOAD_ERR_SIGNATURE;
+    } else if (nsigs && !nkeys) {
+        printf("%s: ok (%u bytes, CRC 0x%08x; %u signature%s not checked: give --key)\n", path, img.size,
+               img.crc, nsigs, nsigs == 1 ? "" : "s");
+    } else {
         printf("%s: ok (%u bytes, CRC 0x%08x)\n", path, img.size, img.crc);
+    }
     free(buf);
-    return rc == MODLOAD_OK && crc == img.crc ? 0 : 1;
+    return rc == MODLOAD_OK ? 0 : 1;
 }

@@ -27,6 +27,8 @@ static const command commands[] = {
     {"build", mp_cmd_build, mp_usage_build},
     {"inspect", mp_cmd_inspect, mp_usage_inspect},
     {"verify", mp_cmd_verify, mp_usage_verify},
+    {"sign", mp_cmd_sign, mp_usage_sign},
+    {"keygen", mp_cmd_keygen, mp_usage_keygen},
     {"relocate", mp_cmd_relocate, mp_usage_relocate},
     {"stubs", mp_cmd_stubs, mp_usage_stubs},
     {"exports", mp_cmd_exports, mp_usage_exports},

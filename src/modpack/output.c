@@ -118,6 +118,17 @@ int mp_output_not_input(const char *out, const char *in)
                     out, in);
 }
 
+/* mp_write_secret's: the file is made readable by its owner only. */
+static int secret;
+
+int mp_write_secret(const char *path, const void *data, size_t len)
+{
+    secret = 1;
+    int rc = mp_write_atomic(path, data, len);
+    secret = 0;
+    return rc;
+}
+
 int mp_write_atomic(const char *path, const void *data, size_t len)
 {
     if (strcmp(path, "-") == 0) {
@@ -162,7 +173,9 @@ static int write_atomic(const char *path, const void *data, size_t len, int link
         return mp_error("%s: cannot create a temporary file next to it: %s", path, strerror(e));
     }
     mode_t mode;
-    if (exists) {
+    if (secret) {
+        mode = 0600;
+    } else if (exists) {
         mode = st.st_mode & 07777;
     } else {
         mode_t um = umask(0);

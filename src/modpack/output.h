@@ -11,6 +11,10 @@
  * directly, and "-" is standard output. Returns 0 or -1. */
 int mp_write_atomic(const char *path, const void *data, size_t len);
 
+/* The same for a private key: the new file has mode 0600 (an existing
+ * one's mode is not kept). */
+int mp_write_secret(const char *path, const void *data, size_t len);
+
 /* Refuse an output that is one of the command's input files (the same file
  * through any name or link): writing it would replace the input. Standard
  * streams and outputs that do not exist yet pass. Returns 0, or -1 after

@@ -113,7 +113,7 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     modload_image img;
     modload_place pl;
     modload_module mod;
-    modload_env env = {NULL, 0, resolve, (void *)o->syms, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, (void *)o->syms, NULL, NULL, NULL};
     int err, ret = 1;
 
     if (mp_read_file(path, &buf, &len) != 0)

@@ -32,7 +32,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_ASSERT(mp_inspect(path, 1, 1) == 0, "inspect --json --fixups disagrees");
     }
     inspected = rc;
-    rc = mp_verify(path);
+    rc = mp_verify(path, NULL, 0);
     FUZZ_ASSERT(rc == 0 || rc == 1, "verify returned %d", rc);
     FUZZ_ASSERT(rc == inspected, "inspect exits %d, verify %d", inspected, rc);
     return 0;

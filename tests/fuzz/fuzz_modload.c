@@ -120,6 +120,17 @@ static void check_module(const modload_image *img, const modload_module *mod, co
     }
 }
 
+/* A signing policy that takes some signatures and some unsigned images, by
+ * bits of what it is shown, so that every path of the policy runs. */
+static int accept_some(void *ctx, const modload_signature *s)
+{
+    (void)ctx;
+    FUZZ_ASSERT(s->digest && (s->count == 0) == (s->sig == NULL) && (s->sig == NULL) == (s->key_id == NULL) &&
+                    s->index < (s->count ? s->count : 1u),
+                "policy shown an inconsistent signature");
+    return s->sig ? (s->sig[63] & 1) : (s->digest[0] & 1);
+}
+
 static void check_rc(int rc, const char *what)
 {
     FUZZ_ASSERT(rc >= 0 && rc < MODLOAD_ERR_COUNT, "%s returned %d", what, rc);
@@ -131,7 +142,7 @@ static int load_once(const modload_image *img, modload_place *pl, gmem *blocks, 
                      const expt *ex, size_t nex, int use_table, modload_module *out)
 {
     sync_rec sr = {0, 0, 0};
-    modload_env env = {use_table ? fw_syms : NULL, use_table ? (uint32_t)NFW : 0, resolve, NULL, sync_code, NULL};
+    modload_env env = {use_table ? fw_syms : NULL, use_table ? (uint32_t)NFW : 0, resolve, NULL, sync_code, NULL, NULL};
     modload_module mod;
     size_t i;
     int rc;
@@ -238,5 +249,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         gm_free(&blk[1]);
     }
     gm_free(&ro); /* no-op when freed above */
+
+    /* The signing policy, over the input as given: the bytes after the
+     * image are its signature block. A refusal writes nothing. */
+    if (rc == MODLOAD_OK && modload_region_size(&img) <= MAX_ROOM) {
+        static const modload_policy pol = {accept_some, NULL, 2};
+        modload_env env = {fw_syms, (uint32_t)NFW, resolve, NULL, NULL, NULL, &pol};
+        uint32_t rsize, i, dirty = 0;
+        modload_place pl;
+        modload_module mod;
+        uint8_t *mem;
+
+        FUZZ_ASSERT(modload_check(data, size, &img) == MODLOAD_OK, "check again");
+        rsize = modload_region_size(&img);
+        mem = gm_alloc(&blk[0], rsize, modload_region_align(&img));
+        memset(mem, 0x5A, rsize);
+        modload_place_region(&img, mem, rsize, (modload_addr)(uintptr_t)mem, &pl);
+        rc = modload_load(&img, &pl, &env, &mod);
+        check_rc(rc, "modload_load with a policy");
+        FUZZ_ASSERT(gm_intact(&blk[0]), "modload_load with a policy wrote outside the region");
+        if (rc == MODLOAD_ERR_UNSIGNED || rc == MODLOAD_ERR_SIGNATURE || rc == MODLOAD_ERR_DOWNGRADE) {
+            for (i = 0; i < rsize; i++)
+                dirty += mem[i] != 0x5A;
+            FUZZ_ASSERT(dirty == 0, "a refused image wrote %u bytes", dirty);
+        }
+        gm_free(&blk[0]);
+    }
     return 0;
 }

@@ -273,7 +273,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t copy[4][1u << 16];
     static const uint8_t default_script[] = {0x00, 0x00, 0x09, 0x31, 0x10, 0x04, 0x2C, 0x03, 0x0D, 0x06,
                                              0x01, 0x1A, 0x07, 0x08, 0x0B, 0x06};
-    modload_env env = {fw_syms, NFW, fw_resolve, NULL, NULL, NULL};
+    modload_env env = {fw_syms, NFW, fw_resolve, NULL, NULL, NULL, NULL};
     modreg_alloc al = {cb_alloc, cb_free, &b};
     modreg_fs fs = {fs_open, feed_read, fs_close, NULL};
     gmem pool;

@@ -136,7 +136,7 @@ static void compare(const image *im, int rc, int ref, const ref_reloc *r, const 
 
 static int load(const image *im, const modload_place *pl, modload_module *mod)
 {
-    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL, NULL};
     int rc = modload_load(&im->img, pl, &env, mod);
     FUZZ_ASSERT(rc >= 0 && rc < MODLOAD_ERR_COUNT, "modload_load returned %d", rc);
     return rc;
@@ -296,7 +296,7 @@ static void streamed(const image *im, uint32_t chunk, int front)
 {
     static modload_stream st;
     const modload_image *img = &im->img;
-    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL, NULL};
     modload_image simg;
     modload_place pl;
     modload_module mod;

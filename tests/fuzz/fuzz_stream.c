@@ -66,7 +66,7 @@ static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *add
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static modload_stream st;
-    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL};
+    modload_env env = {NULL, 0, resolve, NULL, NULL, NULL, NULL};
     modload_image img, ref;
     modload_place pl;
     modload_module mod;

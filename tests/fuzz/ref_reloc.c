@@ -256,7 +256,7 @@ int ref_apply(ref_reloc *r, const uint8_t *image, size_t len)
             value = r->code_run;
         else if (target == 1)
             value = r->data_run;
-        else if (target == 2) {
+        else {  /* 2 an import, 3 a weak one (0 when unresolved) */
             uint32_t n, hv;
             char name[256];
             if (!byte(&s, &n))
@@ -275,10 +275,12 @@ int ref_apply(ref_reloc *r, const uint8_t *image, size_t len)
                 s.p += n + 1;
             }
             imports++;
-            if (!r->import(r->ctx, name, hv, &value))
-                return REF_UNRESOLVED;
-        } else
-            return REF_MALFORMED;
+            if (!r->import(r->ctx, name, hv, &value)) {
+                if (target == 2)
+                    return REF_UNRESOLVED;
+                value = 0;
+            }
+        }
 
         while (ngroups--) {
             uint32_t head, kind, seg, unit, nops, width, cursor = 0, size;

@@ -23,9 +23,20 @@
  *   fw profile MODULE.mod   (a firmware built with the minimal modload
  *                           profile) load one region at two addresses and
  *                           check every result; a stream, a split or
- *                           in-place placement, 32-bit code stores and an
- *                           ABI check are refused with MODLOAD_ERR_PROFILE,
- *                           nothing written and nothing run
+ *                           in-place placement, 32-bit code stores, an
+ *                           ABI check and a signing policy are refused with
+ *                           MODLOAD_ERR_PROFILE, nothing written and nothing run
+ *   fw trust SIGNED.mod UNSIGNED.mod DIGEST [PUB.pem]
+ *                           a signing policy (spec section 13): a digest
+ *                           allow-list holding DIGEST (the test's sha256sum
+ *                           of SIGNED's image bytes) accepts SIGNED, in
+ *                           memory and streamed, and it runs; every covered
+ *                           byte flipped, the security version raised, a
+ *                           downgrade and UNSIGNED are refused, nothing
+ *                           runs; with PUB.pem (FW_ED25519, the hosted
+ *                           x86-64 harness: libcrypto) the same with real
+ *                           Ed25519 verification, and every byte of the
+ *                           signature and key id flipped is refused
  *
  * Runs on the MPS2 harness (samples/firmware/cortex-m), the RISC-V virt
  * harness (samples/firmware/riscv) or, as a freestanding Linux program
@@ -617,6 +628,8 @@ static int stream_read(void *ctx, uint8_t *buf, uint32_t len)
 
 /* Stream the module into the pool: nothing but the modload_stream state and
  * the module's own memory; exports kept after the region. */
+static const modload_env *stream_env = &env; /* trust mode adds a policy */
+
 static int stream_once(stream_src *src, fw_module *m)
 {
     static modload_stream st;
@@ -634,7 +647,7 @@ static int stream_once(stream_src *src, fw_module *m)
         return err;
     m->pl.symtab_write = m->mem + ((m->size + 3u) & ~3u);
     m->pl.symtab_room = modload_symtab_size(&m->img);
-    return modload_stream_load(&st, &m->img, &m->pl, &env, &m->mod);
+    return modload_stream_load(&st, &m->img, &m->pl, stream_env, &m->mod);
 }
 
 static int mode_stream(const char *path)
@@ -807,6 +820,12 @@ static int mode_profile(const char *path)
     abi_env.abi = &abi;
     refused("abi check", &img, &one, &abi_env);
 
+    /* a signing policy */
+    static const modload_policy any = {0, 0, 0};
+    modload_env policy_env = env;
+    policy_env.policy = &any;
+    refused("signing policy", &img, &one, &policy_env);
+
     /* 32-bit code stores */
     modload_place words = one;
     words.flags = MODLOAD_CODE_WORDS;
@@ -835,6 +854,230 @@ static int mode_profile(const char *path)
     run_once(len, 0x400);
     return 0;
 }
+
+/* ---- trust mode: a signing policy (MODLOAD_WITH_SHA256) ------------------------------------ */
+#if MODLOAD_WITH_SHA256
+
+static uint8_t allowed[MODLOAD_SHA256_SIZE]; /* the one digest the allow-list holds */
+static unsigned accept_calls;
+
+/* The allow-list: only the digest the firmware holds, signed or not. */
+static int accept_listed(void *ctx, const modload_signature *s)
+{
+    (void)ctx;
+    accept_calls++;
+    unsigned diff = 0;
+    for (unsigned i = 0; i < sizeof allowed; i++)
+        diff |= s->digest[i] ^ allowed[i];
+    return diff == 0 ? 0 : -1;
+}
+
+#ifdef FW_ED25519
+/* Real Ed25519: the signature's key id names the firmware's key and the
+ * signature verifies (testfw_arch.h: libcrypto on the hosted harness). */
+static int accept_ed25519(void *ctx, const modload_signature *s)
+{
+    (void)ctx;
+    accept_calls++;
+    return s->sig && fw_ed25519_verify(s->key_id, s->digest, s->sig) ? 0 : -1;
+}
+#endif
+
+static modload_policy policy;
+
+static uint32_t get32(const uint8_t *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+}
+
+/* A load from memory without messages: the first error, or MODLOAD_OK;
+ * *loaded says whether modload_load was reached (a flip of a size may make
+ * the placement fail first). */
+static int quiet_load(uint32_t len, const modload_env *e, int *loaded)
+{
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    int err = modload_check(image, len, &img);
+    *loaded = 0;
+    if (err != MODLOAD_OK)
+        return err;
+    uint32_t align = modload_region_align(&img);
+    uint8_t *mem = pool + ((align - ((uintptr_t)pool & (align - 1))) & (align - 1));
+    err = modload_place_region(&img, mem, POOL_SIZE - (uint32_t)(mem - pool), (modload_addr)(uintptr_t)mem, &pl);
+    *loaded = err == MODLOAD_OK;
+    return err != MODLOAD_OK ? err : modload_load(&img, &pl, e, &mod);
+}
+
+/* image[0, len) under the policy, from memory and streamed from RAM: both
+ * give want. Accepted, the module runs and its results are checked;
+ * refused, nothing ran, and a load from memory wrote nothing. */
+static void trust_case(const char *what, uint32_t len, int want)
+{
+    modload_env e = env;
+    e.policy = &policy;
+    fw_module m;
+    reset_state();
+    pool_fill();
+    accept_calls = 0;
+    int loaded;
+    int err = quiet_load(len, &e, &loaded);
+    fw_printf("%s: %s (policy called %u times)\n", what, modload_strerror(err), accept_calls);
+    fw_check(err == want, "%s: got '%s', want '%s'", what, modload_strerror(err), modload_strerror(want));
+    if (err == MODLOAD_OK) {
+        reset_state();
+        if (fw_check(fw_load(image, len, pool, POOL_SIZE, &e, &m) == MODLOAD_OK, "%s: fw_load", what))
+            run_checks(&m);
+    } else {
+        fw_check(pool_dirty(0, 0) == 0, "%s: the pool was written", what);
+        fw_check(record_calls == 0 && resolve_calls == 0 && sync_calls == 0, "%s: the module was bound or ran", what);
+    }
+    stream_src src = {-1, 7, 0, len, 0};
+    stream_env = &e;
+    reset_state();
+    err = stream_once(&src, &m);
+    stream_env = &env;
+    fw_check(err == want, "%s, streamed: got '%s', want '%s'", what, modload_strerror(err), modload_strerror(want));
+    if (err == MODLOAD_OK)
+        run_checks(&m);
+    else
+        fw_check(record_calls == 0 && sync_calls == 0, "%s, streamed: the module ran", what);
+}
+
+/* Flip bit 0 of image[at, at + n) one byte at a time (the CRC made anew
+ * for a byte before it, so that only the policy can notice): every copy
+ * is refused, with want when modload_check passes it; nothing written. */
+static void trust_flips(const char *what, uint32_t len, uint32_t size, uint32_t at, uint32_t n, int want)
+{
+    modload_env e = env;
+    e.policy = &policy;
+    uint32_t crc = get32(image + size - 4), checked = 0;
+    reset_state();
+    pool_fill();
+    for (uint32_t i = at; i < at + n; i++) {
+        int ok;
+        image[i] ^= 0x01u;
+        if (i < size - 4)
+            put32(image + size - 4, modload_crc32(0, image, size - 4));
+        int err = quiet_load(len, &e, &ok);
+        if (ok)
+            checked++;
+        fw_check(err != MODLOAD_OK && (!ok || err == want), "%s: byte %u flipped: got '%s'", what, (unsigned)i,
+                 modload_strerror(err));
+        image[i] ^= 0x01u;
+        put32(image + size - 4, crc);
+    }
+    fw_printf("%s: %u bytes flipped, each refused (%u passed modload_check and placement and were refused by the policy)\n",
+              what, (unsigned)n, (unsigned)checked);
+    fw_check(checked > 0, "%s: no flip reached the policy", what);
+    fw_check(pool_dirty(0, 0) == 0, "%s: the pool was written", what);
+    fw_check(record_calls == 0 && resolve_calls == 0, "%s: the module was bound or ran", what);
+}
+
+static int mode_trust(int argc, char **argv)
+{
+    const char *hex = argv[4];
+    for (unsigned i = 0; i < sizeof allowed; i++) {
+        int hi = hexval(hex[2 * i]), lo = hi < 0 ? -1 : hexval(hex[2 * i + 1]);
+        if (!fw_check(hi >= 0 && lo >= 0, "DIGEST: not 64 hex digits: %s", hex))
+            return 1;
+        allowed[i] = (uint8_t)(hi << 4 | lo);
+    }
+    int32_t n = fw_read_file(argv[2], image, sizeof image);
+    modload_image img;
+    if (n < 0 || !fw_check(modload_check(image, (uint32_t)n, &img) == MODLOAD_OK, "modload_check"))
+        return 1;
+    uint32_t len = (uint32_t)n, size = img.size, version = modload_security_version(&img);
+    const uint8_t *sigs;
+    uint32_t nsigs;
+    fw_check(modload_sig_block(&img, &sigs, &nsigs) == MODLOAD_OK && nsigs == 1 && len == size + 8 + 72,
+             "the signed image has not one signature");
+    fw_check(version > 0, "the signed image has security version 0");
+    fw_printf("signed image: %u bytes, security version %u, %u bytes of signature block\n", (unsigned)size,
+              (unsigned)version, (unsigned)(len - size));
+
+    /* the digest allow-list */
+    policy.accept = accept_listed;
+    policy.ctx = 0;
+    policy.min_security_version = version;
+    trust_case("allow-list, signed image", len, MODLOAD_OK);
+    trust_case("allow-list, the same bytes without the block", size, MODLOAD_OK);
+    policy.min_security_version = version + 1;
+    trust_case("allow-list, minimum above the image's version (downgrade)", len, MODLOAD_ERR_DOWNGRADE);
+    policy.min_security_version = 0;
+    trust_flips("allow-list, covered bytes", len, size, 0, size, MODLOAD_ERR_SIGNATURE);
+    /* the security version raised by one (an attacker passing a minimum) */
+    uint32_t pos = 0;
+    modload_meta m;
+    while (modload_meta_next(&img, &pos, &m) == MODLOAD_OK && m.type != MODP_META_SECURITY)
+        ;
+    if (fw_check(m.type == MODP_META_SECURITY, "no security record")) {
+        uint8_t *rec = image + (m.bytes - image);
+        put32(rec, version + 1);
+        put32(image + size - 4, modload_crc32(0, image, size - 4));
+        policy.min_security_version = version;
+        trust_case("allow-list, security version raised", len, MODLOAD_ERR_SIGNATURE);
+        put32(rec, version);
+        put32(image + size - 4, modload_crc32(0, image, size - 4));
+    }
+    /* a byte of the code flipped (CRC made anew), streamed too */
+    image[img.code - image] ^= 0x80u;
+    put32(image + size - 4, modload_crc32(0, image, size - 4));
+    trust_case("allow-list, first code byte flipped", len, MODLOAD_ERR_SIGNATURE);
+    image[img.code - image] ^= 0x80u;
+    put32(image + size - 4, modload_crc32(0, image, size - 4));
+
+#ifdef FW_ED25519
+    if (argc == 6) {
+        if (!fw_check(fw_ed25519_load(argv[5]), "cannot read the public key %s", argv[5]))
+            return 1;
+        policy.accept = accept_ed25519;
+        policy.min_security_version = version;
+        trust_case("ed25519, signed image", len, MODLOAD_OK);
+        trust_case("ed25519, the block cut off (unsigned)", size, MODLOAD_ERR_UNSIGNED);
+        trust_case("ed25519, the block cut short", len - 1, MODLOAD_ERR_SIGNATURE);
+        policy.min_security_version = version + 1;
+        trust_case("ed25519, downgrade", len, MODLOAD_ERR_DOWNGRADE);
+        policy.min_security_version = 0;
+        trust_flips("ed25519, covered bytes", len, size, 0, size, MODLOAD_ERR_SIGNATURE);
+        trust_flips("ed25519, key id and signature", len, size, size + 8, 72, MODLOAD_ERR_SIGNATURE);
+        trust_flips("ed25519, block count, algorithm, reserved", len, size, size + 4, 4, MODLOAD_ERR_SIGNATURE);
+        trust_flips("ed25519, block magic (then no block)", len, size, size, 4, MODLOAD_ERR_UNSIGNED);
+        image[size + 8 + 8] ^= 0x01u; /* a signature byte, streamed */
+        trust_case("ed25519, signature byte flipped", len, MODLOAD_ERR_SIGNATURE);
+        image[size + 8 + 8] ^= 0x01u;
+        image[size + 8] ^= 0x01u; /* the key id, streamed */
+        trust_case("ed25519, key id flipped", len, MODLOAD_ERR_SIGNATURE);
+        image[size + 8] ^= 0x01u;
+        trust_case("ed25519, intact again", len, MODLOAD_OK);
+    } else {
+        fw_check(0, "FW_ED25519 harness: give PUB.pem");
+    }
+#else
+    (void)argc;
+#endif
+
+    /* an image without signatures or a listed digest */
+    n = fw_read_file(argv[3], image, sizeof image);
+    if (n < 0)
+        return 1;
+    policy.accept = accept_listed;
+    policy.min_security_version = 0;
+    trust_case("allow-list, unsigned image not listed", (uint32_t)n, MODLOAD_ERR_UNSIGNED);
+    return 0;
+}
+#endif
 
 /* ---- corrupt mode ---------------------------------------------------------------------- */
 
@@ -941,13 +1184,13 @@ static int mode_corrupt(const char *path)
 
 int main(void)
 {
-    char *argv[4];
+    char *argv[6];
     pool = fw_pool_alloc(POOL_SIZE);
     if (!pool) {
         fw_printf("FAIL: no pool of %u bytes\n", (unsigned)POOL_SIZE);
         return 1;
     }
-    int argc = fw_args(argv, 4);
+    int argc = fw_args(argv, 6);
     fw_symtab_init(fw_syms, NSYMS);
     int rc;
     if (argc == 3 && argv[1][0] == 'r')
@@ -960,12 +1203,17 @@ int main(void)
         rc = mode_arch(argv[2]);
     else if (argc == 3 && argv[1][0] == 'p')
         rc = mode_profile(argv[2]);
+#if MODLOAD_WITH_SHA256
+    else if ((argc == 5 || argc == 6) && argv[1][0] == 't')
+        rc = mode_trust(argc, argv);
+#endif
 #if FW_PIC_BASE
     else if (argc == 3 && argv[1][0] == 'x')
         rc = mode_xip(argv[2]);
 #endif
     else {
-        fw_printf("usage: fw run|corrupt|stream|arch|xip|profile MODULE.mod\n");
+        fw_printf("usage: fw run|corrupt|stream|arch|xip|profile MODULE.mod\n"
+                  "       fw trust SIGNED.mod UNSIGNED.mod DIGEST [PUB.pem]\n");
         return 2;
     }
     if (rc)

@@ -377,6 +377,112 @@ d=bytearray(open('b.mod','rb').read()); d[100]^=0x10; open('flip.mod','wb').writ
     head -c 60 b.mod >short.mod
     expect 1 "short.mod: image truncated" "$MODPACK" inspect short.mod
     ;;
+sign)
+    # keygen, sign, build --sign, verify --key, inspect (spec section 13)
+    mod basic.c b.elf $M4
+    ok_build b.elf -o b.mod
+    "$MODPACK" keygen -o k1.pem >kg.txt || fail "keygen"
+    grep -q "^key id [0-9a-f]\{16\}: private key k1.pem, public key k1.pub.pem$" kg.txt || fail "keygen output: $(cat kg.txt)"
+    [ "$(stat -c %a k1.pem)" = 600 ] || fail "private key mode $(stat -c %a k1.pem), want 600"
+    openssl pkey -in k1.pem -noout || fail "openssl cannot read modpack keygen's key"
+    # keys OpenSSL makes work as they are
+    openssl genpkey -algorithm ed25519 -out k2.pem 2>/dev/null || fail "openssl genpkey"
+    openssl pkey -in k2.pem -pubout -out k2.pub.pem || fail "openssl pkey -pubout"
+    "$MODPACK" sign b.mod --key k1.pem --security-version 5 -o s1.mod || fail "sign"
+    "$MODPACK" sign s1.mod -k k2.pem -o s2.mod || fail "second signature"
+    "$MODPACK" verify s2.mod --key k1.pub.pem >out.txt || fail "verify --key k1"
+    grep -q "^s2.mod: signature 0 by key id [0-9a-f]* verifies (security version 5)$" out.txt || fail "verify: $(cat out.txt)"
+    "$MODPACK" verify s2.mod --key k2.pub.pem >out.txt || fail "verify --key k2"
+    grep -q "signature 1 by key id" out.txt || fail "verify k2: $(cat out.txt)"
+    "$MODPACK" verify s2.mod --key k2.pem --key k1.pub.pem >/dev/null || fail "verify with a private key and two --key"
+    "$MODPACK" verify s2.mod >out.txt || fail "verify without --key"
+    grep -q "2 signatures not checked: give --key" out.txt || fail "verify without --key: $(cat out.txt)"
+    # the digest is sha256sum of the image_size bytes; OpenSSL verifies the signatures itself
+    size=$(od -An -tu4 -j16 -N4 s2.mod | tr -d ' ')
+    digest=$(head -c "$size" s2.mod | sha256sum | cut -c1-64)
+    json s2.mod "j['digest']=='$digest' and j['security_version']==5 and len(j['signatures'])==2 and
+        j['image_size']==$size and j['meta']['name']=='b' and j['ok']"
+    python3 - s2.mod "$size" <<'PY' || fail "split signatures"
+import sys
+d = open(sys.argv[1], 'rb').read(); n = int(sys.argv[2])
+assert d[n:n + 8] == b'MSIG\x02\x01\x00\x00' and len(d) == n + 8 + 2 * 72, d[n:n + 8]
+open('digest.bin', 'wb').write(bytes.fromhex(__import__('hashlib').sha256(d[:n]).hexdigest()))
+open('sig0.bin', 'wb').write(d[n + 16:n + 80]); open('sig1.bin', 'wb').write(d[n + 88:n + 152])
+PY
+    openssl pkeyutl -verify -pubin -inkey k1.pub.pem -rawin -in digest.bin -sigfile sig0.bin >/dev/null || fail "openssl: signature 0"
+    openssl pkeyutl -verify -pubin -inkey k2.pub.pem -rawin -in digest.bin -sigfile sig1.bin >/dev/null || fail "openssl: signature 1"
+    # inspect's text
+    "$MODPACK" inspect s2.mod >ins.txt || fail "inspect"
+    grep -q "^Digest: *sha256 $digest (of the $size image bytes)$" ins.txt || fail "inspect digest: $(grep Digest ins.txt)"
+    grep -q "^Security: *version 5$" ins.txt && grep -q "^Signatures: *2 (Ed25519 over the digest)$" ins.txt &&
+        grep -q "^  \[1\] key id [0-9a-f]\{16\} signature [0-9a-f]\{128\}$" ins.txt || fail "inspect signatures"
+    # build --sign --security-version: the same bytes as build, then sign
+    ok_build b.elf -o bs.mod --sign k1.pem --security-version 5 --name b
+    cmp bs.mod s1.mod || fail "build --sign differs from build + sign"
+    # an image from before signing still loads as before: modload_check ignores the block
+    "$MODPACK" verify b.mod >/dev/null || fail "unsigned image"
+    ;;
+sign_errors)
+    mod basic.c b.elf $M4
+    ok_build b.elf -o b.mod
+    "$MODPACK" keygen -o k.pem --public k.pub >/dev/null || fail "keygen --public"
+    "$MODPACK" keygen -o other.pem >/dev/null || fail "keygen"
+    "$MODPACK" sign b.mod --key k.pem -o s.mod || fail "sign"
+    # unsigned image under verify --key
+    expect 1 "b.mod: not signed (nothing follows its" "$MODPACK" verify b.mod --key k.pub
+    grep -qF "modpack sign b.mod --key KEY.pem -o OUT" err.txt || fail "no hint to sign"
+    # another key
+    expect 1 "s.mod: signed by 1 key (key id" "$MODPACK" verify s.mod --key other.pub.pem
+    grep -q "none of them a given --key" err.txt || fail "wrong key message"
+    # a signature byte, the key id, a covered byte (CRC made anew) altered
+    python3 - s.mod <<'PY'
+import sys, struct, zlib
+d = open(sys.argv[1], 'rb').read(); n = struct.unpack_from('<I', d, 16)[0]
+def put(name, b): open(name, 'wb').write(bytes(b))
+b = bytearray(d); b[n + 8 + 8 + 10] ^= 1; put('badsig.mod', b)
+b = bytearray(d); b[n + 8] ^= 1; put('badid.mod', b)
+b = bytearray(d); b[100] ^= 1; struct.pack_into('<I', b, n - 4, zlib.crc32(bytes(b[:n - 4]))); put('badbyte.mod', b)
+b = bytearray(d); b[n + 4] = 0; put('count0.mod', b)
+b = bytearray(d); b[n + 5] = 9; put('alg9.mod', b)
+put('cut.mod', d[:-1])
+PY
+    expect 1 "badsig.mod: signature 0 (key id" "$MODPACK" verify badsig.mod --key k.pub
+    grep -q "does not verify: the image or the signature was altered" err.txt || fail "bad signature message"
+    expect 1 "badid.mod: signed by 1 key" "$MODPACK" verify badid.mod --key k.pub
+    expect 1 "badbyte.mod: signature 0 (key id" "$MODPACK" verify badbyte.mod --key k.pub
+    for f in count0 alg9 cut; do
+        expect 1 "$f.mod: the " "$MODPACK" verify $f.mod
+        grep -q "start a malformed signature block" err.txt || fail "$f: $(cat err.txt)"
+        "$MODPACK" inspect --json $f.mod >j.json; [ $? = 1 ] || fail "inspect $f: exit status"
+        python3 -c "import json; j=json.load(open('j.json')); assert not j['ok'] and j['signatures'] is None and j['error_code']" ||
+            fail "inspect --json $f"
+    done
+    # bad key files: each refused with what to do, and no output written
+    expect 1 "nokey.pem: No such file or directory" "$MODPACK" sign b.mod --key nokey.pem -o x.mod
+    echo "not a key" >junk.pem
+    expect 1 "junk.pem: not a PEM key (no -----BEGIN line): make one with 'modpack keygen -o KEY.pem'" \
+        "$MODPACK" sign b.mod --key junk.pem -o x.mod
+    openssl genpkey -algorithm rsa -pkeyopt rsa_keygen_bits:1024 -out rsa.pem 2>/dev/null || fail "openssl rsa"
+    expect 1 "rsa.pem: key type RSA; images are signed with Ed25519 keys only" "$MODPACK" sign b.mod --key rsa.pem -o x.mod
+    expect 1 "rsa.pem: key type RSA" "$MODPACK" verify s.mod --key rsa.pem
+    expect 1 "k.pub: a public key; signing needs the private key" "$MODPACK" sign b.mod --key k.pub -o x.mod
+    openssl pkey -in k.pem -aes256 -passout pass:secret -out enc.pem 2>/dev/null || fail "openssl encrypt"
+    expect 1 "enc.pem: an encrypted private key" "$MODPACK" sign b.mod --key enc.pem -o x.mod </dev/null
+    expect 1 "b.mod.junk: not a valid image" sh -c 'head -c 50 b.mod >b.mod.junk; exec "$0" sign b.mod.junk --key k.pem -o x.mod' "$MODPACK"
+    # usage errors
+    expect 2 "--security-version takes a number from 0 to 4294967295, not '-1'" "$MODPACK" sign b.mod --key k.pem --security-version -1 -o x.mod
+    expect 2 "--security-version takes a number" "$MODPACK" build b.elf -o x.mod --security-version 4294967296
+    expect 2 "no key given (--key KEY.pem" "$MODPACK" sign b.mod -o x.mod
+    expect 2 "no output given (-o KEY.pem)" "$MODPACK" keygen
+    # the security version of a signed image stays, or the signatures would break
+    expect 1 "s.mod: has 1 signature; setting its security version (2, was 0) would invalidate it" \
+        "$MODPACK" sign s.mod --key other.pem --security-version 2 -o x.mod
+    [ ! -e x.mod ] || fail "a failed sign left x.mod"
+    ls -a | grep -q '^\.x\.mod\.' && fail "a temporary file was left"
+    # signing twice with one key adds nothing
+    "$MODPACK" sign s.mod --key k.pem -o s2.mod 2>err.txt || fail "sign again"
+    grep -q "note: already signed by key id" err.txt && cmp s.mod s2.mod || fail "signed twice by one key"
+    ;;
 golden)
     "$CC" $M4 -c "$SRC/src/golden.S" -o g.o && "$CC" $M4 $LDFLAGS g.o -o g.elf || fail build
     ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0

@@ -174,7 +174,7 @@ static int resolve_fw(void *ctx, const char *name, uint32_t hash, modload_addr *
     return 0;
 }
 
-static const modload_env env1 = {NULL, 0, resolve_fw, NULL, NULL, NULL};
+static const modload_env env1 = {NULL, 0, resolve_fw, NULL, NULL, NULL, NULL};
 
 #define GUARD 64
 static uint8_t arena[GUARD + 256 + GUARD];
@@ -549,7 +549,7 @@ static void test_stripped(void **state)
     modload_module mod;
     modload_addr a;
     modload_symbol sym = {0, "fw_get", 0x9000};
-    modload_env env = {&sym, 1, NULL, NULL, NULL, NULL};
+    modload_env env = {&sym, 1, NULL, NULL, NULL, NULL, NULL};
     uint8_t mem[8];
     (void)state;
 
@@ -1058,6 +1058,186 @@ static void test_hash_vectors(void **state)
     assert_int_equal(modload_hash("module_init"), 0xFB8DC9BCu);
 }
 
+#if MODLOAD_WITH_SHA256
+/* ---- the signing policy (spec section 13) ------------------------------ */
+
+/* What the policy saw, call by call, and which signature it takes. */
+typedef struct seen {
+    uint32_t calls, take;     /* take: the index accepted; ~0u none; count 0: take unsigned when 0 */
+    uint8_t digest[32];
+    uint32_t version, count, index[4];
+    uint8_t key_id[4][8];
+    int had_sig[4];
+} seen;
+
+static int accept_rec(void *ctx, const modload_signature *s)
+{
+    seen *w = ctx;
+    uint32_t c = w->calls++;
+    memcpy(w->digest, s->digest, 32);
+    w->version = s->security_version;
+    w->count = s->count;
+    assert_int_equal(s->alg, MODP_SIG_ALG_ED25519);
+    if (c < 4) {
+        w->index[c] = s->index;
+        w->had_sig[c] = s->sig != NULL;
+        if (s->key_id)
+            memcpy(w->key_id[c], s->key_id, 8);
+    }
+    return s->count ? (s->index == w->take ? 0 : 1) : (w->take == 0 ? 0 : 1);
+}
+
+/* spec1 with a security record of version 7, and after it a block of n
+ * signatures whose key ids are 0x11.., 0x22..; the image's size. */
+static uint32_t signed_image(uint32_t n, uint32_t *total)
+{
+    static uint8_t meta[sizeof meta1 + 7];
+    spec s = spec1();
+    uint32_t size, i;
+    memcpy(meta, meta1, sizeof meta1);
+    meta[sizeof meta1] = MODP_META_SECURITY;
+    put16(meta + sizeof meta1 + 1, 4);
+    put32(meta + sizeof meta1 + 3, 7);
+    s.meta = (part)PART(meta);
+    size = build(&s);
+    *total = size;
+    if (n) {
+        uint8_t *b = image + size;
+        memcpy(b, "MSIG", 4);
+        b[4] = (uint8_t)n;
+        b[5] = MODP_SIG_ALG_ED25519;
+        b[6] = b[7] = 0;
+        for (i = 0; i < n; i++) {
+            memset(b + 8 + 72 * i, 0x11 * (int)(i + 1), 8);
+            memset(b + 16 + 72 * i, 0xA0 + (int)i, 64);
+        }
+        *total = size + 8 + 72 * n;
+    }
+    return size;
+}
+
+/* The image under the policy, from memory and streamed (chunks of 7):
+ * both give want; a refusal from memory writes nothing. The stream asks
+ * the policy the same questions, but where a block is cut short: it
+ * learns that only after the entries before the cut. */
+#define policy_case(len, p, w, want) policy_case_(len, p, w, want, 1)
+static void policy_case_(uint32_t len, modload_policy *p, seen *w, int want, int same)
+{
+    modload_env env = env1;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    feed f = {0};
+    uint32_t calls;
+    env.policy = p;
+    p->ctx = w;
+    w->calls = 0;
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, arena + GUARD, 36, 0x20000100u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), want);
+    if (want != MODLOAD_OK)
+        guards_intact(0);
+    calls = w->calls;
+    w->calls = 0;
+    f.chunk = 7;
+    f.p = image;
+    f.left = len;
+    modload_stream st;
+    assert_int_equal(modload_stream_begin(&st, feed_read, &f, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, arena + GUARD, 36, 0x20000100u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_stream_load(&st, &img, &pl, &env, &mod), want);
+    if (same)
+        assert_int_equal(w->calls, calls);
+    w->calls = calls;
+}
+
+static void test_policy(void **state)
+{
+    uint8_t d[32];
+    uint32_t total, size;
+    modload_sha256 sha;
+    modload_policy p = {accept_rec, NULL, 0};
+    seen w;
+    (void)state;
+
+    /* unsigned: offered once without a signature; its digest and version */
+    size = signed_image(0, &total);
+    modload_sha256_init(&sha);
+    modload_sha256_update(&sha, image, size);
+    modload_sha256_final(&sha, d);
+    memset(&w, 0, sizeof w);
+    policy_case(size, &p, &w, MODLOAD_OK);
+    assert_int_equal(w.calls, 1);
+    assert_int_equal(w.count, 0);
+    assert_false(w.had_sig[0]);
+    assert_memory_equal(w.digest, d, 32);
+    assert_int_equal(w.version, 7);
+    w.take = ~0u;
+    policy_case(size, &p, &w, MODLOAD_ERR_UNSIGNED);
+    /* signed twice: each signature offered until one is taken */
+    size = signed_image(2, &total);
+    w.take = 1;
+    policy_case(total, &p, &w, MODLOAD_OK);
+    assert_int_equal(w.calls, 2);
+    assert_int_equal(w.count, 2);
+    assert_true(w.had_sig[0] && w.had_sig[1]);
+    assert_int_equal(w.index[1], 1);
+    assert_int_equal(w.key_id[0][0], 0x11);
+    assert_int_equal(w.key_id[1][7], 0x22);
+    assert_memory_equal(w.digest, d, 32); /* the block is not covered */
+    w.take = 0;
+    policy_case(total, &p, &w, MODLOAD_OK);
+    assert_int_equal(w.calls, 1);
+    w.take = ~0u;
+    policy_case(total, &p, &w, MODLOAD_ERR_SIGNATURE);
+    assert_int_equal(w.calls, 2);
+    /* a downgrade: refused before the policy is asked */
+    w.take = 0;
+    p.min_security_version = 8;
+    policy_case(total, &p, &w, MODLOAD_ERR_DOWNGRADE);
+    assert_int_equal(w.calls, 0);
+    p.min_security_version = 7;
+    policy_case(total, &p, &w, MODLOAD_OK);
+    /* malformed blocks */
+    image[size + 4] = 0; /* count 0 */
+    policy_case(total, &p, &w, MODLOAD_ERR_SIGNATURE);
+    image[size + 4] = 2;
+    image[size + 5] = 2; /* an algorithm 1.0 does not define */
+    policy_case(total, &p, &w, MODLOAD_ERR_SIGNATURE);
+    image[size + 5] = 1;
+    image[size + 7] = 1; /* reserved */
+    policy_case(total, &p, &w, MODLOAD_ERR_SIGNATURE);
+    image[size + 7] = 0;
+    policy_case_(total - 1, &p, &w, MODLOAD_ERR_SIGNATURE, 0); /* cut short */
+    policy_case(size + 3, &p, &w, MODLOAD_OK); /* less than a head: no block, unsigned, taken */
+    assert_int_equal(w.count, 0);
+    image[size] = 'X'; /* not a block: unsigned */
+    policy_case(total, &p, &w, MODLOAD_OK);
+    assert_int_equal(w.count, 0);
+    /* no accept function */
+    {
+        modload_policy none = {0, 0, 0};
+        modload_env env = env1;
+        modload_image img;
+        modload_place pl;
+        modload_module mod;
+        env.policy = &none;
+        assert_int_equal(modload_check(image, total, &img), MODLOAD_OK);
+        assert_int_equal(modload_place_region(&img, arena + GUARD, 36, 0x20000100u, &pl), MODLOAD_OK);
+        assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_ARG);
+    }
+    /* a security record of another length is malformed */
+    size = signed_image(0, &total);
+    image[size - 4 - 4 - 2] = 3;
+    put32(image + size - 4, modload_crc32(0, image, size - 4));
+    {
+        modload_image img;
+        assert_int_equal(modload_check(image, size, &img), MODLOAD_ERR_META);
+    }
+}
+#endif
+
 #if MODLOAD_PROFILE == MODLOAD_PROFILE_MINIMAL
 static int read_never(void *ctx, uint8_t *buf, uint32_t len)
 {
@@ -1071,6 +1251,7 @@ static int read_never(void *ctx, uint8_t *buf, uint32_t len)
 static void test_profile_refusals(void **state)
 {
     static const modload_abi fw_abi = {0x12345678u, 1, 0};
+    static const modload_policy fw_policy = {0, 0, 0};
     static const uint8_t xfix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_WORD32, MODP_SEG_DATA, 2), 1, 1};
     static const uint8_t xcode[8] = {1, 2, 3, 4, 5, 6, 7, 8};
     static const uint8_t xdata[8] = {4, 0, 0, 0, 0, 0, 0, 0};
@@ -1091,6 +1272,9 @@ static void test_profile_refusals(void **state)
     assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
     pl.data_run -= 8;
     env.abi = &fw_abi; /* an ABI check */
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_PROFILE);
+    env.abi = NULL;
+    env.policy = &fw_policy; /* a signing policy */
     assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_PROFILE);
     pl.flags = MODLOAD_CODE_WORDS;
     assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_ERR_PROFILE);
@@ -1174,6 +1358,7 @@ int main(void)
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_stream_big_image),
         cmocka_unit_test(test_stream_no_xip),
+        cmocka_unit_test(test_policy),
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

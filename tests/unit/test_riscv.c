@@ -96,7 +96,7 @@ static int load_at(uint32_t len, modload_addr run, uint8_t *mem, uint32_t room)
     modload_image img;
     modload_place pl;
     modload_module mod;
-    modload_env env = {0, 0, resolve_fw, 0, 0, 0};
+    modload_env env = {0, 0, resolve_fw, 0, 0, 0, 0};
     int rc = modload_check(image, len, &img);
     if (rc != MODLOAD_OK)
         return rc;

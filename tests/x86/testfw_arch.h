@@ -116,4 +116,11 @@ static void fw_x86_extra(const fw_module *m, const uint32_t (*pairs)[2], unsigne
     fw_printf("x86_extra: %u of %u results right\n", 10 * npairs - bad, 10 * npairs);
 }
 
+/* The x86-64 harness links OpenSSL's libcrypto (x86sign.c) for real
+ * Ed25519 verification in the trust mode's policy. */
+#ifdef FW_ED25519
+int fw_ed25519_load(const char *pem_path);
+int fw_ed25519_verify(const uint8_t *key_id, const uint8_t *digest, const uint8_t *sig);
+#endif
+
 #endif

@@ -25,6 +25,7 @@ if(NOT MODLOAD_SOURCES)
   set(MODLOAD_SOURCES
     ${MODPACK_ROOT}/src/modload/modload.c
     ${MODPACK_ROOT}/src/modload/crc32.c
+    ${MODPACK_ROOT}/src/modload/sha256.c
     ${MODPACK_ROOT}/src/modload/strerror.c
     ${MODPACK_ROOT}/src/modload/arch_arm.c)
 endif()
