@@ -31,6 +31,16 @@ static uint32_t width_of(unsigned kind)
     return MODP_KIND_WIDTH(kind);
 }
 
+/* The oldest minor version whose additions the image uses (spec section
+ * 12): an image without them stays 1.0, byte for byte. */
+static unsigned image_minor(const mp_module *mod)
+{
+    for (size_t i = 0; i < mod->nfx; i++)
+        if (mod->fx[i].kind == MODP_FIX_RV_PCREL || mod->fx[i].kind == MODP_FIX_REL32)
+            return 1;
+    return 0;
+}
+
 /* Largest unit 2^u (u <= 3) dividing every gap (and every pair delta). */
 static unsigned pick_unit(const mp_fixup *f, size_t n)
 {
@@ -238,7 +248,7 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     memset(h, 0, sizeof h);
     memcpy(h + MODP_H_MAGIC, MODP_MAGIC, 4);
     h[MODP_H_MAJOR] = MODP_VERSION_MAJOR;
-    h[MODP_H_MINOR] = MODP_VERSION_MINOR;
+    h[MODP_H_MINOR] = (uint8_t)image_minor(mod);
     wr16(h + MODP_H_HEADER_SIZE, hsize);
     wr16(h + MODP_H_ARCH, mod->arch);
     wr16(h + MODP_H_FLAGS, mod->flags);
