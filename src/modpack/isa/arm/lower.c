@@ -477,20 +477,12 @@ static int thumb_literal_slot(mp_ctx *c, uint64_t lit, uint32_t w, uint64_t *slo
     return 0;
 }
 
-/* Where GOT slots may lie: the sections named .got*, or, when the linker
- * script put the GOT inside another output section (.data : { ... *(.got) }),
- * every writable section with bytes. */
-static int may_hold_got(const mp_section *s, int named_got)
-{
-    if (s->seg == MP_SEG_NONE || !s->bytes || s->bss)
-        return 0;
-    return named_got ? strncmp(s->name, ".got", 4) == 0 : (s->flags & SHF_WRITE) != 0;
-}
-
-/* GOT_PREL: P + stored - A with the REL addend A unknown after the link, so
- * the slot is found as the only GOT word holding the symbol's value; when
- * several do (imports all hold 0), as the only one such that the literal
- * is what clang's "add rX, pc" needs (ld.lld output). */
+/* GOT_PREL: P + stored - A with the REL addend A unknown after the link.
+ * For clang's Thumb load (LDR of the literal, then "add rX, pc") the slot
+ * follows exactly from the instructions, wherever the linker script put
+ * the GOT; otherwise it is the only word of a .got section holding the
+ * symbol's value, or when several do (imports all hold 0), the only one
+ * such that the literal is what an "add rX, pc" needs (ld.lld output). */
 static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
                               const mp_target *t, uint32_t w, uint64_t *addr)
 {
@@ -512,12 +504,9 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
             return 0;
         }
     }
-    int named_got = 0;
-    for (size_t i = 1; i < c->m->nsec; i++)
-        named_got |= may_hold_got(&c->m->sec[i], 1);
     for (size_t i = 1; i < c->m->nsec; i++) {
         const mp_section *s = &c->m->sec[i];
-        if (!may_hold_got(s, named_got))
+        if (s->seg == MP_SEG_NONE || !s->bytes || strncmp(s->name, ".got", 4) != 0)
             continue;
         for (uint64_t o = (4 - (s->addr & 3)) & 3; o + 4 <= s->size; o += 4) {
             uint64_t a = s->addr + o;
