@@ -499,14 +499,14 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
         int mine = 0, other = 0;
         for (const mp_note *nt = mp_find_note(c, exact); nt; nt = mp_next_note(c, nt))
             *(strcmp(mp_sym_name(c->m, nt->sym), mp_sym_name(c->m, r->sym)) == 0 ? &mine : &other) = 1;
-        if (mine || (!other && rd32(sp) == want)) {
+        if (mine || (!other && sp && rd32(sp) == want)) {
             *addr = exact;
             return 0;
         }
     }
     for (size_t i = 1; i < c->m->nsec; i++) {
         const mp_section *s = &c->m->sec[i];
-        if (s->seg == MP_SEG_NONE || !s->bytes || strncmp(s->name, ".got", 4) != 0)
+        if (s->seg == MP_SEG_NONE || !s->bytes || !s->name || strncmp(s->name, ".got", 4) != 0)
             continue;
         for (uint64_t o = (4 - (s->addr & 3)) & 3; o + 4 <= s->size; o += 4) {
             uint64_t a = s->addr + o;
