@@ -1,4 +1,4 @@
-/* modformat.h - on-disk layout of a modpack image, format 1.0.
+/* modformat.h - on-disk layout of a modpack image, format 1.1.
  *
  * Shared by modpack (host, encoder) and modload (target, decoder).
  * formats/image-format.md is normative; this header only names its numbers.
@@ -12,7 +12,7 @@
 
 #define MODP_MAGIC            "MODP"  /* bytes 0..3 */
 #define MODP_VERSION_MAJOR    1u
-#define MODP_VERSION_MINOR    1u
+#define MODP_VERSION_MINOR    1u      /* the newest minor modpack writes (spec section 12) */
 #define MODP_HEADER_MIN       72u     /* size of the 1.0 header fields */
 
 /* Byte offsets of the header fields (size in the comment). */
@@ -67,6 +67,12 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
 
 #define MODP_NONE             0xFFFFFFFFu
 #define MODP_MAX_ALIGN_LOG2   12u  /* 4 KiB */
+/* The least code_align of an ISA's images, its instructions' alignment
+ * (spec section 3): ARM and RISC-V 2 bytes when arch flag bit 0 says Thumb
+ * or RVC code, else 4; Xtensa 4; x86 1. */
+#define MODP_INSN_ALIGN_LOG2(arch, arch_flags) \
+    ((arch) == MODP_ARCH_386 || (arch) == MODP_ARCH_X86_64 ? 0u \
+     : (arch) == MODP_ARCH_XTENSA ? 2u : 2u - ((arch_flags) & 1u))
 
 /* Header flags. Capability bits are facts modpack proved at build time. */
 #define MODP_F_SPLIT          0x0001u /* code and data may be placed independently */
@@ -156,7 +162,9 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
     X(ARM_MOVW_MOVT, 3, 4, MODP_OPS_PAIR,    MODP_ARCH_ARM)     /* ARM MOVW at site, MOVT at site+delta */ \
     X(RV_HI20,       4, 4, MODP_OPS_OPERAND, MODP_ARCH_RISCV)   /* LUI; operand: lo12 of the addend */ \
     X(RV_LO12_I,     5, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* I-type imm12 += value (mod 4096) */ \
-    X(RV_LO12_S,     6, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* S-type imm12 += value (mod 4096) */
+    X(RV_LO12_S,     6, 4, MODP_OPS_SITE,    MODP_ARCH_RISCV)   /* S-type imm12 += value (mod 4096) */ \
+    X(RV_PCREL,      7, 4, MODP_OPS_PAIR,    MODP_ARCH_RISCV)   /* AUIPC pair += value - P (format 1.1) */ \
+    X(REL32,         8, 4, MODP_OPS_SITE,    MODP_ARCH_386)     /* 32-bit word += value - P (format 1.1) */
 
 #define MODP_X_KIND_NUM(name, num, width, ops, isa) MODP_FIX_##name = (num),
 enum modp_fixup_kind { MODP_FIXUP_KINDS(MODP_X_KIND_NUM) };

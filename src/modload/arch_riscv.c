@@ -1,5 +1,6 @@
 /* arch_riscv.c - the RISC-V-only fixup kinds: LUI / I-type / S-type
- * immediates of absolute addresses (-mcmodel=medlow), format section 6.1.
+ * immediates of absolute addresses (-mcmodel=medlow), format section 6.1,
+ * and AUIPC pairs that reach imports (-mcmodel=medany), section 6.2.
  *
  * The low 12 bits of addend + value depend only on the low 12 bits of
  * each, so RV_LO12_I and RV_LO12_S add the value to their 12-bit field
@@ -23,6 +24,58 @@
 /* STORE 8, STORE-FP 9 */
 #define RV_S_MAJORS   (1u << 8 | 1u << 9)
 
+/* An I-type (or, with store set, S-type) instruction whose immediate a low
+ * part may patch. */
+static int rv_low_part(uint32_t w, unsigned store)
+{
+    return (w & 3u) == 3u && ((store ? RV_S_MAJORS : RV_I_MAJORS) >> RV_MAJOR(w) & 1u) &&
+           /* OP-IMM(-32) shifts: slli, srli, srai (funct3 1 and 5) */
+           !((RV_MAJOR(w) == 4u || RV_MAJOR(w) == 6u) && (w >> 12 & 3u) == 1u);
+}
+
+static uint32_t rv_imm12(uint32_t w)
+{
+    return RV_MAJOR(w) >= 8u ? (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu) : w >> 20;
+}
+
+static uint32_t rv_set_imm12(uint32_t w, uint32_t imm)
+{
+    if (RV_MAJOR(w) >= 8u) /* S-type: imm[11:5] = w[31:25], imm[4:0] = w[11:7] */
+        return (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
+    return (w & 0x000FFFFFu) | imm << 20;
+}
+
+#define RV_IS_AUIPC(w) (((w) & 0x7Fu) == 0x17u)
+
+int modload_apply_rv_pcrel(uint8_t *site, uint8_t *site2, modload_addr rel, uint32_t off, uint32_t off2,
+                           unsigned rv64)
+{
+    uint32_t w = modload_rd32(site), w2 = modload_rd32(site2), d, sum;
+    unsigned first_auipc = RV_IS_AUIPC(w);
+    uint32_t lo = first_auipc ? w2 : w, auipc = first_auipc ? w : w2;
+
+    /* rel is value minus the segment's run address: D = rel - the AUIPC's offset */
+    d = (uint32_t)rel - (first_auipc ? off : off2);
+    if (!RV_IS_AUIPC(auipc) || !(rv_low_part(lo, 0) || rv_low_part(lo, 1)))
+        return MODLOAD_ERR_FIXUP;
+    sum = (auipc & 0xFFFFF000u) + (rv_imm12(lo) ^ 0x800u) - 0x800u; /* off */
+    if (!first_auipc) {
+        modload_wr32(site, rv_set_imm12(lo, (rv_imm12(lo) + d) & 0xFFFu));
+        return MODLOAD_OK;
+    }
+#if MODLOAD_KINDS_64
+    /* T = D + sext32(off) in 64 bits; T + 0x80000800 must lie in [0, 2^32) */
+    if (rv64 && ((uint64_t)rel - off + (uint64_t)(int64_t)(int32_t)sum + 0x80000800u) >> 32)
+        return MODLOAD_ERR_FIXUP_RANGE;
+#else
+    (void)rv64;
+#endif
+    sum += d;
+    modload_wr32(site, (auipc & 0xFFFu) | ((sum + 0x800u) & 0xFFFFF000u));
+    modload_wr32(site2, rv_set_imm12(lo, sum & 0xFFFu));
+    return MODLOAD_OK;
+}
+
 int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr addr, uint32_t lo12, unsigned rv64)
 {
     uint32_t w = modload_rd32(site), imm, value = (uint32_t)addr;
@@ -40,17 +93,9 @@ int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr addr, uint32_
         imm += value;
         w = (w & 0xFFFu) | ((imm + 0x800u) & 0xFFFFF000u);
     } else {
-        uint32_t majors = kind == MODP_FIX_RV_LO12_I ? RV_I_MAJORS : RV_S_MAJORS;
-        if ((w & 3u) != 3u || !(majors >> RV_MAJOR(w) & 1u) ||
-            /* OP-IMM(-32) shifts: slli, srli, srai (funct3 1 and 5) */
-            ((RV_MAJOR(w) == 4u || RV_MAJOR(w) == 6u) && (w >> 12 & 3u) == 1u))
+        if (!rv_low_part(w, kind == MODP_FIX_RV_LO12_S))
             return MODLOAD_ERR_FIXUP;
-        if (kind == MODP_FIX_RV_LO12_I) {
-            w += value << 20;                           /* imm[11:0] = w[31:20] */
-        } else {
-            imm = (w >> 20 & 0xFE0u) + (w >> 7 & 0x1Fu) + value;
-            w = (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
-        }
+        w = rv_set_imm12(w, (rv_imm12(w) + value) & 0xFFFu);
     }
     modload_wr32(site, w);
     return MODLOAD_OK;

@@ -264,6 +264,7 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         return MODLOAD_ERR_HEADER;
     if (hsize < MODP_HEADER_MIN || (hsize & 7u) || (img->flags & ~MODP_F_KNOWN) ||
         modload_rd16(b + MODP_H_RESERVED) != 0 || b[MODP_H_CODE_ALIGN] > MODP_MAX_ALIGN_LOG2 ||
+        b[MODP_H_CODE_ALIGN] < MODP_INSN_ALIGN_LOG2(MODLOAD_ISA(img->arch), img->arch_flags) ||
         b[MODP_H_DATA_ALIGN] > MODP_MAX_ALIGN_LOG2)
         return MODLOAD_ERR_HEADER;
     if (img->size > len)
@@ -932,6 +933,13 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     if (!seg) /* code executed in place cannot be patched */
         return MODLOAD_ERR_PLACEMENT;
     site = seg + fx->offset;
+#if MODLOAD_KINDS_RISCV || MODLOAD_KINDS_386
+    /* PC-relative kinds: the value minus the run address of the segment
+     * (RV_PCREL: arch_riscv.c subtracts its AUIPC's offset), or of the site */
+    if (fx->kind == MODP_FIX_RV_PCREL || fx->kind == MODP_FIX_REL32)
+        value -= (fx->seg == MODP_SEG_CODE ? s->pl->code_run : s->pl->data_run) +
+                 (fx->kind == MODP_FIX_REL32 ? fx->offset : 0u);
+#endif
 #if MODLOAD_CODE_WORD_STORES
     if (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))
         return apply_code_words(fx, seg, value, s->rv64);
@@ -947,6 +955,9 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
     (void)rv64;
     switch (fx->kind) {
     case MODP_FIX_WORD32:
+#if MODLOAD_KINDS_386
+    case MODP_FIX_REL32: /* the value is already minus the site's run address */
+#endif
         modload_wr32(site, modload_rd32(site) + (uint32_t)value);
         return MODLOAD_OK;
 #if MODLOAD_KINDS_64
@@ -967,6 +978,10 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
     case MODP_FIX_RV_LO12_I:
     case MODP_FIX_RV_LO12_S:
         return modload_apply_riscv(fx->kind, site, value, fx->operand, rv64);
+#endif
+#if MODLOAD_KINDS_RISCV
+    case MODP_FIX_RV_PCREL:
+        return modload_apply_rv_pcrel(site, site2, value, fx->offset, fx->offset2, rv64);
 #endif
     default:
         return MODLOAD_ERR_FIXUP_KIND;
@@ -1034,7 +1049,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.pl = pl;
     s.env = env;
     s.mod = mod;
-    /* Only RV_HI20 reads it: 0 where that kind is not built. */
+    /* Only RV_HI20 and RV_PCREL read it: 0 where they are not built. */
     s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
              img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.import_addr = 0;

@@ -15,6 +15,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #  define MODLOAD_KINDS_ARM 1
 #  define MODLOAD_KINDS_64 1
 #  define MODLOAD_KINDS_RISCV 1
+#  define MODLOAD_KINDS_386 1
 #elif defined(__arm__) || defined(__thumb__)
 #  define MODLOAD_ARCH MODP_ARCH_ARM
 #  define MODLOAD_KINDS_ARM 1
@@ -31,6 +32,7 @@ int memcmp(const void *a, const void *b, size_t n);
 #  define MODLOAD_KINDS_64 1
 #elif defined(__i386__)
 #  define MODLOAD_ARCH MODP_ARCH_386
+#  define MODLOAD_KINDS_386 1
 #else
 #  error "modload: unknown target ISA; build with MODLOAD_HOST for a host tool"
 #endif
@@ -49,6 +51,9 @@ int memcmp(const void *a, const void *b, size_t n);
 #ifndef MODLOAD_KINDS_64
 #  define MODLOAD_KINDS_64 0
 #endif
+#ifndef MODLOAD_KINDS_386
+#  define MODLOAD_KINDS_386 0
+#endif
 
 /* The fixup kinds this build applies (include/modformat.h's table): a host
  * build all of them; a target build those of its ISA and those of any ISA,
@@ -59,8 +64,18 @@ int memcmp(const void *a, const void *b, size_t n);
 #else
 #  define MODP_KINDS_ARCH MODLOAD_ARCH
 #  define MODLOAD_KINDS_BUILT (MODP_KINDS_OF_ARCH & (MODLOAD_KINDS_64 ? ~0u : ~MODP_KINDS_WIDE) & \
-                               (MODLOAD_KINDS_ARM ? ~0u : ~MODP_KINDS_PAIR))
+                               (MODLOAD_KINDS_ARM ? ~0u : ~MODLOAD_KINDS_MOVW_MOVT))
+/* the ARM pair kinds (RV_PCREL is a pair too, but of RISC-V) */
+#  define MODLOAD_KINDS_MOVW_MOVT (1u << MODP_FIX_THM_MOVW_MOVT | 1u << MODP_FIX_ARM_MOVW_MOVT)
 #endif
+/* The image's ISA where it matters at compile time: a target build loads
+ * only its own (arch_ok). */
+#if defined(MODLOAD_HOST)
+#  define MODLOAD_ISA(arch) (arch)
+#else
+#  define MODLOAD_ISA(arch) MODLOAD_ARCH
+#endif
+
 /* Whether built kind k has a property of the table: constant 0 in a build
  * that has no such kind, so the code reading it drops out. */
 #define MODLOAD_KIND_IS(mask, k) MODP_KINDS_IN((mask) & MODLOAD_KINDS_BUILT, k)
@@ -164,6 +179,10 @@ int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t valu
 /* Apply a RISC-V kind (RV_HI20, RV_LO12_I, RV_LO12_S) at site; lo12 is the
  * RV_HI20 operand; rv64: the address must be a sign-extended 32-bit value. */
 int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr value, uint32_t lo12, unsigned rv64);
+/* Apply RV_PCREL to the pair at site (offset off) and site2 (off2); rel is
+ * the value minus the run address of their segment. */
+int modload_apply_rv_pcrel(uint8_t *site, uint8_t *site2, modload_addr rel, uint32_t off, uint32_t off2,
+                           unsigned rv64);
 #endif
 
 #endif

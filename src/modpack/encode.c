@@ -170,11 +170,14 @@ static int has_ctors(const mp_module *mod)
     return mod->L.ctor[MP_INIT].count || mod->L.ctor[MP_FINI].count;
 }
 
-/* The oldest 1.x reader that can load the image (spec section 12): 1.1 for
- * weak imports and constructors, else 1.0, so that images without them
- * stay byte-identical to what earlier modpacks wrote. */
+/* The oldest minor version whose additions the image uses (spec section
+ * 12): 1.1 for the kinds RV_PCREL and REL32, weak imports and
+ * constructors; an image without them stays 1.0, byte for byte. */
 static unsigned image_minor(const mp_module *mod)
 {
+    for (size_t i = 0; i < mod->nfx; i++)
+        if (mod->fx[i].kind == MODP_FIX_RV_PCREL || mod->fx[i].kind == MODP_FIX_REL32)
+            return 1;
     for (size_t i = 0; i < mod->nimp; i++)
         if (mod->imp[i].weak)
             return 1;

@@ -66,7 +66,7 @@ static int check_overlaps(const mp_elf *m, mp_module *mod)
     for (size_t i = 0; i < mod->nfx; i++) {
         uint8_t w = (uint8_t)MODP_KIND_WIDTH(mod->fx[i].kind);
         s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off};
-        if (MODP_KINDS_IN(MODP_KINDS_PAIR, mod->fx[i].kind))
+        if (MODP_KINDS_IN(MODP_KINDS_PAIR, mod->fx[i].kind) && !(mod->fx[i].kind == MODP_FIX_RV_PCREL && mod->fx[i].arg))
             s[n++] = (site){mod->fx[i].seg, w, mod->fx[i].off2};
     }
     qsort(s, n, sizeof *s, cmp_site);
@@ -198,6 +198,24 @@ static void note_imports(const mp_elf *m, const mp_module *mod)
     }
 }
 
+/* The code is aligned at least as its instructions are: an input whose
+ * code sections declare less (.text with alignment 1) is raised without a
+ * word, since the instructions need it anyway; code linked at an address
+ * that is not so aligned is refused. */
+static int code_align(const mp_elf *m, mp_module *mod)
+{
+    mp_seg *c = &mod->L.seg[MODP_SEG_CODE];
+    unsigned need = MODP_INSN_ALIGN_LOG2(mod->arch, mod->arch_flags);
+    if (c->align >= need)
+        return 0;
+    if (c->base & ((1u << need) - 1))
+        return mp_error("%s: the code starts at 0x%llx, which is not aligned to the %u bytes its "
+                        "instructions need; link it at an aligned address", m->path,
+                        (unsigned long long)c->base, 1u << need);
+    c->align = need;
+    return 0;
+}
+
 int mp_finish(const mp_elf *m, const mp_options *opt, mp_module *mod)
 {
     sort_imports(mod);
@@ -205,6 +223,8 @@ int mp_finish(const mp_elf *m, const mp_options *opt, mp_module *mod)
     if (check_overlaps(m, mod) != 0 || collect_exports(m, mod) != 0 ||
         code_symbol(m, mod, opt->entry, "module_init", 1, mod->linked_code_size, &mod->entry) != 0 ||
         code_symbol(m, mod, opt->exit, "module_exit", 0, mod->linked_code_size, &mod->exit) != 0)
+        return -1;
+    if (code_align(m, mod) != 0)
         return -1;
     /* Code that runs from flash needs its data in RAM, wherever that is:
      * without SPLIT the data would have to lie data_offset after the code,

@@ -12,7 +12,8 @@ typedef struct mp_fixup {
     uint8_t kind, seg;          /* MODP_FIX_*, segment of the site */
     uint32_t off, off2;         /* site (and second site of pairs) */
     uint32_t target;            /* MODP_TGT_CODE, MODP_TGT_DATA, MODP_TGT_IMPORT + import */
-    uint32_t arg;               /* RV_HI20: low 12 bits of the addend */
+    uint32_t arg;               /* RV_HI20: low 12 bits of the addend; RV_PCREL: 1 when the
+                                 * second site (the AUIPC) is only read */
 } mp_fixup;
 
 typedef struct mp_import {

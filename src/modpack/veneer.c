@@ -16,7 +16,7 @@
 
 typedef struct mp_veneer {
     unsigned variant;
-    mp_target t;                /* import or absolute symbol */
+    mp_target t;                /* import, absolute symbol, or (a GOT slot) module address */
     uint32_t off;               /* code offset, once placed */
 } mp_veneer;
 
@@ -243,11 +243,15 @@ int mp_veneers_finish(mp_ctx *c)
         const mp_veneer_tpl *tp = &c->arch->veneers[v->variant];
         uint8_t buf[32];
         memcpy(buf, tp->code, tp->size);
-        wrn(buf + tp->lit, tp->width, v->t.kind == MP_T_ABS ? v->t.value : 0);
+        /* the literal: an absolute address, an import's addend (0), or an
+         * offset in the module's segment (a GOT slot an ISA made) */
+        uint64_t lit = v->t.kind == MP_T_ABS ? v->t.value
+                       : v->t.kind == MP_T_SEG ? v->t.value - mod->L.seg[v->t.seg].base : 0;
+        wrn(buf + tp->lit, tp->width, lit);
         v->off = mp_code_append(&mod->L, buf, tp->size, tp->align);
         if (tp->code_align && code->align < tp->align)   /* the literal stays aligned at run time */
             code->align = tp->align;
-        if (v->t.kind == MP_T_IMPORT) {
+        if (v->t.kind != MP_T_ABS) {
             uint64_t a = code->base + v->off + tp->lit;
             mp_add_fixup(c, tp->width == 8 ? MODP_FIX_WORD64 : MODP_FIX_WORD32, MODP_SEG_CODE, a, a, &v->t);
         }

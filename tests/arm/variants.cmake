@@ -3,8 +3,9 @@
 # CMakeLists.txt (which registers one CTest test per variant).
 #
 # Each entry: "<name> <cpu> <board> <flags...>". Flags starting with "--"
-# go to modpack build (except --target=, which selects clang), the others
-# to the compiler and linker. Cortex-M0
+# go to modpack build (except --target=, which selects clang), LDS=<file>
+# names the linker script in tests/harness (default samples/ld/module.ld),
+# the others go to the compiler and linker. Cortex-M0
 # modules (Thumb-1) run on the AN385 firmware (a Cortex-M3 in QEMU; the
 # firmware is built for Cortex-M0 and traps unaligned accesses), Cortex-M4
 # modules on AN386.
@@ -25,6 +26,9 @@ set(ARM_TEST_VARIANTS
   "m0-Os-pic cortex-m0 an385 -Os -fPIC -mlong-calls"
   "m4-O2-pic-bl cortex-m4 an386 -O2 -fPIC"
   "m0-Os-pic-bl cortex-m0 an385 -Os -fPIC"
+  # the GOT inside .data (tests/harness/module-got-in-data.ld): no .got section
+  "m4-O2-pic-gotdata cortex-m4 an386 -O2 -fPIC LDS=module-got-in-data.ld"
+  "m0-Os-pic-gotdata cortex-m0 an385 -Os -fPIC -mlong-calls LDS=module-got-in-data.ld"
   "m0-O2-stripped cortex-m0 an385 -O2 --strip-names"
   "m4-Os-stripped cortex-m4 an386 -Os --strip-names"
   "m4-Os-sections cortex-m4 an386 -Os -ffunction-sections -fdata-sections"
@@ -56,6 +60,7 @@ if(ARM_CLANG AND ARM_LLD)
     "clang-m4-O2-pic cortex-m4 an386 --target=thumbv7em-none-eabi -O2 -fPIC"
     "clang-m0-O0-pic cortex-m0 an385 --target=thumbv6m-none-eabi -O0 -fPIC"
     "clang-m0-Os-pic-longcalls cortex-m0 an385 --target=thumbv6m-none-eabi -Os -fPIC -mlong-calls"
+    "clang-m4-O2-pic-gotdata cortex-m4 an386 --target=thumbv7em-none-eabi -O2 -fPIC LDS=module-got-in-data.ld"
   )
 else()
   message(VERBOSE "tests/arm: clang or ld.lld not found (apt-get install clang lld); clang/lld variants skipped")

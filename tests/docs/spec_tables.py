@@ -7,12 +7,13 @@ its size (the header field counting it, times its unit), then the CRC.
 
 ISA column: "all" and "64-bit" are the rows with isa 0 (any image; a loader
 built for a 32-bit ISA has no WORD64), "ARM" is MODP_ARCH_ARM, "RISC-V"
-MODP_ARCH_RISCV. Exit status 1 with one line per difference.
+MODP_ARCH_RISCV, "i386" MODP_ARCH_386. Exit status 1 with one line per difference.
 """
 import re
 import sys
 
-ISA = {"all": "0u", "64-bit": "0u", "ARM": "MODP_ARCH_ARM", "RISC-V": "MODP_ARCH_RISCV"}
+ISA = {"all": "0u", "64-bit": "0u", "ARM": "MODP_ARCH_ARM", "RISC-V": "MODP_ARCH_RISCV",
+       "i386": "MODP_ARCH_386"}
 OPS = {"site": "MODP_OPS_SITE", "pair": "MODP_OPS_PAIR", "operand": "MODP_OPS_OPERAND"}
 
 

@@ -18,7 +18,7 @@
  *              RISC-V medlow: LUI + ADDI/load/store pairs (RV_HI20,
  *              RV_LO12_I/S) for every global address, including firmware
  *              variables; medany: AUIPC pairs, which need nothing inside
- *              the module
+ *              the module and are RV_PCREL pairs to firmware variables
  *   .rodata    const tables of pointers to own functions (code -> code),
  *              to own data (code -> data), to an import (code -> import),
  *              strings
@@ -35,10 +35,7 @@
  *              firmware with fw_register
  *   libgcc     __aeabi_idiv/__aeabi_uidiv(mod) on Cortex-M0
  *
- * What differs per ISA is behind the compiler's own macros:
- * -mcmodel=medany (__riscv_cmodel_medany) reaches symbols PC-relatively,
- * which cannot reach the firmware: there, firmware variables are read and
- * written through pointers held in .data (WORD32 fixups to imports).
+ * What differs per ISA is behind the compiler's own macros.
  * TEST_FW_CALLS_BY_POINTER (the differential tests) also calls the firmware
  * through pointers, since a call's veneer exists only in the packed image,
  * and reads const_ops through a volatile pointer so that no call to fw_mix
@@ -136,14 +133,6 @@ static struct unaligned_ptrs unaligned = { 0x5A, &primes[3], { 0, 0 }, &counter 
 /* exported objects */
 uint32_t mod_state = 0xC0DE0001u;
 const uint32_t mod_version = 0x00010002u;
-
-/* From here on, medany code reaches firmware variables through pointers. */
-#if defined(__riscv_cmodel_medany)
-static volatile uint32_t *volatile fw_shared_p = &fw_shared;
-static const uint32_t *volatile fw_table_p = fw_table;
-#define fw_shared (*fw_shared_p)
-#define fw_table fw_table_p
-#endif
 
 /* ---- helpers ------------------------------------------------------------------- */
 

@@ -45,10 +45,15 @@ x0_lo12)
     build x0_lo12.S x.elf
     expect "x.elf: .text+0x0: R_RISCV_LO12_I against 'value': the low part is added to x0" "-mno-relax"
     ;;
-pcrel_import)
-    build pcrel_import.c x.elf -mcmodel=medany -mno-relax
-    expect ": R_RISCV_PCREL_HI20 against 'fw_value': a PC-relative reference cannot reach an import" \
-        "-mcmodel=medlow"
+pcrel_abs)
+    # medany AUIPC pairs reach imports (RV_PCREL), but not a firmware symbol
+    # bound at link time to an absolute address
+    build pcrel_import.c y.elf -mcmodel=medany -mno-relax
+    "$MODPACK" build y.elf -o y.mod || fail "medany reference to an import refused"
+    "$MODPACK" inspect y.mod | grep -q "RV_PCREL" || fail "no RV_PCREL fixup"
+    build pcrel_import.c x.elf -mcmodel=medany -mno-relax -Wl,--defsym=fw_value=0x80001000
+    expect ": R_RISCV_PCREL_HI20 against 'fw_value': a PC-relative reference to an absolute address" \
+        "leave the firmware symbol undefined"
     ;;
 branch_import)
     build branch_import.S x.elf
@@ -96,6 +101,23 @@ rv64_hi20_range)
     grep -qF "an address its field cannot hold" err.txt || fail "stderr lacks the range error"
     [ ! -e bad.bin ] || fail "output left behind"
     # (linked above 2 GiB, GNU ld itself refuses: relocation truncated to fit)
+    ;;
+rv64_pcrel_range)
+    # rv64 medany: an AUIPC pair reaches P - 2 GiB - 0x800 .. P + 2 GiB - 0x800;
+    # modload (here through modpack relocate) refuses an import beyond
+    ARCH="-march=rv64imac -mabi=lp64"
+    build pcrel_import.c y.elf -mcmodel=medany -mno-relax
+    "$MODPACK" build y.elf -o y.mod || fail "rv64 medany module refused"
+    "$MODPACK" inspect y.mod | grep -q "RV_PCREL" || fail "no RV_PCREL fixup to test"
+    "$MODPACK" relocate y.mod --base 0x80000000 -o ok.bin --defsym fw_value=0x1000 ||
+        fail "an import 2 GiB below the module refused"
+    "$MODPACK" relocate y.mod --base 0x80000000 -o ok2.bin --defsym fw_value=0xFFFFF000 ||
+        fail "an import 2 GiB above the module refused"
+    "$MODPACK" relocate y.mod --base 0x80000000 -o bad.bin --defsym fw_value=0x100001000 >out.txt 2>err.txt &&
+        fail "an import 4 GiB away was accepted"
+    cat err.txt
+    grep -qF "an address its field cannot hold" err.txt || fail "stderr lacks the range error"
+    [ ! -e bad.bin ] || fail "output left behind"
     ;;
 lo12_stale)
     build lo12_stale.S x.elf

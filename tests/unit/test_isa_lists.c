@@ -41,6 +41,7 @@ static uint32_t empty_image(uint8_t *b, uint16_t arch)
     b[MODP_H_ARCH] = (uint8_t)arch;
     b[MODP_H_ARCH + 1] = (uint8_t)(arch >> 8);
     b[MODP_H_IMAGE_SIZE] = (uint8_t)size;
+    b[MODP_H_CODE_ALIGN] = 2;           /* 4 bytes: every ISA's instructions */
     memset(b + MODP_H_ENTRY, 0xFF, 8);  /* no entry, no exit */
     crc = modload_crc32(0, b, size - 4);
     for (int i = 0; i < 4; i++)

@@ -79,7 +79,7 @@ static uint32_t build(const spec *s)
     put32(image + 24, s->data.size);
     put32(image + 28, s->bss);
     put32(image + 32, s->data_offset ? s->data_offset : (s->code.size + 7u) & ~7u);
-    image[36] = s->code_align;
+    image[36] = s->code_align ? s->code_align : 2; /* 0: 4 bytes, what every ISA's code allows */
     image[37] = s->data_align;
     put32(image + 40, s->entry);
     put32(image + 44, s->exit);
@@ -209,6 +209,43 @@ static void test_check_fields(void **state)
     assert_int_equal(modload_symtab_size(&img), 24 + sizeof str1);
     /* A longer buffer is fine: bytes after image_size are not the image. */
     assert_int_equal(modload_check(image, n + 100, &img), MODLOAD_OK);
+}
+
+/* REL32 (i386, format 1.1): the rel32 of a call to an import gets the
+ * import's address minus the field's run address; other ISAs refuse it. */
+static void test_rel32(void **state)
+{
+    static const uint8_t code[8] = {0xE8, 0xFC, 0xFF, 0xFF, 0xFF, 0xC3, 0x90, 0x90}; /* call (A = -4); ret */
+    static const uint8_t fx[] = {BLOCK(MODP_TGT_IMPORT, 1), 6, 'f', 'w', '_', 'g', 'e', 't', 0,
+                                 MODP_G_HEAD(MODP_FIX_REL32, MODP_SEG_CODE, 0), 1, 1 << 1}; /* code+1 */
+    const modload_addr run = 0x00401000u;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    uint8_t *mem = arena + GUARD;
+    spec s;
+    uint32_t n;
+    (void)state;
+
+    memset(&s, 0, sizeof s);
+    s.arch = MODP_ARCH_386;
+    s.code = (part)PART(code);
+    s.fixups = (part)PART(fx);
+    s.nfixups = 1;
+    s.nimports = 1;
+    s.entry = s.exit = MODP_NONE;
+    n = build(&s);
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 8, run, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env1, &mod), MODLOAD_OK);
+    guards_intact(8);
+    assert_int_equal(get32(mem + 1), 0x08001000u - 4u - (uint32_t)(run + 1)); /* call fw_get */
+    assert_int_equal(mem[5], 0xC3);
+    s.arch = MODP_ARCH_ARM;
+    s.code_align = 2;
+    n = build(&s);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_ERR_FIXUP_KIND);
 }
 
 static void test_load_one_region(void **state)
@@ -591,11 +628,11 @@ static void test_movw_movt(void **state)
     static const uint8_t thumb[12] = {0x4F, 0xF6, 0xFF, 0x70,  /* movw r0, #0xffff */
                                       0x00, 0xBF, 0x00, 0xBF,  /* nop; nop */
                                       0xC1, 0xF2, 0x34, 0x20}; /* movt r0, #0x1234 */
-    static const uint8_t thumb_done[12] = {0x40, 0xF2, 0x00, 0x00, 0x00, 0xBF, 0x00, 0xBF,
+    static const uint8_t thumb_done[12] = {0x40, 0xF2, 0x03, 0x00, 0x00, 0xBF, 0x00, 0xBF,
                                            0xC1, 0xF2, 0x36, 0x20};
     static const uint8_t arm[8] = {0xFF, 0x1F, 0x0F, 0xE3,   /* movt r1, #0x1234 first */
                                    0x34, 0x12, 0x41, 0xE3};
-    static const uint8_t arm_done[8] = {0x00, 0x10, 0x00, 0xE3, 0x36, 0x12, 0x41, 0xE3};
+    static const uint8_t arm_done[8] = {0x03, 0x10, 0x00, 0xE3, 0x36, 0x12, 0x41, 0xE3};
     uint8_t fix[] = {BLOCK(MODP_TGT_CODE, 1), MODP_G_HEAD(MODP_FIX_THM_MOVW_MOVT, MODP_SEG_CODE, 1), 1, 0, 4};
     spec s;
     uint32_t n;
@@ -614,8 +651,8 @@ static void test_movw_movt(void **state)
     s.data_offset = 16;
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
-    /* code_run 0x00010001 is not possible (alignment 1 is): use data_run. */
-    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    /* run 0x00010004: 0xFFFF + 0x10004 carries into the MOVT (0x1236:0x0003) */
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010004u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
     assert_memory_equal(mem, thumb_done, 12);
     pl.flags = MODLOAD_CODE_WORDS; /* two sites: not with word stores (minimal: none) */
@@ -627,7 +664,7 @@ static void test_movw_movt(void **state)
     fix[4] = 2;
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
-    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010004u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_ERR_FIXUP);
 
     /* ARM state, second site given by a delta of one word. */
@@ -637,20 +674,20 @@ static void test_movw_movt(void **state)
     s.code = (part)PART(arm);
     n = build(&s);
     assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
-    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 16, 0x00010004u, &pl), MODLOAD_OK);
     assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
     assert_memory_equal(mem, arm_done, 8);
 
     /* A negative delta: MOVT before MOVW. */
     {
         static const uint8_t swapped[8] = {0x34, 0x12, 0x41, 0xE3, 0xFF, 0x1F, 0x0F, 0xE3};
-        static const uint8_t swapped_done[8] = {0x36, 0x12, 0x41, 0xE3, 0x00, 0x10, 0x00, 0xE3};
+        static const uint8_t swapped_done[8] = {0x36, 0x12, 0x41, 0xE3, 0x03, 0x10, 0x00, 0xE3};
         fix[3] = 1;    /* gap 1 word */
         fix[4] = 0x7F; /* sleb -1 */
         s.code = (part)PART(swapped);
         n = build(&s);
         assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
-        assert_int_equal(modload_place_region(&img, mem, 16, 0x00010001u, &pl), MODLOAD_OK);
+        assert_int_equal(modload_place_region(&img, mem, 16, 0x00010004u, &pl), MODLOAD_OK);
         assert_int_equal(modload_load(&img, &pl, NULL, &mod), MODLOAD_OK);
         assert_memory_equal(mem, swapped_done, 8);
     }
@@ -1312,6 +1349,7 @@ int main(void)
         cmocka_unit_test(test_hash_vectors),
         cmocka_unit_test(test_check_fields),
         cmocka_unit_test(test_load_one_region),
+        cmocka_unit_test(test_rel32),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_imports),
         cmocka_unit_test(test_weak_import),
@@ -1340,6 +1378,7 @@ int main(void)
         cmocka_unit_test(test_hash_vectors),
         cmocka_unit_test(test_check_fields),
         cmocka_unit_test(test_load_one_region),
+        cmocka_unit_test(test_rel32),
         cmocka_unit_test(test_load_split_and_symtab_copy),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_xip),

@@ -1,5 +1,6 @@
 /* test_riscv.c - modload's RISC-V fixup kinds (RV_HI20, RV_LO12_I,
- * RV_LO12_S) on hand-assembled images.
+ * RV_LO12_S, RV_PCREL) on hand-assembled images, and the least code
+ * alignment of each ISA's images.
  *
  * Instruction words are GNU as 2.40 output (riscv64-unknown-elf-as
  * -march=rv32imac), written down here; the expected words after relocation
@@ -17,6 +18,9 @@
 #include "modload.h"
 
 static uint8_t image[1024];
+static uint8_t code_align_log2 = 2;   /* 4 bytes: every ISA's instructions */
+static uint32_t arch_flags;          /* header arch_flags of the next build */
+static modload_addr fw_addr = 0x800017F0u;
 
 static void put32(uint8_t *p, uint32_t v)
 {
@@ -42,9 +46,11 @@ static uint32_t build(uint16_t arch, const uint8_t *code, uint32_t code_size, co
     image[6] = 72;
     image[8] = (uint8_t)arch;
     image[9] = (uint8_t)(arch >> 8);
+    put32(image + 12, arch_flags);
     put32(image + 16, n);
     put32(image + 20, code_size);
     put32(image + 32, code_size);
+    image[36] = code_align_log2;
     put32(image + 40, 0xFFFFFFFFu);
     put32(image + 44, 0xFFFFFFFFu);
     put32(image + 48, fx_size);
@@ -87,7 +93,7 @@ static int resolve_fw(void *ctx, const char *name, uint32_t hash, modload_addr *
     (void)hash;
     if (strcmp(name, "fw") != 0)
         return -1;
-    *addr = 0x800017F0u;
+    *addr = fw_addr;
     return 0;
 }
 
@@ -260,9 +266,107 @@ static void kinds_of_other_isas(void **state)
     assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
 }
 
+/* RV_PCREL, the example of format section 6.2: an AUIPC whose result a
+ * load and a store use, reaching import fw at 0x20001234 from P =
+ * 0x80000100 with addend 8. */
+static const uint8_t code_p[] = {
+    0x97, 0x07, 0x00, 0x00,     /* 0: auipc a5,0x0 */
+    0x03, 0xA5, 0x87, 0x00,     /* 4: lw a0,8(a5) */
+    0x23, 0xA4, 0x97, 0x00,     /* 8: sw s1,8(a5) */
+};
+static const uint8_t fx_p[] = {
+    1 << 2 | MODP_TGT_IMPORT, 2, 'f', 'w', 0,
+    HEAD(MODP_FIX_RV_PCREL, 2), 2,
+    0, 1,                       /* AUIPC at 0, its lw at 0 + 1 unit */
+    1, 0x7E,                    /* gap 1 unit (cursor 4 -> 8): the sw, its AUIPC 2 units back */
+};
+
+static void pcrel_example(void **state)
+{
+    (void)state;
+    uint8_t mem[sizeof code_p];
+    uint32_t len = build(MODP_ARCH_RISCV, code_p, sizeof code_p, fx_p, sizeof fx_p, 2, 1);
+    fw_addr = 0x20001234u;
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_OK);
+    assert_int_equal(get32(mem + 0), 0xA0001797u);  /* auipc a5,0xa0001 */
+    assert_int_equal(get32(mem + 4), 0x13C7A503u);  /* lw a0,316(a5) */
+    assert_int_equal(get32(mem + 8), 0x1297AE23u);  /* sw s1,316(a5) */
+    /* placed at P = 0x20001000 the offset is the addend plus 0x234 */
+    assert_int_equal(load_at(len, 0x20001000u, mem, sizeof mem), MODLOAD_OK);
+    assert_int_equal(get32(mem + 0), 0x00000797u);  /* auipc a5,0x0 */
+    assert_int_equal(get32(mem + 4), 0x23C7A503u);  /* lw a0,572(a5) */
+    assert_int_equal(get32(mem + 8), 0x2297AE23u);  /* sw s1,572(a5) */
+    fw_addr = 0x800017F0u;
+}
+
+/* rv64: the pair reaches P - 2 GiB - 0x800 .. P + 2 GiB - 0x800 only;
+ * rv32 wraps. Neither site an AUIPC, or the other not a low part: refused. */
+static void pcrel_range_and_opcodes(void **state)
+{
+    (void)state;
+    uint8_t mem[sizeof code_p], code[sizeof code_p];
+    uint32_t len;
+    arch_flags = MODP_RV_64;
+    len = build(MODP_ARCH_RISCV, code_p, sizeof code_p, fx_p, sizeof fx_p, 2, 1);
+    fw_addr = 0x80000100u + 0x7FFFF7F0u;  /* T = off + D = 0x7FFFF7F8: the last that fits */
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_OK);
+    fw_addr = 0x80000100u + 0x7FFFF7F8u;  /* T = 0x7FFFF800 */
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_ERR_FIXUP_RANGE);
+    fw_addr = (modload_addr)0x80000100u - 0x80000808u;  /* T = -2^31 - 0x800 */
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_OK);
+    fw_addr = (modload_addr)0x80000100u - 0x80000809u;
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_ERR_FIXUP_RANGE);
+    arch_flags = 0;
+    len = build(MODP_ARCH_RISCV, code_p, sizeof code_p, fx_p, sizeof fx_p, 2, 1);
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_OK); /* rv32: mod 2^32 */
+    memcpy(code, code_p, sizeof code);
+    code[0] = 0xB7;             /* lui a5,0 instead of the AUIPC */
+    len = build(MODP_ARCH_RISCV, code, sizeof code, fx_p, sizeof fx_p, 2, 1);
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_ERR_FIXUP);
+    memcpy(code, code_p, sizeof code);
+    code[8] = 0x13;             /* the store's site: an OP-IMM slli-shaped word */
+    code[9] = 0x95;
+    len = build(MODP_ARCH_RISCV, code, sizeof code, fx_p, sizeof fx_p, 2, 1);
+    assert_int_equal(load_at(len, 0x80000100u, mem, sizeof mem), MODLOAD_ERR_FIXUP);
+    fw_addr = 0x800017F0u;
+}
+
+/* code_align below the ISA's instruction alignment is invalid (format
+ * section 3): ARM and RISC-V 2 bytes with Thumb/RVC code (arch flag bit
+ * 0), else 4; Xtensa 4; x86 any. */
+static void code_align_least(void **state)
+{
+    (void)state;
+    static const struct { uint16_t arch; uint32_t flags; uint8_t least; } rows[] = {
+        {MODP_ARCH_ARM, MODP_ARM_THUMB, 1},  {MODP_ARCH_ARM, 0, 2},
+        {MODP_ARCH_RISCV, MODP_RV_RVC, 1},   {MODP_ARCH_RISCV, 0, 2},
+        {MODP_ARCH_XTENSA, MODP_XT_CALL0, 2}, {MODP_ARCH_386, 0, 0}, {MODP_ARCH_X86_64, 0, 0},
+    };
+    uint8_t code[4] = {0};
+    modload_image img;
+    size_t i;
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        uint32_t len;
+        arch_flags = rows[i].flags;
+        code_align_log2 = rows[i].least;
+        len = build(rows[i].arch, code, 4, code, 0, 0, 0);
+        assert_int_equal(modload_check(image, len, &img), MODLOAD_OK);
+        if (rows[i].least) {
+            code_align_log2 = (uint8_t)(rows[i].least - 1);
+            len = build(rows[i].arch, code, 4, code, 0, 0, 0);
+            assert_int_equal(modload_check(image, len, &img), MODLOAD_ERR_HEADER);
+        }
+    }
+    arch_flags = 0;
+    code_align_log2 = 2;
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pcrel_example),
+        cmocka_unit_test(pcrel_range_and_opcodes),
+        cmocka_unit_test(code_align_least),
         cmocka_unit_test(spec_example),
         cmocka_unit_test(zero_base),
         cmocka_unit_test(walk_operand),

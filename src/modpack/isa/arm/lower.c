@@ -394,19 +394,37 @@ static const char *section_at(mp_ctx *c, uint64_t addr, int *seg)
     return NULL;
 }
 
-/* Lower the GOT slot at addr so that it holds the address of t. */
+/* Lower the GOT slot at addr so that it holds the address of t. The slot
+ * is where the GOT relocation says, in whatever output section the linker
+ * script put the GOT (.got, or inside .data as many RTOS scripts do); a
+ * static link stored the symbol's link address there (0 for an import). */
 static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t addr,
                       const mp_target *t)
 {
     if (mp_find_note(c, addr))
         return 0;  /* one slot per symbol, shared by every reference */
     int seg;
-    const char *sec = section_at(c, addr, &seg);
-    if (!sec || strncmp(sec, ".got", 4) != 0 || (addr & 3))
-        return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
+    if (!section_at(c, addr, &seg) || (addr & 3))
+        return mp_reloc_error(c, rs, r, "the GOT slot it names is not a word of the module's data", PIC_HINT);
+    uint32_t want = t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value;
+    if (rd32(mp_seg_at(&c->mod->L, seg, addr, 4)) != want)
+        return mp_reloc_error(c, rs, r, "the GOT slot it names does not hold the symbol's address",
+                              "link statically with GNU ld or ld.lld and --emit-relocs");
     mp_add_note(c, addr)->sym = r->sym;
     mp_lower_word(c, seg, addr, t);
     return 0;
+}
+
+/* Is the word at addr a GOT slot for t: a word of the module's data that
+ * holds t's link value (0 for an import), or lowered for it already? */
+static int slot_holds(mp_ctx *c, uint64_t addr, const mp_target *t)
+{
+    int seg;
+    if (mp_find_note(c, addr))
+        return 1;
+    if (!section_at(c, addr, &seg) || (addr & 3))
+        return 0;
+    return rd32(mp_seg_at(&c->mod->L, seg, addr, 4)) == (t->kind == MP_T_IMPORT ? 0 : (uint32_t)t->value);
 }
 
 static int got_origin(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t *org, int *seg)
@@ -429,10 +447,42 @@ static int thumb_add_pc_reaches(mp_ctx *c, uint32_t w, uint64_t a)
     return p && (rd16(p) & 0xFF78) == 0x4478;   /* ADD Rdn, PC (T1) */
 }
 
-/* GOT_PREL: P + stored - A with the REL addend A unknown after the link, so
- * the slot is found as the only .got word holding the symbol's value; when
- * several do (imports all hold 0), as the only one such that the literal
- * is what clang's "add rX, pc" needs (ld.lld output). */
+/* clang's Thumb GOT load from the other end: the LDR (literal) that loads
+ * the word at lit into Rt, then the first "add Rt, pc" after it at Q; the
+ * slot is then Q + 4 + w exactly. Returns 1 with *slot, or 0. */
+static int thumb_literal_slot(mp_ctx *c, uint64_t lit, uint32_t w, uint64_t *slot)
+{
+    const mp_seg *code = &c->mod->L.seg[MODP_SEG_CODE];
+    if (lit < code->base || lit - code->base >= code->size || (lit & 3))
+        return 0;
+    uint64_t lo = lit - code->base > 4096 ? lit - 4096 : code->base;
+    for (uint64_t l = lo & ~(uint64_t)1; l + 4 <= lit; l += 2) {
+        const uint8_t *p = mp_seg_at(&c->mod->L, MODP_SEG_CODE, l, 4);
+        uint32_t h = rd16(p), h2 = rd16(p + 2), rt;
+        uint64_t base = (l + 4) & ~(uint64_t)3;
+        if ((h & 0xF800) == 0x4800 && base + (h & 0xFF) * 4u == lit)
+            rt = h >> 8 & 7u;                                   /* LDR Rt, [PC, #imm8] (T1) */
+        else if (h == 0xF8DF && base + (h2 & 0xFFF) == lit)
+            rt = h2 >> 12;                                      /* LDR.W Rt, [PC, #imm12] (T2) */
+        else
+            continue;
+        for (uint64_t q = l + 2; q < l + 64 && q + 2 <= code->base + code->size; q += 2) {
+            const uint8_t *pq = mp_seg_at(&c->mod->L, MODP_SEG_CODE, q, 2);
+            if (pq && rd16(pq) == (0x4478u | (rt & 8u) << 4 | (rt & 7u))) {   /* ADD Rt, PC */
+                *slot = (q + 4 + w) & 0xFFFFFFFFu;
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* GOT_PREL: P + stored - A with the REL addend A unknown after the link.
+ * For clang's Thumb load (LDR of the literal, then "add rX, pc") the slot
+ * follows exactly from the instructions, wherever the linker script put
+ * the GOT; otherwise it is the only word of a .got section holding the
+ * symbol's value, or when several do (imports all hold 0), the only one
+ * such that the literal is what an "add rX, pc" needs (ld.lld output). */
 static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
                               const mp_target *t, uint32_t w, uint64_t *addr)
 {
@@ -442,9 +492,21 @@ static int find_got_prel_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r,
     /* GOT[0..2] at _GLOBAL_OFFSET_TABLE_ are reserved (zero in a static link) */
     const mp_symbol *g = mp_got_symbol(c);
     uint64_t resv = g && g->shndx != SHN_UNDEF ? g->value : UINT64_MAX;
+    uint64_t exact;
+    int sseg;
+    if (thumb_literal_slot(c, r->offset, w, &exact) && section_at(c, exact, &sseg) && !(exact & 3)) {
+        const uint8_t *sp = mp_seg_at(&c->mod->L, sseg, exact, 4);
+        int mine = 0, other = 0;
+        for (const mp_note *nt = mp_find_note(c, exact); nt; nt = mp_next_note(c, nt))
+            *(strcmp(mp_sym_name(c->m, nt->sym), mp_sym_name(c->m, r->sym)) == 0 ? &mine : &other) = 1;
+        if (mine || (!other && sp && rd32(sp) == want)) {
+            *addr = exact;
+            return 0;
+        }
+    }
     for (size_t i = 1; i < c->m->nsec; i++) {
         const mp_section *s = &c->m->sec[i];
-        if (s->seg == MP_SEG_NONE || !s->bytes || strncmp(s->name, ".got", 4) != 0)
+        if (s->seg == MP_SEG_NONE || !s->bytes || !s->name || strncmp(s->name, ".got", 4) != 0)
             continue;
         for (uint64_t o = (4 - (s->addr & 3)) & 3; o + 4 <= s->size; o += 4) {
             uint64_t a = s->addr + o;
@@ -537,8 +599,17 @@ static int arm_lower_rel(mp_ctx *c, mp_rel *x)
         int gseg = 0;
         if (got_origin(c, rs, r, &org, &gseg) != 0)
             return -1;
-        /* the site holds slot - GOT_ORG and stays; the slot gets the fixup */
-        return lower_slot(c, rs, r, (uint32_t)(org + rd32(p)), &t);
+        /* the site holds slot - GOT_ORG and stays; the slot gets the fixup.
+         * GNU ld takes as GOT_ORG the start of the output section holding
+         * the GOT, which is _GLOBAL_OFFSET_TABLE_ only when that section
+         * is .got itself (a script with .got inside .data: the start of
+         * .data); the slot must hold the symbol's link value. */
+        uint64_t slot = (uint32_t)(org + rd32(p));
+        const mp_symbol *g = mp_got_symbol(c);
+        uint64_t alt = (uint32_t)(c->m->sec[g->shndx].addr + rd32(p));
+        if (!slot_holds(c, slot, &t) && slot_holds(c, alt, &t))
+            slot = alt;
+        return lower_slot(c, rs, r, slot, &t);
     }
     case K_GOT_PREL: {
         uint64_t a = 0;
@@ -687,7 +758,9 @@ static uint32_t arm_attr_flags(const mp_elf *m)
 /* An M-profile CPU runs Thumb code only: ARM-state code in the module (a
  * $a mapping symbol in the code, typically libgcc's ARM-state helpers when
  * the link lacked -mcpu/-mthumb) would fault at its first instruction. The
- * object it came from is the FILE symbol before it. */
+ * object it came from is the FILE symbol before it. Elsewhere ARM-state code
+ * keeps the code 4-aligned even when Thumb code would need only 2 (arch flag
+ * bit 0 tells modload of the Thumb code only). */
 static int arm_finish(mp_ctx *c)
 {
     enum { CPU_ARCH = 6, PROFILE = 7 };
@@ -706,8 +779,11 @@ static int arm_finish(mp_ctx *c)
         int m_profile = ((a.seen >> PROFILE) & 1 && a.num[PROFILE] == 'M') ||
                         ((a.seen >> CPU_ARCH) & 1 && (arch == 11 || arch == 12 || arch == 13 || arch == 16 ||
                                                       arch == 17 || arch == 21));
-        if (!m_profile)
+        if (!m_profile) {   /* ARM-state instructions are 4-aligned, Thumb or not */
+            if (c->mod->L.seg[MODP_SEG_CODE].align < 2)
+                c->mod->L.seg[MODP_SEG_CODE].align = 2;
             return 0;
+        }
         const mp_section *s = &m->sec[y->shndx];
         const char *fn = mp_function_at(m, y->shndx, y->value, 1);
         uint64_t off = m->type == ET_REL ? y->value : y->value - s->addr;

@@ -13,7 +13,10 @@
  *   comes from the relocation, not from the paired instruction.
  * - PC-relative references (AUIPC pairs of -mcmodel=medany, branches, JAL,
  *   CALL inside the module, label differences) need nothing within a
- *   segment; across segments they clear SPLIT.
+ *   segment; across segments they clear SPLIT. An AUIPC pair that reaches
+ *   an import becomes an RV_PCREL pair for each of its low parts (format
+ *   section 6.2), found at the end of the section through the label on the
+ *   AUIPC as the psABI defines.
  * - Calls to imports (CALL, CALL_PLT, JAL, RVC_JUMP) go through a veneer
  *   modpack appends to the code: auipc t1,0; lw t1,12(t1); jr t1; .word
  *   target (t1 is a scratch register a call may clobber, as in a PLT);
@@ -61,6 +64,11 @@ enum cls {
 
 typedef mp_rinfo rinfo;
 
+/* mp_note flag of an AUIPC: 0 its target is in its segment, 1 in the other
+ * segment (re-patched when the data moves), or an import (sym: its number;
+ * value: the addend) whose first low part is still to come, or has come. */
+enum { NOTE_IMPORT = 2, NOTE_IMPORT_PAIRED = 3 };
+
 #define GOT_WHY   "GOT-relative addressing (position-independent code) is not supported on RISC-V"
 #define PIC_HINT  "compile with -fno-pic"
 #define RELAX_WHY "ld relaxed the address into an x0- or gp-relative immediate, which cannot be relocated"
@@ -68,6 +76,8 @@ typedef mp_rinfo rinfo;
                    "(-Wl,--defsym=__module_base=0x10000000) and without __global_pointer$"
 #define IMP_HINT  "compile with -mcmodel=medlow (absolute LUI/ADDI addresses), or reach the " \
                   "firmware symbol through a pointer"
+#define ABS_HINT  "leave the firmware symbol undefined (an import bound at load time) rather than " \
+                  "--just-symbols, or compile with -mcmodel=medlow"
 
 static const rinfo table[] = {
     {0, K_NONE, 4, "R_RISCV_NONE", 0, 0},
@@ -363,6 +373,12 @@ static int rv_lower_rel(mp_ctx *c, mp_rel *x)
         h->value = t.value + (uint64_t)r->addend;
         h->seg = seg;
         h->flag = t.kind == MP_T_SEG && t.seg != seg;
+        if (t.kind == MP_T_IMPORT) {   /* its low parts make RV_PCREL pairs */
+            h->flag = NOTE_IMPORT;
+            h->value = (uint64_t)r->addend;
+            h->sym = t.imp;
+            return 0;
+        }
         if (h->flag) {
             mp_xword *xw = mp_add_xword(c, rs, r, seg, r->offset, 1, MP_X_ISA);
             xw->kind = K_PCREL_HI20;
@@ -392,7 +408,26 @@ static int rv_lower_rel(mp_ctx *c, mp_rel *x)
                               "firmware is reached by a call");
     if (ri->cls == K_PREL32)
         return mp_reloc_error(c, rs, r, why, "store the address in a 32-bit word (R_RISCV_32)");
-    return mp_reloc_error(c, rs, r, why, IMP_HINT);
+    return mp_reloc_error(c, rs, r, why, t.kind == MP_T_ABS ? ABS_HINT : IMP_HINT);
+}
+
+/* A low part of an AUIPC that reaches import h->sym: both instructions
+ * hold the addend (the loader adds the import's address minus the AUIPC's),
+ * and the pair is an RV_PCREL; the AUIPC's first low part is paired with
+ * it AUIPC first, every further one low part first (format section 6.2). */
+static void lower_pcrel_import(mp_ctx *c, mp_note *h, int seg, uint64_t lo_addr, uint8_t *lo, int store)
+{
+    uint8_t *auipc = mp_seg_at(&c->mod->L, seg, h->addr, 4);
+    mp_target t = {.kind = MP_T_IMPORT, .imp = h->sym};
+    wr32(lo, store ? rv_set_s(rd32(lo), h->value) : rv_set_i(rd32(lo), h->value));
+    if (h->flag == NOTE_IMPORT) {
+        wr32(auipc, rv_set_u(rd32(auipc), h->value));
+        mp_add_fixup(c, MODP_FIX_RV_PCREL, seg, h->addr, lo_addr, &t);
+        h->flag = NOTE_IMPORT_PAIRED;
+    } else {
+        mp_add_fixup(c, MODP_FIX_RV_PCREL, seg, lo_addr, h->addr, &t);
+        c->mod->fx[c->mod->nfx - 1].arg = 1;   /* the AUIPC is only read */
+    }
 }
 
 /* PCREL_LO12_I/S: its symbol is the label on the AUIPC. */
@@ -407,9 +442,13 @@ static int lower_pcrel_lo(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
         return stale(c, rs, r, store ? "S-type instruction" : "I-type instruction");
     const mp_symbol *y = &c->m->sym[r->sym];
     uint64_t at = y->value + (uint64_t)r->addend;
-    for (const mp_note *h = mp_find_note(c, at); h; h = mp_next_note(c, h)) {
+    for (mp_note *h = mp_find_note(c, at); h; h = mp_next_note(c, h)) {
         if (h->seg != seg)
             continue;
+        if (h->flag >= NOTE_IMPORT) {
+            lower_pcrel_import(c, h, seg, r->offset, p, store);
+            return 0;
+        }
         if (h->flag) {   /* re-patched with its AUIPC when the data moves */
             mp_xword *xw = mp_add_xword(c, rs, r, seg, r->offset, 1, MP_X_ISA);
             xw->kind = store ? K_LO12_S : K_LO12_I;

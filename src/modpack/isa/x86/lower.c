@@ -12,9 +12,11 @@
  *     move up when veneers grow the code (the word is adjusted then);
  *   - GOT loads the linker did not relax leave a .got slot holding an
  *     address: the slot gets the fixup (like R_ARM_GOT_BREL on ARM);
- *   - a CALL/JMP/Jcc rel32 to an import goes through a host-made veneer at
- *     the end of the code: i386 `push imm32; ret`, x86-64
- *     `jmp *0(%rip); .quad addr`, whose literal gets the import fixup;
+ *   - a CALL/JMP/Jcc rel32 to an import: on i386 bound directly (REL32:
+ *     the rel32 reaches all 4 GiB); on x86-64 through a host-made veneer
+ *     at the end of the code, `jmp *0(%rip); .quad addr`, whose literal
+ *     gets the import fixup (i386 `push imm32; ret` for an absolute
+ *     symbol);
  *   - x86-64 32-bit absolute fields (R_X86_64_32/32S) cannot hold a 64-bit
  *     run address and are refused (see man/modpack.1 for the flags).
  */
@@ -45,6 +47,8 @@ enum cls {
 };
 
 typedef mp_rinfo rinfo;
+
+enum { X86_VENEER, X86_SLOT };  /* veneer template variants (x86-64 has both) */
 
 #define PLT_WHY  "PLT-relative addressing needs a PLT, which modules do not have"
 #define PLT_HINT "compile with -fno-plt, or without -mcmodel=large -fPIC"
@@ -97,8 +101,7 @@ static const rinfo i386_table[] = {
 };
 
 #define ABS32_WHY  "a 32-bit absolute field cannot hold the module's 64-bit run address"
-#define ABS32_HINT "compile with -fPIE or -fPIC (-mcmodel=small) or -fno-pic -mcmodel=large; GNU ld " \
-                   "turns -fPIC GOT loads into 32-bit absolute moves unless linked with -Wl,--no-relax"
+#define ABS32_HINT "compile with -fPIE or -fPIC (-mcmodel=small) or -fno-pic -mcmodel=large"
 
 static const rinfo x86_64_table[] = {
     {0, K_NONE, 8, "R_X86_64_NONE", 0, 0},
@@ -195,7 +198,9 @@ static const mp_section *section_at(mp_ctx *c, uint64_t addr, unsigned width)
                   "the instruction no longer matches it"
 #define STALE_HINT "link with -Wl,--no-relax"
 
-/* The GOT slot at addr must hold t's address at run time. */
+/* The GOT slot at addr must hold t's address at run time. The slot is
+ * where the GOT relocation says, in whatever output section the linker
+ * script put the GOT (.got, or inside .data). */
 static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_t addr,
                       const mp_target *t)
 {
@@ -203,8 +208,8 @@ static int lower_slot(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, uint64_
     if (mp_find_note(c, addr))
         return 0;   /* one slot per symbol, shared by every reference */
     const mp_section *s = section_at(c, addr, w);
-    if (!s || strncmp(s->name, ".got", 4) != 0 || (addr & (w - 1)))
-        return mp_reloc_error(c, rs, r, "the GOT slot it names is not inside .got", PIC_HINT);
+    if (!s || (addr & (w - 1)))
+        return mp_reloc_error(c, rs, r, "the GOT slot it names is not a word of the module's data", PIC_HINT);
     /* a static link stores the symbol's link address (0 for an import) */
     uint64_t want = t->kind == MP_T_IMPORT ? 0 : t->value;
     if (rdn(s->bytes + (addr - s->addr), w) != want)
@@ -315,6 +320,40 @@ static int relaxed_gotpcrelx(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, 
     return 0;
 }
 
+/* GNU ld's default relaxation of an x86-64 GOT load (REX_GOTPCRELX) whose
+ * symbol has a 32-bit link address: "mov sym@GOTPCREL(%rip), %reg" becomes
+ * "mov $sym, %reg" (REX C7 /0), "test %reg, sym@GOTPCREL(%rip)" becomes
+ * "test $sym, %reg" (REX F7 /0) and "op sym@GOTPCREL(%rip), %reg" becomes
+ * "op $sym, %reg" (REX 81 /op), each with an R_X86_64_32(S) at the imm32.
+ * A 32-bit immediate cannot hold the module's run address, so the load is
+ * restored: the same 7 bytes as "REX op' disp32(%rip)" from a slot modpack
+ * appends to the code (a veneer variant holding the address, with its
+ * fixup), reached PC-relatively like a call's veneer. Returns 0 when done,
+ * 1 when the site is not such an instruction (the caller refuses it). */
+static int unrelax_imm(mp_ctx *c, const mp_relsec *rs, const mp_reloc *r, const mp_section *sec,
+                       uint64_t soff, uint8_t *p, const mp_target *t)
+{
+    if (!(sec->flags & SHF_EXECINSTR) || soff < 3 || r->offset + 4 > sec->addr + sec->size)
+        return 1;
+    uint8_t rex = p[-3], op = p[-2], modrm = p[-1], ext = modrm >> 3 & 7u;
+    if ((rex & 0xF2) != 0x40 || (modrm & 0xC0) != 0xC0 ||       /* REX without R, X; register operand */
+        !((op == 0xC7 && ext == 0) || (op == 0xF7 && ext == 0) || op == 0x81))
+        return 1;
+    mp_target slot = *t;   /* the slot holds S + A */
+    slot.value = (t->kind == MP_T_IMPORT ? 0 : t->value) + (uint64_t)r->addend;
+    if (t->kind != MP_T_IMPORT && rd32(p) != (uint32_t)slot.value)
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    uint8_t *w = mp_seg_at(&c->mod->L, MODP_SEG_CODE, r->offset - 3, 7);
+    if (!w || c->m->sec[rs->target].seg != MODP_SEG_CODE)
+        return 1;
+    /* REX.B (the register's high bit) moves back to REX.R; mov loads 64 bits */
+    w[0] = (uint8_t)(0x40 | (op == 0xC7 ? 8 : rex & 8) | (rex & 1) << 2);
+    w[1] = op == 0xC7 ? 0x8B : op == 0xF7 ? 0x85 : (uint8_t)(ext << 3 | 3);
+    w[2] = (uint8_t)(0x05 | (modrm & 7) << 3);
+    mp_add_branch(c, rs, r, MODP_SEG_CODE, X86_SLOT, 0, &slot);
+    return 0;
+}
+
 /* ---- one relocation --------------------------------------------------------- */
 
 /* The GOT forms: GOT32/GOT32X (i386) and GOT32/GOT64 (x86-64) hold the
@@ -367,14 +406,14 @@ static int lower_got(mp_ctx *c, const mp_rel *x)
         sw = ri->width;
     }
     const mp_section *gs = section_at(c, slot, sw);
-    if (!gs || strncmp(gs->name, ".got", 4) != 0) {
-        /* relaxed to LEA sym@GOTOFF / sym(%rip) with the GOT type kept (lld) */
-        if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
-            relation(c, rs, r, seg, t.seg, base, ri->width);
-            return 0;
-        }
-        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
+    /* relaxed to LEA sym@GOTOFF / sym(%rip) with the GOT type kept (lld):
+     * the "slot" is the symbol itself */
+    if (t.kind == MP_T_SEG && slot == t.value && soff >= 2 && p[-2] == 0x8D) {
+        relation(c, rs, r, seg, t.seg, base, ri->width);
+        return 0;
     }
+    if (!gs)
+        return mp_reloc_error(c, rs, r, STALE_WHY, STALE_HINT);
     if (lower_slot(c, rs, r, slot, &t) != 0)
         return -1;
     if (ri->cls == K_GOTPCREL)
@@ -398,6 +437,12 @@ static int x86_lower_rel(mp_ctx *c, mp_rel *x)
         lower_abs(c, seg, r->offset, &t, ri->width);
         return 0;
     case K_ABS32_64:
+        if (t.kind != MP_T_ABS && is64(c)) {
+            int rc = unrelax_imm(c, rs, r, sec, soff, p, &t);
+            if (rc <= 0)
+                return rc;
+        }
+        /* fall through */
     case K_SMALLABS:
         if (t.kind != MP_T_ABS)
             return ri->cls == K_ABS32_64
@@ -449,6 +494,13 @@ static int x86_lower_rel(mp_ctx *c, mp_rel *x)
     if (ri->width == 4 && is_branch(sec, soff, p)) {
         if (seg != MODP_SEG_CODE)
             return mp_reloc_error(c, rs, r, "a branch to an import outside the code", NULL);
+        if (!is64(c) && t.kind == MP_T_IMPORT) {
+            /* i386: the rel32 reaches every address, bound directly (REL32).
+             * ld stored S + A - P with S = 0; the field keeps A. */
+            wr32(p, rd32(p) + (uint32_t)r->offset);
+            mp_add_fixup(c, MODP_FIX_REL32, seg, r->offset, r->offset, &t);
+            return 0;
+        }
         mp_add_branch(c, rs, r, MODP_SEG_CODE, 0, 0, &t);
         return 0;
     }
@@ -476,10 +528,13 @@ static int x86_begin(mp_ctx *c, const mp_relsec *rs)
  * every register and the stack as the branch found them. */
 static const uint8_t i386_veneer[6] = {0x68, 0, 0, 0, 0, 0xC3};
 static const uint8_t x86_64_veneer[14] = {0xFF, 0x25, 0, 0, 0, 0};
+/* x86-64, X86_SLOT: a GOT slot for a load unrelax_imm restored */
+static const uint8_t x86_64_slot[8] = {0};
 static const mp_veneer_tpl i386_veneers[1] = {{i386_veneer, 6, 1, 4, 2, 0}};
-static const mp_veneer_tpl x86_64_veneers[1] = {{x86_64_veneer, 14, 6, 8, 3, 0}};
+static const mp_veneer_tpl x86_64_veneers[2] = {{x86_64_veneer, 14, 6, 8, 3, 0}, {x86_64_slot, 8, 0, 8, 3, 0}};
 
-/* A CALL/JMP/Jcc rel32 to its veneer. */
+/* A CALL/JMP/Jcc rel32 to its veneer, or a RIP-relative disp32 (the
+ * instruction's last field) to its slot. */
 static int x86_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
 {
     int64_t rel = (int64_t)dest - (int64_t)(b->addr + 4);
