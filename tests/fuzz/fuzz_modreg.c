@@ -3,8 +3,9 @@
  * The input is an image followed by a script, one byte per step (bits
  * 0..2 the operation, 3..4 which of four copies of the image, bits 5..7 a
  * chunk size or a failure to inject). The copies differ in their name's
- * first byte, so up to four modules of the same image coexist; entry and
- * exit are cleared in every copy (the host runs no module code). The first
+ * first byte, so up to four modules of the same image coexist; entry, exit
+ * and the constructor lists are cleared in every copy (the host runs no
+ * module code). The first
  * script byte picks a guarded pool (bit 0 clear) or allocator callbacks
  * that hand out guarded blocks and may fail. Operations: load from the
  * buffer, load from a stream, load from a "path", unload, reload from the
@@ -228,7 +229,7 @@ static void wr32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t)(v >> 24);
 }
 
-/* Copy k of the image: entry and exit cleared, the name's first byte
+/* Copy k of the image: entry, exit and constructor lists cleared, the name's first byte
  * 'A' + k (when it has one), the CRC made right again when it was. Returns
  * what modload_check says of the copy. */
 static int make_copy(uint8_t *dst, const uint8_t *img, size_t len, int k)
@@ -245,10 +246,14 @@ static int make_copy(uint8_t *dst, const uint8_t *img, size_t len, int k)
         wr32(dst + isize - 4, modload_crc32(0, dst, isize - 4));
     if ((rc = modload_check(dst, len, &mi)) != MODLOAD_OK)
         return rc;
+    int named = 0;
     while (modload_meta_next(&mi, &pos, &m) == MODLOAD_OK)
-        if (m.type == MODP_META_NAME && m.len > 1) {
+        if (m.type == MODP_META_NAME && m.len > 1 && !named) {
             dst[m.bytes - dst] = (uint8_t)('A' + k);
-            break;
+            named = 1;
+        } else if (m.type == MODP_META_INIT) {   /* no constructors run either */
+            wr32(dst + (m.bytes - dst) + MODP_INIT_COUNT, 0);
+            wr32(dst + (m.bytes - dst) + MODP_FINI_COUNT, 0);
         }
     wr32(dst + mi.size - 4, modload_crc32(0, dst, mi.size - 4));
     return modload_check(dst, len, &mi);
