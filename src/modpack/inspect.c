@@ -22,9 +22,9 @@
 typedef struct collect {
     modload_walker w;          /* first: the callbacks get this pointer */
     modload_import *imp;
-    size_t nimp;
+    size_t nimp, imp_cap;
     modload_fixup *fx;
-    size_t nfx;
+    size_t nfx, fx_cap;        /* both arrays grow by doubling: linear */
     uint32_t import_bytes;     /* stream bytes that name imports (format 5) */
     size_t by_kind[MODP_FIX_KINDS];
     size_t *by_target;         /* MODP_TGT_IMPORT + nimp counts */
@@ -43,7 +43,10 @@ static void count_fixups(collect *c)
 static int on_import(modload_walker *w, const modload_import *imp)
 {
     collect *c = (collect *)w;
-    c->imp = mp_realloc(c->imp, (c->nimp + 1) * sizeof *c->imp);
+    if (c->nimp == c->imp_cap) {
+        c->imp_cap = c->imp_cap ? 2 * c->imp_cap : 16;
+        c->imp = mp_realloc(c->imp, c->imp_cap * sizeof *c->imp);
+    }
     c->imp[c->nimp++] = *imp;
     c->import_bytes += 1u + (imp->name[0] ? (uint32_t)strlen(imp->name) + 1u : 4u);
     return 0;
@@ -52,7 +55,10 @@ static int on_import(modload_walker *w, const modload_import *imp)
 static int on_fixup(modload_walker *w, const modload_fixup *fx)
 {
     collect *c = (collect *)w;
-    c->fx = mp_realloc(c->fx, (c->nfx + 1) * sizeof *c->fx);
+    if (c->nfx == c->fx_cap) {
+        c->fx_cap = c->fx_cap ? 2 * c->fx_cap : 64;
+        c->fx = mp_realloc(c->fx, c->fx_cap * sizeof *c->fx);
+    }
     c->fx[c->nfx++] = *fx;
     return 0;
 }
@@ -628,7 +634,7 @@ int mp_inspect(const char *path, int list_fixups, int json)
     /* The header, tables and fixup stream first: without them there is
      * nothing to report but the reason. */
     int rc = modload_check_nocrc(buf, len, &img);
-    collect c = {{on_import, on_fixup}, NULL, 0, NULL, 0, 0, {0}, NULL};
+    collect c = {{on_import, on_fixup}, NULL, 0, 0, NULL, 0, 0, 0, {0}, NULL};
     if (rc == MODLOAD_OK)
         rc = modload_walk(&img, &c.w);
     if (rc != MODLOAD_OK) {
