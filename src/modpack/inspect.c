@@ -538,13 +538,15 @@ static void json_meta(const modload_image *img)
         printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
     else
         printf(", \"abi\": null");
-    pos = 0;
-    while (modload_meta_next(img, &pos, &m) == MODLOAD_OK && m.type != MODP_META_INIT)
-        ;
-    if (m.type == MODP_META_INIT)
+    /* Only a record the walk returned: a broken one may claim any type. */
+    const uint8_t *init = NULL;
+    for (pos = 0; !init && modload_meta_next(img, &pos, &m) == MODLOAD_OK;)
+        if (m.type == MODP_META_INIT)
+            init = m.bytes;
+    if (init)
         printf(", \"init\": {\"ctors_offset\": %u, \"ctors\": %u, \"dtors_offset\": %u, \"dtors\": %u}",
-               rd32(m.bytes + MODP_INIT_OFFSET), rd32(m.bytes + MODP_INIT_COUNT),
-               rd32(m.bytes + MODP_FINI_OFFSET), rd32(m.bytes + MODP_FINI_COUNT));
+               rd32(init + MODP_INIT_OFFSET), rd32(init + MODP_INIT_COUNT),
+               rd32(init + MODP_FINI_OFFSET), rd32(init + MODP_FINI_COUNT));
     else
         printf(", \"init\": null");
     printf("},\n");

@@ -112,7 +112,7 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     size_t len;
     modload_image img;
     modload_place pl;
-    modload_module mod;
+    modload_module mod = {0};
     modload_env env = {NULL, 0, resolve, (void *)o->syms, NULL, NULL, NULL};
     int err, ret = 1;
 
@@ -143,7 +143,7 @@ int mp_relocate(const char *path, const mp_relocate_opts *o)
     if (err == MODLOAD_OK)
         err = modload_load(&img, &pl, &env, &mod);
     if (err != MODLOAD_OK) {
-        if (err == MODLOAD_ERR_UNRESOLVED && mod.unresolved.name[0]) {
+        if (err == MODLOAD_ERR_UNRESOLVED && mod.unresolved.name && mod.unresolved.name[0]) {
             const char *name = mod.unresolved.name;
             mp_error("%s: import '%s' has no address: give --defsym %s=ADDRESS or --symbols FILE",
                      path, name, name);
