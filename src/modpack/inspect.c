@@ -513,12 +513,15 @@ static void json_meta(const modload_image *img)
     const char *keys[NKEYS] = {"name", "description", "version", "build_id", "tool", "nosplit"};
     modload_meta found[NKEYS];
     int have[NKEYS] = {0};
+    const uint8_t *init = NULL;  /* the first init record's bytes */
     uint32_t pos = 0;
     modload_meta m;
     while (modload_meta_next(img, &pos, &m) == MODLOAD_OK)
         if (m.type >= 1 && m.type <= NKEYS && !have[m.type - 1]) {
             have[m.type - 1] = 1;
             found[m.type - 1] = m;
+        } else if (m.type == MODP_META_INIT && !init) {
+            init = m.bytes;
         }
     printf("  \"meta\": {");
     for (int i = 0; i < NKEYS; i++) {
@@ -538,11 +541,6 @@ static void json_meta(const modload_image *img)
         printf(", \"abi\": {\"id\": %u, \"major\": %u, \"minor\": %u}", abi.id, abi.major, abi.minor);
     else
         printf(", \"abi\": null");
-    /* Only a record the walk returned: a broken one may claim any type. */
-    const uint8_t *init = NULL;
-    for (pos = 0; !init && modload_meta_next(img, &pos, &m) == MODLOAD_OK;)
-        if (m.type == MODP_META_INIT)
-            init = m.bytes;
     if (init)
         printf(", \"init\": {\"ctors_offset\": %u, \"ctors\": %u, \"dtors_offset\": %u, \"dtors\": %u}",
                rd32(init + MODP_INIT_OFFSET), rd32(init + MODP_INIT_COUNT),
