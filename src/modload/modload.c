@@ -406,7 +406,9 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
                         if (delta + 0x08000000u >= 0x10000000u)
                             return MODLOAD_ERR_FIXUP_RANGE;
                         fx.offset2 = cursor + (delta << unit);
-                        if (fx.offset2 > limit)
+                        /* Overlapping sites would make the result depend
+                         * on which half is written last. */
+                        if (fx.offset2 > limit || fx.offset2 - cursor + 3u < 7u)
                             return MODLOAD_ERR_FIXUP_RANGE;
                     }
                     if (++nfixups > img->nfixups)

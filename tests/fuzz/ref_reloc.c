@@ -320,6 +320,8 @@ int ref_apply(ref_reloc *r, const uint8_t *image, size_t len)
                                                    : at;
                     if (at + width > size || at2 + width > size)
                         return REF_MALFORMED;
+                    if ((kind == 2 || kind == 3) && at2 + 4 > at && at + 4 > at2)
+                        return REF_MALFORMED; /* the two sites overlap */
                     if (seg == 0 && r->xip)
                         return REF_XIP_SITE;
                     if (seg == 0 && r->code_words && (kind == 2 || kind == 3))
