@@ -33,6 +33,9 @@ const char mp_usage_build[] =
     "  --entry SYM           entry function (default: module_init, else e_entry)\n"
     "  --exit SYM            exit function (default: module_exit if defined)\n"
     "  --strip-names         drop import and export names; bind by hash only\n"
+    "  --no-relocs           IN.elf has no relocation sections because the module\n"
+    "                        refers to nothing by address (without it, such an\n"
+    "                        executable is refused: link with --emit-relocs)\n"
     "  --require CAP         fail unless the image can be placed that way: split\n"
     "                        (code and data apart) or xip (code runs in place)\n"
     "  --firmware FW         fail unless the firmware exports every import, and\n"
@@ -52,7 +55,8 @@ const char mp_usage_build[] =
 
 enum {
     O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
-    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE, O_SIGN, O_SECURITY_VERSION
+    O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE, O_SIGN, O_SECURITY_VERSION,
+    O_NO_RELOCS
 };
 
 static char *default_name(const char *out)
@@ -123,6 +127,7 @@ static const mp_optspec build_opts[] = {
     {"--entry", 0, 1, O_ENTRY, NULL},
     {"--exit", 0, 1, O_EXIT, NULL},
     {"--strip-names", 0, 0, O_STRIP, NULL},
+    {"--no-relocs", 0, 0, O_NO_RELOCS, NULL},
     {"--require", 0, 1, O_REQUIRE, NULL},
     {"--firmware", 0, 1, O_FIRMWARE, NULL},
     {"--all-globals", 0, 0, O_ALL_GLOBALS, NULL},
@@ -228,6 +233,7 @@ static int build(int argc, char **argv, char **fwpaths)
         case O_ENTRY: opt.entry = c.value; break;
         case O_EXIT: opt.exit = c.value; break;
         case O_STRIP: opt.strip = 1; break;
+        case O_NO_RELOCS: opt.no_relocs = 1; break;
         case O_REQUIRE:
             if (strcmp(c.value, "split") == 0)
                 required |= MODP_F_SPLIT;

@@ -43,17 +43,22 @@ static int lower_finish(mp_ctx *c)
     return c->arch->finish ? c->arch->finish(c) : 0;
 }
 
-int mp_lower_relocs(mp_elf *m, const mp_arch *arch, mp_layout *L, mp_module *mod)
+int mp_lower_relocs(mp_elf *m, const mp_arch *arch, mp_layout *L, mp_module *mod, int no_relocs)
 {
     mp_ctx c;
     mp_lowering_begin(&c, m, arch, L, mod);
     int nrel = 0;
     for (size_t i = 0; i < m->nrel; i++)
         nrel += m->sec[m->rel[i].target].seg != MP_SEG_NONE;
-    if (nrel == 0 && m->type == ET_EXEC)
+    /* The ELF does not record whether it was linked with --emit-relocs:
+     * a module that refers to nothing by address has no relocations either
+     * way, so only the user can say so. */
+    if (nrel == 0 && m->type == ET_EXEC && !no_relocs)
         return mp_lowering_end(&c, mp_error("%s: no relocation sections: link with --emit-relocs "
-                                            "(-Wl,-q) so that modpack can relocate the module",
-                                            m->path));
+                                            "(-Wl,-q) so that modpack can relocate the module; a "
+                                            "module that refers to nothing by address (no calls, "
+                                            "no globals, no pointers) has none even then: pass "
+                                            "--no-relocs", m->path));
     int rc = 0;
     for (size_t i = 0; i < m->nrel && rc == 0; i++) {
         const mp_relsec *rs = &m->rel[i];

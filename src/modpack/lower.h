@@ -13,6 +13,6 @@
 
 /* Lower the laid-out m into mod, which takes over L. Returns 0, or -1
  * after printing the error. */
-int mp_lower_relocs(mp_elf *m, const mp_arch *arch, mp_layout *L, mp_module *mod);
+int mp_lower_relocs(mp_elf *m, const mp_arch *arch, mp_layout *L, mp_module *mod, int no_relocs);
 
 #endif

@@ -9,6 +9,8 @@ typedef struct mp_options {
     const char *name, *description, *version;
     const char *entry, *exit;   /* symbol names, or NULL for the defaults */
     int strip;
+    /* --no-relocs: an ET_EXEC without relocation sections is packed as it is */
+    int no_relocs;
     int verbose;
     /* --firmware: the MODP_META_ABI record to write, or NULL */
     const struct modload_abi *abi;

@@ -52,7 +52,7 @@ int mp_module_from_elf(mp_elf *m, const mp_options *opt, mp_module *mod)
         return -1;
     }
     /* the lowering takes over L */
-    int rc = m->type == ET_DYN ? mp_lower_dynamic(m, arch, &L, mod) : mp_lower_relocs(m, arch, &L, mod);
+    int rc = m->type == ET_DYN ? mp_lower_dynamic(m, arch, &L, mod) : mp_lower_relocs(m, arch, &L, mod, opt->no_relocs);
     if (rc != 0)
         return -1;
     return mp_finish(m, opt, mod);

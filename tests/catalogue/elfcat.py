@@ -200,7 +200,7 @@ def cases(path):
         ('type_core', lambda e: e.set_u16(16, 4), [], 'input is a core file; ...'),
         ('type_other', lambda e: e.set_u16(16, 0xFE00), [], 'input is not an executable; ...'),
         ('no_relocs', both(sec('.rel.text', 'type', SHT_PROGBITS), sec('.rel.data', 'type', SHT_PROGBITS)), [],
-         'no relocation sections: link with --emit-relocs (-Wl,-q) so that modpack can relocate the module'),
+         'no relocation sections: link with --emit-relocs (-Wl,-q) so that modpack can relocate the module; ...'),
         # layout (layout.c)
         ('dynamic', sec('.ARM.attributes', 'type', SHT_DYNAMIC), [],
          'section .ARM.attributes: dynamic linking information is not supported here; link a static module '

@@ -267,6 +267,14 @@ reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
         "$CC" $M4 -nostdlib -Wl,--unresolved-symbols=ignore-all -T "$LDS" b.o -o b.elf || fail build
     expect 1 "b.elf: no relocation sections: link with --emit-relocs (-Wl,-q)" "$MODPACK" build b.elf -o b.mod
+    grep -qF "pass --no-relocs" err.txt || fail "the message does not name --no-relocs"
+    # a module that refers to nothing by address has no relocation sections
+    # even with --emit-relocs: refused unless told, then packed with no fixups
+    printf 'int module_init(void) { return 0; }\nint twice(int x) { return 2 * x; }\n' >p.c
+    "$CC" $M4 -Os -nostdlib -Wl,--emit-relocs -T "$LDS" p.c -o p.elf || fail "link p.elf"
+    expect 1 "p.elf: no relocation sections" "$MODPACK" build p.elf -o p.mod
+    ok_build p.elf -o p.mod --no-relocs
+    json p.mod "j['nfixups'] == 0 and j['imports'] == [] and any(e['name'] == 'twice' for e in j['exports'])"
     ;;
 reject_inputs)
     mod basic.c b.elf $M4
