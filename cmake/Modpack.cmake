@@ -49,16 +49,16 @@
 # (modload.c, crc32.c, sha256.c, strerror.c, arch_*.c) become sources of the target
 # that links it, compiled with that target's own (cross) compiler and flags
 # (its -mcpu, -O, ...), and <modload.h> is on its include path. The profile
-# (modload(3)): set MODLOAD_PROFILE to MINIMAL or FULL (the default) before
+# (modload(3)): set MODLOAD_PROFILE to MINIMAL, FULL or ALL (the default) before
 # find_package(Modpack), or give the target
 #   target_compile_definitions(<firmware> PRIVATE MODLOAD_PROFILE=MODLOAD_PROFILE_MINIMAL)
 # Modpack::modreg adds the registry (modreg.c, <modreg.h>).
 #
-#   modpack_add_modload(<target> [PROFILE MINIMAL|FULL] [SOURCES <more firmware sources>...])
+#   modpack_add_modload(<target> [PROFILE MINIMAL|FULL|ALL] [SOURCES <more firmware sources>...])
 #
 # modload (and the registry) as a static library built with the project's
 # own (cross) C compiler and flags: a firmware project configured for its
-# target links it. PROFILE (default: MODLOAD_PROFILE, else FULL) is a
+# target links it. PROFILE (default: MODLOAD_PROFILE, else ALL) is a
 # public compile definition: the firmware that links the library sees it.
 
 include_guard(DIRECTORY)
@@ -328,11 +328,11 @@ function(modpack_add_modload target)
   endif()
 endfunction()
 
-# MINIMAL or FULL -> the definition modload_config.h reads.
+# MINIMAL, FULL or ALL -> the definition modload_config.h reads.
 function(_modpack_modload_profile target scope profile)
   string(TOUPPER "${profile}" profile)
-  if(NOT profile MATCHES "^(MINIMAL|FULL)$")
-    message(FATAL_ERROR "modload profile ${profile}: MINIMAL or FULL")
+  if(NOT profile MATCHES "^(MINIMAL|FULL|ALL)$")
+    message(FATAL_ERROR "modload profile ${profile}: MINIMAL, FULL or ALL")
   endif()
   target_compile_definitions(${target} ${scope} MODLOAD_PROFILE=MODLOAD_PROFILE_${profile})
 endfunction()

@@ -9,8 +9,12 @@
  *       one-region placement of an image in memory: CRC-32, every bound
  *       check, the ISA's own fixup kinds, imports through the sorted
  *       firmware table or the resolve callback, modload_find.
- *   -DMODLOAD_PROFILE=MODLOAD_PROFILE_FULL (the default)
- *       the minimal profile plus every MODLOAD_WITH_* feature below.
+ *   -DMODLOAD_PROFILE=MODLOAD_PROFILE_FULL
+ *       the minimal profile plus streaming, split and execute-in-place
+ *       placement, the ABI record, arch flags and code words.
+ *   -DMODLOAD_PROFILE=MODLOAD_PROFILE_ALL (the default)
+ *       the full profile plus constructors (MODLOAD_WITH_INIT) and
+ *       signatures (MODLOAD_WITH_SHA256): every MODLOAD_WITH_* below.
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
@@ -22,14 +26,18 @@
 
 #define MODLOAD_PROFILE_MINIMAL 1
 #define MODLOAD_PROFILE_FULL    2
+#define MODLOAD_PROFILE_ALL     3
 
 #ifndef MODLOAD_PROFILE
-#  define MODLOAD_PROFILE MODLOAD_PROFILE_FULL
+#  define MODLOAD_PROFILE MODLOAD_PROFILE_ALL
 #endif
-#if MODLOAD_PROFILE != MODLOAD_PROFILE_MINIMAL && MODLOAD_PROFILE != MODLOAD_PROFILE_FULL
-#  error "MODLOAD_PROFILE: MODLOAD_PROFILE_MINIMAL or MODLOAD_PROFILE_FULL"
+#if MODLOAD_PROFILE != MODLOAD_PROFILE_MINIMAL && MODLOAD_PROFILE != MODLOAD_PROFILE_FULL && \
+    MODLOAD_PROFILE != MODLOAD_PROFILE_ALL
+#  error "MODLOAD_PROFILE: MODLOAD_PROFILE_MINIMAL, MODLOAD_PROFILE_FULL or MODLOAD_PROFILE_ALL"
 #endif
-#define MODLOAD_PROFILE_IS_FULL (MODLOAD_PROFILE == MODLOAD_PROFILE_FULL)
+/* at least the full profile; the add-ons of the "all" profile */
+#define MODLOAD_PROFILE_IS_FULL (MODLOAD_PROFILE >= MODLOAD_PROFILE_FULL)
+#define MODLOAD_PROFILE_IS_ALL  (MODLOAD_PROFILE == MODLOAD_PROFILE_ALL)
 
 /* modload_stream_begin / modload_stream_load */
 #ifndef MODLOAD_WITH_STREAM
@@ -50,12 +58,12 @@
 /* constructors and destructors (C++ global objects, .init_array and
  * .fini_array: images with MODP_F_INIT), run by modload_run_init/fini */
 #ifndef MODLOAD_WITH_INIT
-#  define MODLOAD_WITH_INIT MODLOAD_PROFILE_IS_FULL
+#  define MODLOAD_WITH_INIT MODLOAD_PROFILE_IS_ALL
 #endif
 /* SHA-256 of the image and the signing policy (modload_env.policy,
  * spec section 13; src/modload/sha256.c) */
 #ifndef MODLOAD_WITH_SHA256
-#  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_FULL
+#  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_ALL
 #endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's

@@ -960,6 +960,11 @@ static void test_stream_init(void **state)
 
     memcpy(copy, image, n);
     f.chunk = 7;
+    if (!MODLOAD_WITH_INIT) { /* the full profile: refused before a write */
+        assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_ERR_PROFILE);
+        assert_int_equal(arena[GUARD], 0xEE);
+        return;
+    }
     assert_int_equal(stream_into_arena(copy, n, &f, &mod), MODLOAD_OK);
     assert_int_equal(mod.ninit, 2);
     assert_int_equal(mod.nfini, 1);
@@ -1275,6 +1280,43 @@ static void test_policy(void **state)
 }
 #endif
 
+#if !MODLOAD_WITH_SHA256 && MODLOAD_PROFILE != MODLOAD_PROFILE_MINIMAL
+static int accept_any(void *ctx, const modload_signature *s)
+{
+    (void)ctx, (void)s;
+    return 0;
+}
+
+/* A build without SHA-256 (the full profile) refuses a signing policy,
+ * in memory and streaming, before a byte is written. */
+static void test_policy_profile(void **state)
+{
+    static const modload_policy fw_policy = {accept_any, 0, 0};
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_stream st;
+    modload_env env = env1;
+    feed f = {0};
+    (void)state;
+
+    env.policy = &fw_policy;
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_check(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, arena + GUARD, 36, 0x20000100u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_ERR_PROFILE);
+    f.p = image;
+    f.left = n;
+    f.chunk = 7;
+    assert_int_equal(modload_stream_begin(&st, feed_read, &f, &img), MODLOAD_OK);
+    assert_int_equal(modload_stream_load(&st, &img, &pl, &env, &mod), MODLOAD_ERR_PROFILE);
+    guards_intact(0);
+    assert_int_equal(arena[GUARD], 0xEE);
+}
+#endif
+
 #if MODLOAD_PROFILE == MODLOAD_PROFILE_MINIMAL
 static int read_never(void *ctx, uint8_t *buf, uint32_t len)
 {
@@ -1397,7 +1439,11 @@ int main(void)
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_stream_big_image),
         cmocka_unit_test(test_stream_no_xip),
+#if MODLOAD_WITH_SHA256
         cmocka_unit_test(test_policy),
+#else
+        cmocka_unit_test(test_policy_profile),
+#endif
         cmocka_unit_test(test_strerror),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
