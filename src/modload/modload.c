@@ -481,7 +481,8 @@ static int check_exports(const modload_image *img)
     uint32_t i, prev = 0;
     int rc;
 
-    if (img->strtab_size && img->strtab[img->strtab_size - 1] != 0)
+    /* A stripped image has no names: an empty string table (spec 7). */
+    if (img->strtab_size && ((img->flags & MODP_F_STRIPPED) || img->strtab[img->strtab_size - 1] != 0))
         return MODLOAD_ERR_EXPORT;
     for (i = 0; i < img->nexports; i++) {
         if ((rc = modload_export_at(img, i, &ex)) != MODLOAD_OK)

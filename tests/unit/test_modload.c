@@ -610,6 +610,14 @@ static void test_stripped(void **state)
     assert_int_equal(modload_find(&mod, "tick", &a), MODLOAD_OK);
     assert_int_equal(a, 0x100u);
 
+    /* A stripped image with a string table, even one unused. */
+    {
+        static const uint8_t names[] = "tick";
+        s.strtab = (part)PART(names);
+        n = build(&s);
+        assert_int_equal(modload_check(image, n, &img), MODLOAD_ERR_EXPORT);
+        s.strtab = (part){0, 0};
+    }
     /* A stripped import in an image that is not flagged stripped. */
     s.flags = 0;
     n = build(&s);
