@@ -23,6 +23,8 @@
 #define RV_I_MAJORS   (1u << 0 | 1u << 1 | 1u << 4 | 1u << 6 | 1u << 25)
 /* STORE 8, STORE-FP 9 */
 #define RV_S_MAJORS   (1u << 8 | 1u << 9)
+/* an S-type instruction (of the majors above: JALR, 25, is I-type) */
+#define RV_IS_S(w)    ((RV_MAJOR(w) | 1u) == 9u)
 
 /* An I-type (or, with store set, S-type) instruction whose immediate a low
  * part may patch. */
@@ -35,12 +37,12 @@ static int rv_low_part(uint32_t w, unsigned store)
 
 static uint32_t rv_imm12(uint32_t w)
 {
-    return RV_MAJOR(w) >= 8u ? (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu) : w >> 20;
+    return RV_IS_S(w) ? (w >> 20 & 0xFE0u) | (w >> 7 & 0x1Fu) : w >> 20;
 }
 
 static uint32_t rv_set_imm12(uint32_t w, uint32_t imm)
 {
-    if (RV_MAJOR(w) >= 8u) /* S-type: imm[11:5] = w[31:25], imm[4:0] = w[11:7] */
+    if (RV_IS_S(w)) /* imm[11:5] = w[31:25], imm[4:0] = w[11:7] */
         return (w & 0x01FFF07Fu) | (imm & 0xFE0u) << 20 | (imm & 0x1Fu) << 7;
     return (w & 0x000FFFFFu) | imm << 20;
 }

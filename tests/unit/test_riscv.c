@@ -167,17 +167,22 @@ static void walk_operand(void **state)
     assert_int_equal(seen_operand[3], 0x800);
 }
 
-/* One site of one kind on a given instruction word. */
-static int patch_one(unsigned kind, uint32_t insn, uint32_t *out)
+/* One site of one kind on a given instruction word, the code run at run. */
+static int patch_at(unsigned kind, uint32_t insn, modload_addr run, uint32_t *out)
 {
     uint8_t code[4], mem[4];
     uint8_t fx[] = {1 << 2 | MODP_TGT_CODE, HEAD(kind, 2), 1, 0, 0, 0};
     uint32_t fxlen = kind == MODP_FIX_RV_HI20 ? 5 : 4;   /* gap 0 [, lo12 0] */
     put32(code, insn);
     uint32_t len = build(MODP_ARCH_RISCV, code, 4, fx, fxlen, 1, 0);
-    int rc = load_at(len, 0x12345000u, mem, sizeof mem);
+    int rc = load_at(len, run, mem, sizeof mem);
     *out = get32(mem);
     return rc;
+}
+
+static int patch_one(unsigned kind, uint32_t insn, uint32_t *out)
+{
+    return patch_at(kind, insn, 0x12345000u, out);
 }
 
 static void opcodes_checked(void **state)
@@ -200,6 +205,19 @@ static void opcodes_checked(void **state)
     assert_int_equal(patch_one(MODP_FIX_RV_LO12_I, 0x123457B7u, &w), MODLOAD_ERR_FIXUP); /* lui */
     assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x7F07A583u, &w), MODLOAD_ERR_FIXUP); /* lw */
     assert_int_equal(patch_one(MODP_FIX_RV_LO12_S, 0x00000001u, &w), MODLOAD_ERR_FIXUP); /* c.nop */
+}
+
+/* The immediate's layout follows the instruction's format: JALR (major
+ * 25) is I-type like the loads, the stores are S-type (a run address with
+ * low bits set, so that the patch shows). */
+static void low_part_formats(void **state)
+{
+    (void)state;
+    uint32_t w;
+    assert_int_equal(patch_at(MODP_FIX_RV_LO12_I, 0x010300E7u, 0x12345678u, &w), MODLOAD_OK); /* jalr 16(t1) */
+    assert_int_equal(w, 0x688300E7u);                                                         /* jalr 1672(t1) */
+    assert_int_equal(patch_at(MODP_FIX_RV_LO12_S, 0x12A791A3u, 0x12345678u, &w), MODLOAD_OK); /* sh a0,291(a5) */
+    assert_int_equal(w, 0x78A79DA3u);                                                         /* sh a0,1947(a5) */
 }
 
 /* Low-part carries: imm12 wraps within its 12 bits and nothing else of
@@ -371,6 +389,7 @@ int main(void)
         cmocka_unit_test(zero_base),
         cmocka_unit_test(walk_operand),
         cmocka_unit_test(opcodes_checked),
+        cmocka_unit_test(low_part_formats),
         cmocka_unit_test(lo12_wraps),
         cmocka_unit_test(bad_streams),
         cmocka_unit_test(kinds_of_other_isas),
