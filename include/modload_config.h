@@ -14,8 +14,8 @@
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
- * when env->abi asks for the check, a signing policy) fails with MODLOAD_ERR_PROFILE before
- * anything is written.
+ * when env->abi asks for the check, a signing policy, a compressed image)
+ * fails with MODLOAD_ERR_PROFILE before anything is written.
  */
 #ifndef MODLOAD_CONFIG_H
 #define MODLOAD_CONFIG_H
@@ -56,6 +56,11 @@
  * spec section 13; src/modload/sha256.c) */
 #ifndef MODLOAD_WITH_SHA256
 #  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_FULL
+#endif
+/* compressed images (MODP_F_COMPRESSED, spec section 14): raw deflate
+ * inflated straight into place (src/modload/inflate.c) */
+#ifndef MODLOAD_WITH_INFLATE
+#  define MODLOAD_WITH_INFLATE MODLOAD_PROFILE_IS_FULL
 #endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's
