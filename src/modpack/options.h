@@ -9,6 +9,7 @@ typedef struct mp_options {
     const char *name, *description, *version;
     const char *entry, *exit;   /* symbol names, or NULL for the defaults */
     int strip;
+    int compress;               /* --compress: segments as raw deflate (format 1.2) */
     int verbose;
     /* --firmware: the MODP_META_ABI record to write, or NULL */
     const struct modload_abi *abi;
