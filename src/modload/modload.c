@@ -254,6 +254,10 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     hsize = modload_rd16(b + MODP_H_HEADER_SIZE);
     img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
+#if !MODLOAD_WITH_INFLATE
+    if (img->flags & MODP_F_COMPRESSED)
+        return MODLOAD_ERR_PROFILE; /* before anything else is read */
+#endif
     for (i = 0; i < sizeof header_words; i++)
         *(uint32_t *)((uint8_t *)img + header_words[i]) = modload_rd32(b + HEADER_WORDS_AT + 4 * i);
 #if MODLOAD_WITH_ARCH_FLAGS
@@ -277,9 +281,6 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         img->code_stored = modload_rd32(b + MODP_H_CODE_STORED);
         img->data_stored = modload_rd32(b + MODP_H_DATA_STORED);
     }
-#else
-    if (img->flags & MODP_F_COMPRESSED)
-        return MODLOAD_ERR_PROFILE;
 #endif
 
     /* The parts add up to image_size exactly, without wrapping. */
@@ -945,8 +946,6 @@ static int copy_seg(modload_cursor *c, const modload_image *img, uint8_t *dst, u
  * to the data: with aligned 32-bit stores in MODLOAD_CODE_WORDS mode. */
 static int copy_code(modload_cursor *c, const modload_image *img, const modload_place *pl)
 {
-    int rc;
-
     uint32_t off, end = pl->code_room < img->data_offset ? pl->code_room : img->data_offset;
 
 #if MODLOAD_CODE_WORD_STORES
@@ -965,11 +964,9 @@ static int copy_code(modload_cursor *c, const modload_image *img, const modload_
         return MODLOAD_OK;
     }
 #endif
-    if ((rc = copy_seg(c, img, (uint8_t *)pl->code_write, img->code_size)) != MODLOAD_OK)
-        return rc;
     for (off = img->code_size; pl->code_write && off < end; off++)
         ((uint8_t *)pl->code_write)[off] = 0;
-    return MODLOAD_OK;
+    return copy_seg(c, img, (uint8_t *)pl->code_write, img->code_size);
 }
 
 static int apply_fixup(modload_walker *w, const modload_fixup *fx)
