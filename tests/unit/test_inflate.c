@@ -17,9 +17,12 @@
 
 #include "modload.h"
 
+/* Built twice: against the full modload (everything below) and the
+ * minimal one (MODLOAD_WITH_INFLATE 0: only the image-level refusal). */
 #define CANARY 64
 #define CANARY_BYTE 0xA5
 
+#if MODLOAD_WITH_INFLATE
 typedef struct input {
     const uint8_t *p;
     size_t n, used, past; /* past: calls after the end */
@@ -476,9 +479,199 @@ static void over_and_under_long(void **state)
     assert_int_equal(inflate_guarded(stored_long, sizeof stored_long, 4, NULL, NULL), MODLOAD_ERR_INFLATE);
 }
 
+#endif /* MODLOAD_WITH_INFLATE */
+
+/* ---- compressed images (spec section 14) ---------------------------------- */
+
+static uint8_t img_buf[16384];
+
+static void w16(uint8_t *p, uint32_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static void w32(uint8_t *p, uint32_t v) { w16(p, v); w16(p + 2, v >> 16); }
+
+static size_t zraw(const uint8_t *src, size_t n, uint8_t *out, size_t room)
+{
+    z_stream z;
+    memset(&z, 0, sizeof z);
+    assert_int_equal(deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY), Z_OK);
+    z.next_in = (Bytef *)src;
+    z.avail_in = (uInt)n;
+    z.next_out = out;
+    z.avail_out = (uInt)room;
+    assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+    deflateEnd(&z);
+    return z.total_out;
+}
+
+/* A compressed ARM image of code and data (no fixups, exports or
+ * metadata), as modpack --compress lays it out: header 80, the two deflate
+ * streams (extra: bytes appended to the code's), CRC. The segment sizes
+ * in the header are the inputs' plus dsize (to make them lie). */
+static uint32_t compressed_image(const uint8_t *code, uint32_t csize, const uint8_t *data, uint32_t dsize,
+                                 uint16_t flags, uint32_t extra, int32_t lie)
+{
+    uint8_t *p = img_buf;
+    uint32_t zc, zd, size;
+    memset(img_buf, 0, sizeof img_buf);
+    zc = (uint32_t)zraw(code, csize, p + 80, 8000) + extra;
+    zd = (uint32_t)zraw(data, dsize, p + 80 + zc, 4000);
+    size = 80 + zc + zd + 4;
+    memcpy(p, "MODP", 4);
+    p[4] = 1, p[5] = 2;
+    w16(p + 6, 80);
+    w16(p + 8, MODP_ARCH_ARM);
+    w16(p + 10, flags);
+    w32(p + 12, MODP_ARM_THUMB);
+    w32(p + 16, size);
+    w32(p + 20, (uint32_t)((int32_t)csize + lie));
+    w32(p + 24, dsize);
+    w32(p + 28, 8);                          /* bss */
+    w32(p + 32, (csize + 4 + 3) & ~3u);      /* data offset */
+    p[36] = p[37] = 2;
+    w32(p + 40, MODP_NONE);
+    w32(p + 44, MODP_NONE);
+    w32(p + 72, zc);
+    w32(p + 76, zd);
+    w32(p + size - 4, (uint32_t)crc32(0, p, size - 4));
+    return size;
+}
+
+static int fw_resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
+{
+    (void)ctx, (void)name, (void)hash;
+    *addr = 0;
+    return 0;
+}
+
+#define ARENA 8192
+static uint8_t arena[CANARY + ARENA + CANARY];
+
+/* Load (stream 0) or stream in chunks of `stream` bytes into the arena;
+ * the result, with the canaries around the region checked. */
+typedef struct chunks { const uint8_t *p; uint32_t n, at, step; } chunks;
+static int read_chunks(void *ctx, uint8_t *buf, uint32_t len)
+{
+    chunks *c = ctx;
+    uint32_t k = len < c->step ? len : c->step;
+    if (k > c->n - c->at)
+        k = c->n - c->at;
+    memcpy(buf, c->p + c->at, k);
+    c->at += k;
+    return (int)k;
+}
+
+static int load_image(uint32_t len, uint32_t stream, uint32_t flags, modload_image *img)
+{
+    modload_env env = {NULL, 0, fw_resolve, NULL, NULL, NULL, NULL};
+    modload_place pl;
+    modload_module mod;
+    static modload_stream st;
+    chunks c = {img_buf, len, 0, stream};
+    int rc;
+    memset(arena, CANARY_BYTE, sizeof arena);
+    rc = stream ? modload_stream_begin(&st, read_chunks, &c, img) : modload_check(img_buf, len, img);
+    if (rc != MODLOAD_OK)
+        return rc;
+    assert_int_equal(modload_place_region(img, arena + CANARY, ARENA, (modload_addr)(uintptr_t)(arena + CANARY),
+                                          &pl), MODLOAD_OK);
+    pl.flags = flags;
+    rc = stream ? modload_stream_load(&st, img, &pl, &env, &mod) : modload_load(img, &pl, &env, &mod);
+    for (size_t i = 0; i < CANARY; i++) {
+        assert_int_equal(arena[i], CANARY_BYTE);
+    }
+    for (size_t i = CANARY + modload_region_size(img); i < sizeof arena; i++)
+        assert_int_equal(arena[i], CANARY_BYTE);
+    return rc;
+}
+
+static void segment_bytes(uint8_t *code, uint32_t csize, uint8_t *data, uint32_t dsize)
+{
+    for (uint32_t i = 0; i < csize; i++)
+        code[i] = (uint8_t)("\x00\x20\x70\x47mov r0, #0; bx lr "[i % 22] ^ (i / 512));
+    for (uint32_t i = 0; i < dsize; i++)
+        data[i] = (uint8_t)(i * 7 / 5);
+}
+
+static void image_loads(void **state)
+{
+    static uint8_t code[3000], data[500];
+    modload_image img;
+    (void)state;
+    segment_bytes(code, sizeof code, data, sizeof data);
+    uint32_t len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED | MODP_F_SPLIT, 0, 0);
+#if MODLOAD_WITH_INFLATE
+    static const uint32_t ways[] = {0, 1, 7, 300};
+    for (size_t w = 0; w < sizeof ways / sizeof ways[0]; w++) {
+        assert_int_equal(load_image(len, ways[w], 0, &img), MODLOAD_OK);
+        assert_true(img.code_stored < img.code_size && img.data_stored < img.data_size + 8);
+        assert_memory_equal(arena + CANARY, code, sizeof code);
+        for (uint32_t i = sizeof code; i < img.data_offset; i++)
+            assert_int_equal(arena[CANARY + i], 0);
+        assert_memory_equal(arena + CANARY + img.data_offset, data, sizeof data);
+        for (uint32_t i = 0; i < img.bss_size; i++)
+            assert_int_equal(arena[CANARY + img.data_offset + sizeof data + i], 0);
+    }
+    /* an empty data segment is a deflate stream too */
+    len = compressed_image(code, sizeof code, data, 0, MODP_F_COMPRESSED, 0, 0);
+    assert_int_equal(load_image(len, 0, 0, &img), MODLOAD_OK);
+    assert_int_equal(img.data_stored, 2);
+#else
+    /* the minimal profile refuses it before anything is written */
+    assert_int_equal(modload_check(img_buf, len, &img), MODLOAD_ERR_PROFILE);
+    assert_int_equal(load_image(len, 0, 0, &img), MODLOAD_ERR_PROFILE);
+#endif
+}
+
+#if MODLOAD_WITH_INFLATE
+/* Bad compressed images: modload_check (which does not inflate) passes
+ * them when their CRC is right; the load, in memory and streamed, refuses
+ * them with MODLOAD_ERR_INFLATE, writing only inside the region. */
+static void image_errors(void **state)
+{
+    static uint8_t code[3000], data[500];
+    modload_image img;
+    uint32_t len;
+    (void)state;
+    segment_bytes(code, sizeof code, data, sizeof data);
+    for (int c = 0; c < 4; c++) {
+        int32_t lie = c == 0 ? 1 : c == 1 ? -1 : 0;   /* under-long, over-long */
+        len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED, c == 2 ? 1 : 0, lie);
+        if (c == 3) {                                 /* a broken block: type 3 */
+            img_buf[80] |= 6;
+            w32(img_buf + len - 4, (uint32_t)crc32(0, img_buf, len - 4));
+        }
+        assert_int_equal(modload_check(img_buf, len, &img), MODLOAD_OK);
+        for (uint32_t stream = 0; stream <= 5; stream += 5)
+            if (load_image(len, stream, 0, &img) != MODLOAD_ERR_INFLATE)
+                fail_msg("case %d, stream %u: not refused with MODLOAD_ERR_INFLATE", c, stream);
+    }
+    /* the CRC is over the stored bytes: a flipped one is a CRC error */
+    len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED, 0, 0);
+    img_buf[100] ^= 1;
+    assert_int_equal(modload_check(img_buf, len, &img), MODLOAD_ERR_CRC);
+    /* (a stream meets the damage before the CRC: refused either way) */
+    int rc = load_image(len, 3, 0, &img);
+    assert_true(rc == MODLOAD_ERR_CRC || rc == MODLOAD_ERR_INFLATE);
+    /* never in place; the header holds the stored sizes */
+    len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED | MODP_F_XIP | MODP_F_SPLIT, 0, 0);
+    assert_int_equal(modload_check(img_buf, len, &img), MODLOAD_ERR_HEADER);
+    len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED, 0, 0);
+    w16(img_buf + 6, 72);
+    assert_int_equal(modload_check(img_buf, len, &img), MODLOAD_ERR_HEADER);
+    /* aligned 32-bit code stores cannot inflate: refused before writing */
+    len = compressed_image(code, sizeof code, data, sizeof data, MODP_F_COMPRESSED, 0, 0);
+    memset(arena, CANARY_BYTE, sizeof arena);
+    assert_int_equal(load_image(len, 0, MODLOAD_CODE_WORDS, &img), MODLOAD_ERR_PLACEMENT);
+    for (size_t i = 0; i < sizeof arena; i++)
+        assert_int_equal(arena[i], CANARY_BYTE);
+}
+#endif
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(image_loads),
+#if MODLOAD_WITH_INFLATE
+        cmocka_unit_test(image_errors),
         cmocka_unit_test(zlib_round_trips),
         cmocka_unit_test(truncated),
         cmocka_unit_test(distance_whole_segment),
@@ -487,6 +680,7 @@ int main(void)
         cmocka_unit_test(bad_fixed_symbols),
         cmocka_unit_test(bad_code_lengths),
         cmocka_unit_test(over_and_under_long),
+#endif
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
