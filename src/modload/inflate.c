@@ -87,9 +87,16 @@ static int32_t decode(inflater *z, const uint16_t *count, const uint16_t *sym)
     uint32_t len;
 
     for (len = 1; len <= MAXBITS; len++) {
-        if ((b = getbits(z, 1)) < 0)
-            return -1;
-        code |= b;
+        /* a bit at a time from the buffer: the inner loop of inflating */
+        if (!z->nbits) {
+            if ((b = z->in(z->ctx)) < 0)
+                return -1;
+            z->bits = (uint32_t)b;
+            z->nbits = 8;
+        }
+        code |= (int32_t)(z->bits & 1u);
+        z->bits >>= 1;
+        z->nbits--;
         /* unsigned: a code below first (no valid code) never matches */
         if ((uint32_t)(code - first) < count[len])
             return sym[index + code - first];
