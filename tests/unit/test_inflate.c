@@ -115,9 +115,9 @@ static void zlib_round_trips(void **state)
             size_t n = sizes[si];
             uint8_t *src = make_input(kind, n);
             for (int level = 0; level <= 9; level++)
-                for (int wbits = 9; wbits <= 15; wbits += (wbits == 9 ? 3 : wbits == 12 ? 3 : 1))
+                for (int wbits = 9; wbits <= 15; wbits++)
                     for (size_t s = 0; s < sizeof strategies / sizeof strategies[0]; s++) {
-                        if (n > 1000 && level % 3 != 0 && s != 0)
+                        if (n > 1000 && ((level % 3 != 0 && s != 0) || wbits % 3 != 0))
                             continue; /* the large inputs: fewer combinations */
                         size_t zlen, used;
                         uint8_t *z = zdeflate(src, n, level, wbits, strategies[s], &zlen), *out;
