@@ -90,7 +90,9 @@ typedef struct modload_image {
     uint32_t after;           /* bytes the buffer holds after image_size (a signature
                                * block, spec section 13); 0 for a stream */
     uint32_t code_stored, data_stored; /* bytes the segments take in the image: code_size
-                               * and data_size, or less with MODP_F_COMPRESSED */
+                               * and data_size, or less with MODP_F_COMPRESSED; set
+                               * only by builds with MODLOAD_WITH_INFLATE (the others
+                               * refuse compressed images and never read them) */
 } modload_image;
 
 /* Check everything: header, sizes, CRC, every fixup, import, export and
