@@ -46,7 +46,7 @@
 #
 # Modpack::modload is an INTERFACE target (defined when MODPACK_MODLOAD_DIR
 # is known, as find_package(Modpack) sets it): modload's installed sources
-# (modload.c, crc32.c, sha256.c, strerror.c, arch_*.c) become sources of the target
+# (modload.c, crc32.c, sha256.c, inflate.c, strerror.c, arch_*.c) become sources of the target
 # that links it, compiled with that target's own (cross) compiler and flags
 # (its -mcpu, -O, ...), and <modload.h> is on its include path. The profile
 # (modload(3)): set MODLOAD_PROFILE to MINIMAL, FULL or ALL (the default) before
@@ -342,7 +342,7 @@ endfunction()
 if(MODPACK_MODLOAD_DIR AND NOT TARGET Modpack::modload)
   add_library(Modpack::modload INTERFACE IMPORTED)
   set(_mp_srcs "")
-  foreach(_mp_f modload.c crc32.c sha256.c strerror.c arch_arm.c arch_riscv.c)
+  foreach(_mp_f modload.c crc32.c sha256.c inflate.c strerror.c arch_arm.c arch_riscv.c)
     if(EXISTS ${MODPACK_MODLOAD_DIR}/${_mp_f})
       list(APPEND _mp_srcs ${MODPACK_MODLOAD_DIR}/${_mp_f})
     endif()

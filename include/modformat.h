@@ -1,4 +1,4 @@
-/* modformat.h - on-disk layout of a modpack image, format 1.1.
+/* modformat.h - on-disk layout of a modpack image, format 1.2.
  *
  * Shared by modpack (host, encoder) and modload (target, decoder).
  * formats/image-format.md is normative; this header only names its numbers.
@@ -12,7 +12,7 @@
 
 #define MODP_MAGIC            "MODP"  /* bytes 0..3 */
 #define MODP_VERSION_MAJOR    1u
-#define MODP_VERSION_MINOR    1u      /* the newest minor modpack writes (spec section 12) */
+#define MODP_VERSION_MINOR    2u      /* the newest minor modpack writes (spec section 12) */
 #define MODP_HEADER_MIN       72u     /* size of the 1.0 header fields */
 
 /* Byte offsets of the header fields (size in the comment). */
@@ -39,6 +39,13 @@
 #define MODP_H_NEXPORTS       60u  /* 4  export table entries */
 #define MODP_H_STRTAB_SIZE    64u  /* 4  bytes of the export name table */
 #define MODP_H_META_SIZE      68u  /* 4  bytes of the metadata records */
+/* With MODP_F_COMPRESSED (1.2, spec section 14): the bytes each segment
+ * takes in the image, a raw deflate stream that inflates to exactly
+ * code_size and data_size bytes. Without the flag they are not there and
+ * the stored sizes are code_size and data_size. */
+#define MODP_H_CODE_STORED    72u  /* 4  stored bytes of the code segment */
+#define MODP_H_DATA_STORED    76u  /* 4  stored bytes of the data segment */
+#define MODP_HEADER_COMPRESSED 80u /* the header fields of a compressed image */
 
 /* ---- image parts ------------------------------------------------------- */
 
@@ -47,15 +54,16 @@
  *   X(NAME, part, count, unit)
  * part:  modload_image's pointer to it (base: the header);
  * count: the header field, a modload_image member of the same name, that
- *        with unit gives the part's size in bytes.
+ *        with unit gives the part's size in bytes (code_stored and
+ *        data_stored: code_size and data_size unless MODP_F_COMPRESSED).
  * The 4-byte CRC-32 of every byte before it follows the last part.
  * Adding a part: one row here, its encoder in modpack, its reader where
  * modload's load() and stream walk the parts in this order, its row in the
  * spec. */
 #define MODP_IMAGE_PARTS(X) \
     X(HEADER,  base,    header_size, 1u)               \
-    X(CODE,    code,    code_size,   1u)               \
-    X(DATA,    data,    data_size,   1u)               \
+    X(CODE,    code,    code_stored, 1u)               \
+    X(DATA,    data,    data_stored, 1u)               \
     X(FIXUPS,  fixups,  fixup_size,  1u)               \
     X(EXPORTS, exports, nexports,    MODP_EXPORT_SIZE) \
     X(STRTAB,  strtab,  strtab_size, 1u)               \
@@ -79,7 +87,8 @@ enum modp_image_part { MODP_IMAGE_PARTS(MODP_X_PART_NUM) MODP_PARTS };
 #define MODP_F_XIP            0x0002u /* no fixups in code, and SPLIT: may run in place */
 #define MODP_F_STRIPPED       0x0004u /* names removed; symbols match by hash only */
 #define MODP_F_INIT           0x0008u /* constructors/destructors to run: MODP_META_INIT (1.1) */
-#define MODP_F_KNOWN          0x000Fu /* 1.1 defines these; others must be zero */
+#define MODP_F_COMPRESSED     0x0010u /* segments stored as raw deflate: section 14 (1.2) */
+#define MODP_F_KNOWN          0x001Fu /* 1.2 defines these; others must be zero */
 
 /* ISAs (ELF e_machine numbers). */
 #define MODP_ARCH_386         3u

@@ -62,6 +62,7 @@ typedef enum modload_err {
     MODLOAD_ERR_UNSIGNED,     /* no signature, and the policy refused the unsigned image */
     MODLOAD_ERR_SIGNATURE,    /* signature block malformed, or the policy accepted none of its signatures */
     MODLOAD_ERR_DOWNGRADE,    /* security version below the policy's minimum */
+    MODLOAD_ERR_INFLATE,      /* a compressed segment's deflate data malformed, or not its size */
     MODLOAD_ERR_COUNT
 } modload_err;
 
@@ -88,6 +89,10 @@ typedef struct modload_image {
     uint32_t crc;
     uint32_t after;           /* bytes the buffer holds after image_size (a signature
                                * block, spec section 13); 0 for a stream */
+    uint32_t code_stored, data_stored; /* bytes the segments take in the image: code_size
+                               * and data_size, or less with MODP_F_COMPRESSED; set
+                               * only by builds with MODLOAD_WITH_INFLATE (the others
+                               * refuse compressed images and never read them) */
 } modload_image;
 
 /* Check everything: header, sizes, CRC, every fixup, import, export and
@@ -370,6 +375,18 @@ typedef struct modload_meta {
  * record, MODLOAD_ERR_NOT_FOUND after the last, MODLOAD_ERR_META for a
  * broken one. */
 int modload_meta_next(const modload_image *img, uint32_t *pos, modload_meta *m);
+
+/* Inflate raw deflate data (RFC 1951) into exactly size bytes at dst, the
+ * output being its own window (a distance reaches back inside dst only).
+ * in returns the next input byte (0..255), or a negative number at the
+ * end; it is called only for bytes the data needs, so a caller can tell
+ * how many were used. MODLOAD_OK, or MODLOAD_ERR_INFLATE for malformed
+ * data or another size (dst[0..size) may then hold anything, and nothing
+ * outside it was written). Its state, code tables included, lives on its
+ * stack: about 1.2 KiB with its callees (Cortex-M0: 1160 bytes), plus what
+ * in uses (src/modload/inflate.c; MODLOAD_WITH_INFLATE). */
+typedef int (*modload_inflate_in)(void *ctx);
+int modload_inflate(uint8_t *dst, uint32_t size, modload_inflate_in in, void *ctx);
 
 /* CRC-32 as zlib's crc32(): crc = modload_crc32(0, buf, len). */
 uint32_t modload_crc32(uint32_t crc, const void *buf, size_t len);

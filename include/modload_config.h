@@ -13,13 +13,14 @@
  *       the minimal profile plus streaming, split and execute-in-place
  *       placement, the ABI record, arch flags and code words.
  *   -DMODLOAD_PROFILE=MODLOAD_PROFILE_ALL (the default)
- *       the full profile plus constructors (MODLOAD_WITH_INIT) and
- *       signatures (MODLOAD_WITH_SHA256): every MODLOAD_WITH_* below.
+ *       the full profile plus constructors (MODLOAD_WITH_INIT),
+ *       signatures (MODLOAD_WITH_SHA256) and compressed images
+ *       (MODLOAD_WITH_INFLATE): every MODLOAD_WITH_* below.
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
- * when env->abi asks for the check, a signing policy) fails with MODLOAD_ERR_PROFILE before
- * anything is written.
+ * when env->abi asks for the check, a signing policy, a compressed image)
+ * fails with MODLOAD_ERR_PROFILE before anything is written.
  */
 #ifndef MODLOAD_CONFIG_H
 #define MODLOAD_CONFIG_H
@@ -64,6 +65,11 @@
  * spec section 13; src/modload/sha256.c) */
 #ifndef MODLOAD_WITH_SHA256
 #  define MODLOAD_WITH_SHA256 MODLOAD_PROFILE_IS_ALL
+#endif
+/* compressed images (MODP_F_COMPRESSED, spec section 14): raw deflate
+ * inflated straight into place (src/modload/inflate.c) */
+#ifndef MODLOAD_WITH_INFLATE
+#  define MODLOAD_WITH_INFLATE MODLOAD_PROFILE_IS_ALL
 #endif
 /* the image's arch flags compared with what the compiler targets
  * (Thumb-2, FPU, float ABI, RVC, XLEN...); without it the firmware's

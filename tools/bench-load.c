@@ -11,11 +11,17 @@
  *                           callback (an address made of its hash)
  *   bench-load copy IMAGE   the baseline: memcpy of the image into a buffer
  *                           and modload_crc32 over it
+ *   bench-load inflate IMAGE
+ *                           a compressed image's code and data segments
+ *                           inflated by modload_inflate (tools/compress-report;
+ *                           prints "BYTES_OUT" so that the instructions can be
+ *                           divided by the bytes inflated)
  *
  * tools/bench builds it against the host modload (every src/modload/ source
  * with MODLOAD_HOST=1, -O2) and runs it under
  * valgrind --tool=callgrind --toggle-collect=bench_load_path (or
- * bench_copy_path): only the path itself is counted, not reading the file.
+ * bench_copy_path, bench_inflate_path): only the path itself is counted,
+ * not reading the file.
  * Exits 0 when the path ran without an error, 1 otherwise.
  */
 #define _DEFAULT_SOURCE 1   /* wait4 */
@@ -130,12 +136,48 @@ __attribute__((noinline)) uint32_t bench_copy_path(const uint8_t *image, size_t 
     return modload_crc32(0, buf, len);
 }
 
+typedef struct bytes { const uint8_t *p, *end; } bytes;
+
+static int next_byte(void *ctx)
+{
+    bytes *b = ctx;
+    return b->p < b->end ? *b->p++ : -1;
+}
+
+/* Both segments of a checked compressed image, each into its buffer. */
+__attribute__((noinline)) int bench_inflate_path(const modload_image *img, uint8_t *code, uint8_t *data)
+{
+    bytes c = {img->code, img->code + img->code_stored}, d = {img->data, img->data + img->data_stored};
+    return modload_inflate(code, img->code_size, next_byte, &c) != MODLOAD_OK ||
+           modload_inflate(data, img->data_size, next_byte, &d) != MODLOAD_OK;
+}
+
+static int inflate_image(const uint8_t *image, size_t len)
+{
+    modload_image img;
+    int err = modload_check(image, len, &img);
+    if (err != MODLOAD_OK || !(img.flags & MODP_F_COMPRESSED)) {
+        fprintf(stderr, "%s\n", err != MODLOAD_OK ? modload_strerror(err) : "not a compressed image");
+        return 1;
+    }
+    uint8_t *code = malloc(img.code_size + 1), *data = malloc(img.data_size + 1);
+    int rc = !code || !data || bench_inflate_path(&img, code, data);
+    if (rc)
+        fprintf(stderr, "modload_inflate failed\n");
+    else
+        printf("%u\n", (unsigned)(img.code_size + img.data_size));
+    free(code);
+    free(data);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "run") == 0)
         return run(argv + 2);
-    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "copy") != 0)) {
-        fprintf(stderr, "usage: bench-load load|copy IMAGE | bench-load run CMD ARG...\n");
+    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "copy") != 0 &&
+                      strcmp(argv[1], "inflate") != 0)) {
+        fprintf(stderr, "usage: bench-load load|copy|inflate IMAGE | bench-load run CMD ARG...\n");
         return 2;
     }
     size_t len = 0;
@@ -143,7 +185,9 @@ int main(int argc, char **argv)
     if (!image)
         return 1;
     int rc;
-    if (strcmp(argv[1], "load") == 0) {
+    if (strcmp(argv[1], "inflate") == 0) {
+        rc = inflate_image(image, len);
+    } else if (strcmp(argv[1], "load") == 0) {
         /* the region is at most the image's size plus its bss; its size is
          * known after the check, so take it from a check outside the path */
         modload_image img;

@@ -225,6 +225,13 @@ typedef char members_fit_a_byte[offsetof(modload_image, code_align) < 256 ? 1 : 
 #define PART_START(NAME, part, count, unit)     img->part = p; p += img->count * (unit);
 #define PART_NOT_AT_HAND(NAME, part, count, unit) img->part = 0;
 
+/* Without inflate a segment is stored as it is (an image saying otherwise
+ * is refused): its stored size is its size, with no code to set it. */
+#if !MODLOAD_WITH_INFLATE
+#  define code_stored code_size
+#  define data_stored data_size
+#endif
+
 static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 {
     uint64_t sum;
@@ -247,6 +254,10 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     hsize = modload_rd16(b + MODP_H_HEADER_SIZE);
     img->header_size = (uint16_t)hsize;
     img->flags = (uint16_t)modload_rd16(b + MODP_H_FLAGS);
+#if !MODLOAD_WITH_INFLATE
+    if (img->flags & MODP_F_COMPRESSED)
+        return MODLOAD_ERR_PROFILE; /* before anything else is read */
+#endif
     for (i = 0; i < sizeof header_words; i++)
         *(uint32_t *)((uint8_t *)img + header_words[i]) = modload_rd32(b + HEADER_WORDS_AT + 4 * i);
 #if MODLOAD_WITH_ARCH_FLAGS
@@ -257,6 +268,20 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 #endif
     img->code_align = 1u << (b[MODP_H_CODE_ALIGN] & 31u);
     img->data_align = 1u << (b[MODP_H_DATA_ALIGN] & 31u);
+#if MODLOAD_WITH_INFLATE
+    img->code_stored = img->code_size;
+    img->data_stored = img->data_size;
+    if (img->flags & MODP_F_COMPRESSED) {
+        /* Never in place (the stored bytes are not the code), and the
+         * stored sizes in the header. */
+        if ((img->flags & MODP_F_XIP) || hsize < MODP_HEADER_COMPRESSED)
+            return MODLOAD_ERR_HEADER;
+        if (len < MODP_HEADER_COMPRESSED)
+            return MODLOAD_ERR_TRUNCATED;
+        img->code_stored = modload_rd32(b + MODP_H_CODE_STORED);
+        img->data_stored = modload_rd32(b + MODP_H_DATA_STORED);
+    }
+#endif
 
     /* The parts add up to image_size exactly, without wrapping. */
     total = MODP_CRC_SIZE;
@@ -895,6 +920,31 @@ static int apply_code_words(const modload_fixup *fx, uint8_t *seg, modload_addr 
 
 #endif
 
+#if MODLOAD_WITH_INFLATE
+static int cur_next(void *c)
+{
+    uint8_t b;
+
+    return cur_byte((modload_cursor *)c, &b) ? b : -1;
+}
+
+/* The segment of n bytes at dst from the current part: copied, or
+ * inflated (MODP_F_COMPRESSED), the stored bytes used up exactly. */
+static int copy_seg(modload_cursor *c, const modload_image *img, uint8_t *dst, uint32_t n)
+{
+    int rc;
+
+    if (!(img->flags & MODP_F_COMPRESSED))
+        return cur_copy(c, dst, n) ? MODLOAD_OK : MODLOAD_ERR_TRUNCATED;
+    rc = modload_inflate(dst, n, cur_next, c);
+    if (rc == MODLOAD_OK && cur_more(c))
+        rc = MODLOAD_ERR_INFLATE; /* stored bytes after the end of the deflate data */
+    return c->err ? c->err : rc; /* a failed read explains more */
+}
+#else
+#  define copy_seg(c, img, dst, n) (cur_copy(c, dst, n) ? MODLOAD_OK : MODLOAD_ERR_TRUNCATED)
+#endif
+
 /* Copy the code segment (unless it runs in place) and zero the padding up
  * to the data: with aligned 32-bit stores in MODLOAD_CODE_WORDS mode. */
 static int copy_code(modload_cursor *c, const modload_image *img, const modload_place *pl)
@@ -907,21 +957,19 @@ static int copy_code(modload_cursor *c, const modload_image *img, const modload_
         for (off = 0; off < img->code_size || off < (end & ~3u); off += 4) {
             uint32_t w = 0, k = off < img->code_size ? img->code_size - off : 0;
             if (!cur_copy(c, (uint8_t *)&w, k < 4 ? k : 4))
-                return 0;
+                return MODLOAD_ERR_TRUNCATED;
             dst[off / 4] = w;
         }
         /* A data start inside a word: the padding bytes before it share
          * that word with the data, which is written bytewise anyway. */
         for (; off < end; off++)
             ((uint8_t *)pl->code_write)[off] = 0;
-        return 1;
+        return MODLOAD_OK;
     }
 #endif
-    if (!cur_copy(c, (uint8_t *)pl->code_write, img->code_size))
-        return 0;
     for (off = img->code_size; pl->code_write && off < end; off++)
         ((uint8_t *)pl->code_write)[off] = 0;
-    return 1;
+    return copy_seg(c, img, (uint8_t *)pl->code_write, img->code_size);
 }
 
 static int apply_fixup(modload_walker *w, const modload_fixup *fx)
@@ -1029,6 +1077,9 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
 #endif
     if (pl->flags & MODLOAD_CODE_WORDS) {
 #if MODLOAD_CODE_WORD_STORES
+        /* inflate reads back and stores bytes: not through an instruction bus */
+        if (img->flags & MODP_F_COMPRESSED)
+            return MODLOAD_ERR_PLACEMENT;
         if (!pl->code_write || ((uintptr_t)pl->code_write & 3u))
             return MODLOAD_ERR_ALIGN;
         if (pl->code_room < ((img->code_size + 3u) & ~3u))
@@ -1039,12 +1090,12 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
 #endif
     }
 
-    cur_part(c, img->code_size);
-    if (!copy_code(c, img, pl))
-        return MODLOAD_ERR_TRUNCATED;
-    cur_part(c, img->data_size);
-    if (!cur_copy(c, (uint8_t *)pl->data_write, img->data_size))
-        return MODLOAD_ERR_TRUNCATED;
+    cur_part(c, img->code_stored);
+    if ((rc = copy_code(c, img, pl)) != MODLOAD_OK)
+        return rc;
+    cur_part(c, img->data_stored);
+    if ((rc = copy_seg(c, img, (uint8_t *)pl->data_write, img->data_size)) != MODLOAD_OK)
+        return rc;
     memset((uint8_t *)pl->data_write + img->data_size, 0, img->bss_size);
 
     s.w.import = bind_import;
@@ -1125,6 +1176,7 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
 {
     modload_cursor *c;
     uint8_t *hdr;
+    uint32_t n;
     int rc;
 
     if (!st || !read || !img)
@@ -1145,13 +1197,23 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     cur_part(c, MODP_HEADER_MIN);
     if (!cur_copy(c, hdr, MODP_HEADER_MIN))
         return c->err;
+    n = MODP_HEADER_MIN;
+#if MODLOAD_WITH_INFLATE
+    /* A compressed image's stored sizes follow the 1.0 fields. */
+    if (modload_rd16(hdr + MODP_H_FLAGS) & MODP_F_COMPRESSED) {
+        n = MODP_HEADER_COMPRESSED;
+        cur_part(c, n - MODP_HEADER_MIN);
+        if (!cur_copy(c, hdr + MODP_HEADER_MIN, n - MODP_HEADER_MIN))
+            return c->err;
+    }
+#endif
     /* The length is not known yet: a short stream shows at its end. */
     if ((rc = parse_header(hdr, (size_t)-1, img)) != MODLOAD_OK)
         return rc;
     MODP_IMAGE_PARTS(PART_NOT_AT_HAND)
     img->after = 0;
-    /* Header bytes past the 1.0 fields (alignment padding, newer minors). */
-    cur_part(c, img->header_size - MODP_HEADER_MIN);
+    /* Header bytes past the fields read (alignment padding, newer minors). */
+    cur_part(c, img->header_size - n);
     return cur_copy(c, 0, c->rest) ? MODLOAD_OK : c->err;
 }
 

@@ -28,6 +28,7 @@ static const char *const messages[MODLOAD_ERR_COUNT] = {
     [MODLOAD_ERR_UNSIGNED] = "image not signed, and the signing policy refused it",
     [MODLOAD_ERR_SIGNATURE] = "signature block malformed, or no signature the policy accepts",
     [MODLOAD_ERR_DOWNGRADE] = "security version below the firmware's minimum (downgrade)",
+    [MODLOAD_ERR_INFLATE] = "compressed segment malformed (bad deflate data, or not the segment's size)",
 };
 
 const char *modload_strerror(int err)

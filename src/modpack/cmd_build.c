@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "compress.h"
 #include "encode.h"
 #include "fwcheck.h"
 #include "fwnames.h"
@@ -36,6 +37,8 @@ const char mp_usage_build[] =
     "  --no-relocs           IN.elf has no relocation sections because the module\n"
     "                        refers to nothing by address (without it, such an\n"
     "                        executable is refused: link with --emit-relocs)\n"
+    "  --compress            store code and data as raw deflate (format 1.2); modload\n"
+    "                        inflates them into place; never execute in place\n"
     "  --require CAP         fail unless the image can be placed that way: split\n"
     "                        (code and data apart) or xip (code runs in place)\n"
     "  --firmware FW         fail unless the firmware exports every import, and\n"
@@ -56,7 +59,7 @@ const char mp_usage_build[] =
 enum {
     O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
     O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE, O_SIGN, O_SECURITY_VERSION,
-    O_NO_RELOCS
+    O_NO_RELOCS, O_COMPRESS
 };
 
 static char *default_name(const char *out)
@@ -128,6 +131,7 @@ static const mp_optspec build_opts[] = {
     {"--exit", 0, 1, O_EXIT, NULL},
     {"--strip-names", 0, 0, O_STRIP, NULL},
     {"--no-relocs", 0, 0, O_NO_RELOCS, NULL},
+    {"--compress", 0, 0, O_COMPRESS, NULL},
     {"--require", 0, 1, O_REQUIRE, NULL},
     {"--firmware", 0, 1, O_FIRMWARE, NULL},
     {"--all-globals", 0, 0, O_ALL_GLOBALS, NULL},
@@ -155,10 +159,13 @@ typedef struct pack_job {
     uint32_t version;
 } pack_job;
 
-/* The same checks the target makes: never write an image modload refuses. */
+/* The same checks the target makes: never write an image modload refuses
+ * (compressed segments inflated by modload's inflater). */
 static int self_check(const char *outname, const mp_buf *img, modload_image *chk)
 {
     int err = modload_check(img->p, img->len, chk);
+    if (err == MODLOAD_OK)
+        err = mp_inflate_check(chk);
     if (err != MODLOAD_OK)
         return mp_error("%s: internal error: the image fails modload_check: %s", outname,
                         modload_strerror(err));
@@ -171,6 +178,9 @@ static void summary(const char *outname, const mp_buf *img, const modload_image 
     fprintf(stderr, "modpack: %s: %zu bytes: code %u, data %u, bss %u; %zu fixups in %u bytes; "
                     "%zu imports, %zu exports\n", outname, img->len, chk->code_size, chk->data_size,
             chk->bss_size, mod->nfx, chk->fixup_size, mod->nimp, mod->nexp);
+    if (chk->flags & MODP_F_COMPRESSED)
+        fprintf(stderr, "modpack: %s: compressed: code %u -> %u bytes, data %u -> %u bytes\n", outname,
+                chk->code_size, chk->code_stored, chk->data_size, chk->data_stored);
     if (!(mod->flags & MODP_F_SPLIT))
         fprintf(stderr, "modpack: %s: not splittable: %s\n", outname, mod->split_reason);
 }
@@ -234,6 +244,7 @@ static int build(int argc, char **argv, char **fwpaths)
         case O_EXIT: opt.exit = c.value; break;
         case O_STRIP: opt.strip = 1; break;
         case O_NO_RELOCS: opt.no_relocs = 1; break;
+        case O_COMPRESS: opt.compress = 1; break;
         case O_REQUIRE:
             if (strcmp(c.value, "split") == 0)
                 required |= MODP_F_SPLIT;
@@ -257,6 +268,9 @@ static int build(int argc, char **argv, char **fwpaths)
     }
     if (!in)
         return mp_usage_error("build", "no input ELF given (IN.elf, or - for standard input)", NULL);
+    if (opt.compress && (required & MODP_F_XIP))
+        return mp_usage_error("build", "--compress and --require xip exclude each other: compressed code "
+                              "is inflated into RAM and cannot run in place; drop one of them", NULL);
     if (!out)
         return mp_usage_error("build", "no output given (-o OUT.mod, or -o - for standard output)", NULL);
     if (abiver && !nfw)

@@ -2,6 +2,7 @@
  * formats/image-format.md exactly; modload_check is the judge (the tests
  * re-read every image through it). */
 #include "encode.h"
+#include "compress.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -171,10 +172,13 @@ static int has_ctors(const mp_module *mod)
 }
 
 /* The oldest minor version whose additions the image uses (spec section
- * 12): 1.1 for the kinds RV_PCREL and REL32, weak imports and
- * constructors; an image without them stays 1.0, byte for byte. */
-static unsigned image_minor(const mp_module *mod)
+ * 12): 1.2 for compressed segments; 1.1 for the kinds RV_PCREL and REL32,
+ * weak imports and constructors; an image without them stays 1.0, byte
+ * for byte. */
+static unsigned image_minor(const mp_module *mod, const mp_options *opt)
 {
+    if (opt->compress)
+        return 2;
     for (size_t i = 0; i < mod->nfx; i++)
         if (mod->fx[i].kind == MODP_FIX_RV_PCREL || mod->fx[i].kind == MODP_FIX_REL32)
             return 1;
@@ -189,7 +193,7 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     const mp_seg *code = &mod->L.seg[MODP_SEG_CODE], *data = &mod->L.seg[MODP_SEG_DATA];
     int stripped = (mod->flags & MODP_F_STRIPPED) != 0;
 
-    mp_buf fix = {0}, exp = {0}, str = {0}, meta = {0};
+    mp_buf fix = {0}, exp = {0}, str = {0}, meta = {0}, zcode = {0}, zdata = {0};
     mp_encode_fixups(&fix, mod->fx, mod->nfx, mod->imp, mod->nimp, stripped);
 
     for (size_t i = 0; i < mod->nexp; i++) {
@@ -246,12 +250,24 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
         }
     }
 
-    uint32_t calign = 1u << code->align;
+    /* The code aligned in the image for execute in place; a compressed
+     * image is never run in place, and has its stored sizes after the 1.0
+     * fields (section 14). */
+    uint32_t calign = opt->compress ? 8 : 1u << code->align;
     uint32_t hstep = calign > 8 ? calign : 8;
-    uint32_t hsize = (MODP_HEADER_MIN + hstep - 1) / hstep * hstep;
+    uint32_t hmin = opt->compress ? MODP_HEADER_COMPRESSED : MODP_HEADER_MIN;
+    uint32_t hsize = (hmin + hstep - 1) / hstep * hstep;
+    const void *cbytes = code->bytes, *dbytes = data->bytes;
+    size_t clen = code->size, dlen = data->size;
+    if (opt->compress) {
+        if (mp_deflate(code->bytes, code->size, &zcode) || mp_deflate(data->bytes, data->size, &zdata))
+            goto fail;
+        cbytes = zcode.p, clen = zcode.len;
+        dbytes = zdata.p, dlen = zdata.len;
+    }
     /* The parts in file order (MODP_IMAGE_PARTS); the header is made below. */
     const struct { const void *p; size_t len; } part[MODP_PARTS] = {
-        [MODP_PART_CODE] = {code->bytes, code->size}, [MODP_PART_DATA] = {data->bytes, data->size},
+        [MODP_PART_CODE] = {cbytes, clen},            [MODP_PART_DATA] = {dbytes, dlen},
         [MODP_PART_FIXUPS] = {fix.p, fix.len},        [MODP_PART_EXPORTS] = {exp.p, exp.len},
         [MODP_PART_STRTAB] = {str.p, str.len},        [MODP_PART_META] = {meta.p, meta.len},
     };
@@ -263,14 +279,17 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
         goto fail;
     }
 
-    uint8_t h[MODP_HEADER_MIN];
+    uint8_t h[MODP_HEADER_COMPRESSED];
     memset(h, 0, sizeof h);
     memcpy(h + MODP_H_MAGIC, MODP_MAGIC, 4);
     h[MODP_H_MAJOR] = MODP_VERSION_MAJOR;
-    h[MODP_H_MINOR] = (uint8_t)image_minor(mod);
+    h[MODP_H_MINOR] = (uint8_t)image_minor(mod, opt);
     wr16(h + MODP_H_HEADER_SIZE, hsize);
     wr16(h + MODP_H_ARCH, mod->arch);
-    wr16(h + MODP_H_FLAGS, mod->flags | (has_ctors(mod) ? MODP_F_INIT : 0));
+    /* Compressed code does not run from the image: no XIP (cmd_build.c
+     * refuses --require xip with --compress). */
+    wr16(h + MODP_H_FLAGS, (opt->compress ? (mod->flags & ~MODP_F_XIP) | MODP_F_COMPRESSED : mod->flags) |
+                               (has_ctors(mod) ? MODP_F_INIT : 0));
     wr32(h + MODP_H_ARCH_FLAGS, mod->arch_flags);
     wr32(h + MODP_H_IMAGE_SIZE, (uint32_t)total);
     wr32(h + MODP_H_CODE_SIZE, code->size);
@@ -287,14 +306,18 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
     wr32(h + MODP_H_NEXPORTS, (uint32_t)mod->nexp);
     wr32(h + MODP_H_STRTAB_SIZE, (uint32_t)str.len);
     wr32(h + MODP_H_META_SIZE, (uint32_t)meta.len);
+    wr32(h + MODP_H_CODE_STORED, (uint32_t)clen);
+    wr32(h + MODP_H_DATA_STORED, (uint32_t)dlen);
 
-    buf_put(out, h, sizeof h);
+    buf_put(out, h, hmin);
     while (out->len < hsize)
         buf_u8(out, 0);
     for (int i = MODP_PART_HEADER + 1; i < MODP_PARTS; i++)
         buf_put(out, part[i].p, part[i].len);
     buf_u32(out, (uint32_t)crc32(0L, out->p, (uInt)out->len));
 
+    buf_free(&zcode);
+    buf_free(&zdata);
     buf_free(&fix);
     buf_free(&exp);
     buf_free(&str);
@@ -304,6 +327,8 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
 too_many_names:
     mp_error("export names take more than 64 KiB; use --strip-names");
 fail:
+    buf_free(&zcode);
+    buf_free(&zdata);
     buf_free(&fix);
     buf_free(&exp);
     buf_free(&str);

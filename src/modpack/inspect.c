@@ -8,6 +8,7 @@
 #include "arch.h"
 #include "util.h"
 #include "sign.h"
+#include "compress.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,6 +154,10 @@ static void xip_reason(mp_buf *b, const modload_image *img, const collect *c)
     size_t incode = 0;
     for (size_t i = 0; i < c->nfx; i++)
         incode += c->fx[i].seg == MODP_SEG_CODE;
+    if (img->flags & MODP_F_COMPRESSED) {
+        buf_printf(b, "compressed: the code is inflated into RAM (build without --compress to run it in place)");
+        return;
+    }
     if (!incode) {
         buf_printf(b, "the data must lie 0x%x bytes after the code (not split), inside the image",
                    img->data_offset);
@@ -311,7 +316,7 @@ static void text_tables(const modload_image *img, const collect *c)
 }
 
 /* The header flags' names, bit 0 first. */
-static const char *const flag_names[] = {"split", "xip", "stripped", "init"};
+static const char *const flag_names[] = {"split", "xip", "stripped", "init", "compressed"};
 #define NFLAGS (int)(sizeof flag_names / sizeof flag_names[0])
 
 /* The digest the signatures cover, the security version and the
@@ -363,6 +368,15 @@ static void json_signatures(const modload_image *img)
     printf("],\n");
 }
 
+/* A compressed segment's stored bytes and what they save; nothing more
+ * for a segment stored as it is. */
+static void stored_text(uint32_t size, uint32_t stored, unsigned flags)
+{
+    if (flags & MODP_F_COMPRESSED)
+        printf("  stored %u bytes, deflate (%.1f%%)", stored, size ? 100.0 * stored / size : 100.0);
+    printf("\n");
+}
+
 static void print_text(const modload_image *img, const collect *c, uint32_t crc, int list)
 {
     printf("Format:       %u.%u\n", img->major, img->minor);
@@ -382,9 +396,11 @@ static void print_text(const modload_image *img, const collect *c, uint32_t crc,
         printf("%s %s %u", i ? "," : "", parts[i].name, parts[i].size);
     printf("\n");
     printf("\nSegments:\n");
-    printf("  code  size 0x%08x  align %-5u\n", img->code_size, img->code_align);
-    printf("  data  size 0x%08x  align %-5u offset 0x%08x\n", img->data_size, img->data_align,
+    printf("  code  size 0x%08x  align %-5u", img->code_size, img->code_align);
+    stored_text(img->code_size, img->code_stored, img->flags);
+    printf("  data  size 0x%08x  align %-5u offset 0x%08x", img->data_size, img->data_align,
            img->data_offset);
+    stored_text(img->data_size, img->data_stored, img->flags);
     printf("  bss   size 0x%08x\n", img->bss_size);
     printf("  entry ");
     if (img->entry == MODP_NONE) printf("none\n"); else printf("code+0x%x\n", img->entry);
@@ -574,6 +590,8 @@ static void print_json(const modload_image *img, const collect *c, uint32_t crc,
     printf("],\n");
     printf("  \"code_size\": %u,\n  \"data_size\": %u,\n  \"bss_size\": %u,\n", img->code_size,
            img->data_size, img->bss_size);
+    printf("  \"compressed\": %s,\n  \"code_stored\": %u,\n  \"data_stored\": %u,\n",
+           img->flags & MODP_F_COMPRESSED ? "true" : "false", img->code_stored, img->data_stored);
     printf("  \"data_offset\": %u,\n  \"code_align\": %u,\n  \"data_align\": %u,\n", img->data_offset,
            img->code_align, img->data_align);
     if (img->entry == MODP_NONE) printf("  \"entry\": null,\n"); else printf("  \"entry\": %u,\n", img->entry);
@@ -653,6 +671,8 @@ int mp_inspect(const char *path, int list_fixups, int json)
         if (rc == MODLOAD_OK && crc != img.crc)
             rc = MODLOAD_ERR_CRC;
         if (rc == MODLOAD_OK)
+            rc = mp_inflate_check(&img);
+        if (rc == MODLOAD_OK)
             rc = sig_block_ok(&img);
         if (rc == MODLOAD_ERR_CRC)
             mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", name, img.crc, crc);
@@ -694,6 +714,8 @@ int mp_verify(const char *path, mp_key **keys, size_t nkeys)
     rc = modload_check(buf, len, &full);
     const uint8_t *sigs;
     uint32_t nsigs = 0;
+    if (rc == MODLOAD_OK && crc == img.crc)
+        rc = mp_inflate_check(&img); /* what modload finds only as it loads */
     if (rc == MODLOAD_ERR_CRC || (rc == MODLOAD_OK && crc != img.crc)) {
         mp_error("%s: CRC mismatch: stored 0x%08x, computed 0x%08x", path, img.crc, crc);
         rc = MODLOAD_ERR_CRC;

@@ -11,6 +11,7 @@ typedef struct mp_options {
     int strip;
     /* --no-relocs: an ET_EXEC without relocation sections is packed as it is */
     int no_relocs;
+    int compress;               /* --compress: segments as raw deflate (format 1.2) */
     int verbose;
     /* --firmware: the MODP_META_ABI record to write, or NULL */
     const struct modload_abi *abi;

@@ -35,6 +35,9 @@ set(ARM_TEST_VARIANTS
   # Execute in place: no fixup in the code; data reached through r9 (the GOT).
   "m4-Os-xip cortex-m4 an386 -Os -fPIC -msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative -mlong-calls --require=xip"
   "m0-O2-xip cortex-m0 an385 -O2 -fPIC -msingle-pic-base -mpic-register=r9 -mno-pic-data-is-text-relative -mlong-calls --require=xip"
+  # Compressed images (format 1.2): modload inflates code and data into place.
+  "m0-Os-compress cortex-m0 an385 -Os --compress"
+  "m4-O2-compress cortex-m4 an386 -O2 --compress"
 )
 
 # The same module from clang and ld.lld: a "--target=<triple>" flag makes
@@ -70,7 +73,7 @@ endif()
 set(ARM_XIP_VARIANTS m4-Os-xip m0-O2-xip)
 
 # Variants whose image the firmware also corrupts byte by byte.
-set(ARM_CORRUPT_VARIANTS m0-Os m4-O2 m4-Os-stripped)
+set(ARM_CORRUPT_VARIANTS m0-Os m4-O2 m4-Os-stripped m0-Os-compress m4-O2-compress)
 if(ARM_CLANG AND ARM_LLD)
   list(APPEND ARM_CORRUPT_VARIANTS clang-m4-O2)
 endif()

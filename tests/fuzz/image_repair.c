@@ -505,7 +505,9 @@ static size_t assemble(const parts *pt, uint8_t *dst, size_t max, uint32_t *rng,
     if (i == sizeof arches / sizeof arches[0])
         si.arch = arches[si.arch % i];
     wr16(hdr + MODP_H_ARCH, si.arch);
-    si.flags = (uint16_t)(rd16(hdr + MODP_H_FLAGS) & MODP_F_KNOWN);
+    /* (compressed images are fuzz_inflate.c's: their stored sizes are not
+     * the segments' sizes this repair writes) */
+    si.flags = (uint16_t)(rd16(hdr + MODP_H_FLAGS) & MODP_F_KNOWN & ~MODP_F_COMPRESSED);
     wr16(hdr + MODP_H_RESERVED, 0);
     hdr[MODP_H_CODE_ALIGN] %= MODP_MAX_ALIGN_LOG2 + 1;
     hdr[MODP_H_DATA_ALIGN] %= MODP_MAX_ALIGN_LOG2 + 1;

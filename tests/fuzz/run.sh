@@ -17,7 +17,27 @@ seeds() {
     local out=$1 f
     rm -rf "$out" && mkdir -p "$out"
     shopt -s nullglob
-    if [ "$h" = elf ]; then
+    if [ "$h" = inflate ]; then
+        # raw deflate of the project's own files (the test modules' ELFs
+        # and images, modload's sources) at several levels, windows and
+        # strategies, each after fuzz_inflate.c's 3-byte prefix
+        python3 - "$out" "$FUZZ_SRC/../../src/modload" "$BUILD" <<'PY'
+import glob, os, sys, zlib
+out, src, build = sys.argv[1:4]
+files = sorted(glob.glob(os.path.join(src, "*.c")))
+files += sorted(glob.glob(os.path.join(build, "tests", "arm", "target", "testmod-m*-O[s2].*")))[:8]
+n = 0
+for f in files:
+    data = open(f, "rb").read()[:20000]
+    for level, wbits, strategy in ((0, 15, 0), (1, 9, 0), (6, 12, zlib.Z_FIXED), (9, 15, 0),
+                                   (9, 15, zlib.Z_HUFFMAN_ONLY), (9, 15, zlib.Z_RLE)):
+        c = zlib.compressobj(level, zlib.DEFLATED, -wbits, 9, strategy)
+        z = c.compress(data) + c.flush()
+        with open(os.path.join(out, "z%04d" % n), "wb") as g:
+            g.write(bytes([n % 3, len(data) & 255, len(data) >> 8 & 255]) + z)
+        n += 1
+PY
+    elif [ "$h" = elf ]; then
         for f in "$BUILD"/tests/diff/mods/*-0.elf "$BUILD"/tests/arm/target/testmod-*.elf \
                  "$BUILD"/tests/arm/target/hello-*/*.elf "$BUILD"/tests/catalogue/elf/*.elf \
                  "$BUILD"/tests/riscv/target/testmod-*.elf "$BUILD"/tests/x86/mods/*.elf \

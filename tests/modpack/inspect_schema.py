@@ -80,7 +80,9 @@ for m, p, v in results:
     if "parts" in j:
         sizes = {q["name"]: q["size"] for q in j["parts"]}
         if sum(sizes.values()) != j["image_size"] or sizes["header"] != j["header_size"] or \
-                sizes["code"] != j["code_size"] or sizes["fixups"] != j["fixup_size"]:
+                sizes["code"] != j["code_stored"] or sizes["data"] != j["data_stored"] or \
+                sizes["fixups"] != j["fixup_size"] or \
+                (not j["compressed"] and (j["code_stored"] != j["code_size"] or j["data_stored"] != j["data_size"])):
             fail("%s: parts %s do not add up to the header's sizes" % (m, j["parts"]))
     reports[m] = j
     (good if j.get("ok") else bad).append(m)

@@ -106,7 +106,7 @@ cortexm-m0|cortexm-m4)
     arm-none-eabi-gcc $flags -fno-tree-loop-distribute-patterns -c $C/libc.c -o libc.o || fail "libc.c"
     arm-none-eabi-gcc $flags -nostdlib -T $H/mps2.ld -Wl,--gc-sections -Wl,-Map=stubfw.map \
         $H/startup.c $H/semihost.c $C/semihost_calls.c $C/fwutil.c libc.o \
-        $M/modload.c $M/crc32.c $M/sha256.c $M/strerror.c $M/arch_arm.c $M/modreg.c \
+        $M/modload.c $M/crc32.c $M/sha256.c $M/inflate.c $M/strerror.c $M/arch_arm.c $M/modreg.c \
         "$SRC/stubfw.c" counter_stubs.c -lgcc -o stubfw.elf || fail "link stubfw"
     # (the stubs the firmware calls: --gc-sections drops the others; the
     # run below shows where their literals point)

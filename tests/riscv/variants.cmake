@@ -27,6 +27,7 @@ set(RISCV_TEST_VARIANTS
   "imc-O2-medany-relax rv32imc -O2 -mcmodel=medany -mrelax -Wl,--defsym=__module_base=0x10000000"
   "imc-Os-stripped rv32imc -Os -mcmodel=medlow -mno-relax --strip-names"
   "imac-O2-sections rv32imac -O2 -mcmodel=medlow -mno-relax -ffunction-sections -fdata-sections"
+  "imc-Os-compress rv32imc -Os -mcmodel=medlow -mno-relax --compress"
 )
 
 # clang (medlow by default: absolute LUI/ADDI pairs, RV_HI20/LO12 kinds;
@@ -63,11 +64,12 @@ set(RISCV64_TEST_VARIANTS
   "rv64-imc-Os rv64imc -Os -mcmodel=medany -mno-relax"
   "rv64-imac-O2-relax rv64imac -O2 -mcmodel=medany -mrelax -Wl,--defsym=__module_base=0x10000000"
   "rv64-imc-Os-stripped rv64imc -Os -mcmodel=medany -mno-relax --strip-names"
+  "rv64-imac-Os-compress rv64imac -Os -mcmodel=medany -mno-relax --compress"
 )
-set(RISCV64_CORRUPT_VARIANTS rv64-imac-Os)
+set(RISCV64_CORRUPT_VARIANTS rv64-imac-Os rv64-imac-Os-compress)
 
 # Variants whose image the firmware also corrupts byte by byte.
-set(RISCV_CORRUPT_VARIANTS imc-Os imac-O2-medany)
+set(RISCV_CORRUPT_VARIANTS imc-Os imac-O2-medany imc-Os-compress)
 if(RISCV_CLANG AND RISCV_LLD)
   list(APPEND RISCV_CORRUPT_VARIANTS clang-imac-Os-lld)
 endif()

@@ -26,6 +26,7 @@ if(NOT MODLOAD_SOURCES)
     ${MODPACK_ROOT}/src/modload/modload.c
     ${MODPACK_ROOT}/src/modload/crc32.c
     ${MODPACK_ROOT}/src/modload/sha256.c
+    ${MODPACK_ROOT}/src/modload/inflate.c
     ${MODPACK_ROOT}/src/modload/strerror.c
     ${MODPACK_ROOT}/src/modload/arch_arm.c)
 endif()
