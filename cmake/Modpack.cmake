@@ -7,7 +7,8 @@
 #   modpack_add_module(<name> SOURCES <src>...
 #       [ISA arm|riscv32|xtensa|i386|x86_64] [CPU <cpu>] [OPT <-Os>]
 #       [FLAGS <compile and link flags>...] [LINK_FLAGS <flags>...]
-#       [PIC] [LONGCALLS] [STRIP] [INSPECT]
+#       [PIC] [LONGCALLS] [STRIP] [INSPECT] [COMPRESS]
+#       [SIGN <key.pem>] [SECURITY_VERSION <n>]
 #       [VERSION <v>] [DESCRIPTION <text>] [ENTRY <sym>] [EXIT <sym>]
 #       [REQUIRE split|xip] [FIRMWARE <path-or-target>...] [ABI_NAME <name>] [ABI_VERSION <M.N>]
 #       [MODPACK_FLAGS <modpack build flags>...] [LINKER_SCRIPT <module.ld>]
@@ -33,7 +34,10 @@
 # x86; Xtensa modules are built with -mlongcalls (call0 ABI, lx106).
 # PIC builds position-independent code (-fPIC), LONGCALLS calls the firmware
 # through a register (arm: -mlong-calls), STRIP drops names from the image
-# (--strip-names), INSPECT writes `modpack inspect` to <name>.txt. VERSION,
+# (--strip-names), INSPECT writes `modpack inspect` to <name>.txt, COMPRESS
+# stores code and data as raw deflate (--compress), SIGN signs the image with
+# an Ed25519 private key (--sign; the image is rebuilt when the key changes)
+# and SECURITY_VERSION records the security version (--security-version). VERSION,
 # DESCRIPTION, ENTRY, EXIT, REQUIRE, FIRMWARE, ABI_NAME and ABI_VERSION are
 # modpack build's --module-version, --description, --entry, --exit, --require,
 # --firmware (the imports must be exported by that firmware ELF or list; a
@@ -138,8 +142,8 @@ function(_modpack_compiler isa out)
 endfunction()
 
 function(modpack_add_module name)
-  cmake_parse_arguments(PARSE_ARGV 1 M "PIC;LONGCALLS;STRIP;INSPECT"
-    "ISA;CPU;OPT;VERSION;DESCRIPTION;ENTRY;EXIT;REQUIRE;ABI_NAME;ABI_VERSION;OUTPUT_DIR;LINKER_SCRIPT"
+  cmake_parse_arguments(PARSE_ARGV 1 M "PIC;LONGCALLS;STRIP;INSPECT;COMPRESS"
+    "ISA;CPU;OPT;VERSION;DESCRIPTION;ENTRY;EXIT;REQUIRE;ABI_NAME;ABI_VERSION;OUTPUT_DIR;LINKER_SCRIPT;SIGN;SECURITY_VERSION"
     "SOURCES;FLAGS;LINK_FLAGS;MODPACK_FLAGS;DEPENDS;FIRMWARE")
   if(M_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "modpack_add_module(${name}): unknown arguments ${M_UNPARSED_ARGUMENTS}")
@@ -269,6 +273,17 @@ function(modpack_add_module name)
   endforeach()
   if(M_STRIP)
     list(APPEND pack --strip-names)
+  endif()
+  if(M_COMPRESS)
+    list(APPEND pack --compress)
+  endif()
+  if(DEFINED M_SIGN)
+    get_filename_component(key ${M_SIGN} ABSOLUTE BASE_DIR ${CMAKE_CURRENT_SOURCE_DIR})
+    list(APPEND pack --sign ${key})
+    list(APPEND pack_deps ${key})
+  endif()
+  if(DEFINED M_SECURITY_VERSION)
+    list(APPEND pack --security-version ${M_SECURITY_VERSION})
   endif()
   if(M_FIRMWARE AND NOT MODPACK_HAS_FIRMWARE_OPTION)
     message(WARNING "modpack_add_module(${name}): this modpack has no build --firmware; "

@@ -129,6 +129,44 @@ else()
   message(STATUS "make not found: the Makefile was not compared")
 endif()
 
+# ---- 4b. COMPRESS, SIGN and SECURITY_VERSION, in CMake and the Makefile ----
+set(d ${WORK}/src/signed)
+file(MAKE_DIRECTORY ${d})
+run("modpack keygen" ${modpack} keygen -o ${d}/key.pem)
+file(WRITE ${d}/CMakeLists.txt "cmake_minimum_required(VERSION 3.20)\nproject(s NONE)\n"
+  "find_package(Modpack REQUIRED)\n"
+  "modpack_add_module(hello-signed SOURCES ${WORK}/src/hello/hello.c ISA arm VERSION 1.0.0\n"
+  "  COMPRESS SIGN key.pem SECURITY_VERSION 3)\n")
+run("configuring the signed module" ${CMAKE_EXE} -S ${d} -B ${WORK}/signed -DCMAKE_PREFIX_PATH=${prefix})
+run("building the signed module" ${CMAKE_EXE} --build ${WORK}/signed)
+set(signed_images ${WORK}/signed/hello-signed.mod)
+if(MAKE_PROGRAM)
+  file(MAKE_DIRECTORY ${mk}/hello-signed)
+  run("make hello-signed" ${CMAKE_EXE} -E env --unset=MAKEFLAGS --unset=MFLAGS
+      ${MAKE_PROGRAM} -s -C ${mk}/hello-signed -f ${SOURCE_DIR}/samples/hello/Makefile
+      SRCDIR=${WORK}/src/hello LDSCRIPT=${prefix}/share/modpack/ld/module.ld
+      MODPACK=${modpack} MODFLAGS=--name=hello-signed VERSION=1.0.0
+      COMPRESS=1 SIGN=${d}/key.pem SECURITY_VERSION=3)
+  list(APPEND signed_images ${mk}/hello-signed/hello.mod)
+endif()
+set(seen "")
+foreach(img IN LISTS signed_images)
+  run("modpack verify --key ${img}" ${modpack} verify ${img} --key ${d}/key.pub.pem)
+  run("inspect" ${modpack} inspect ${img})
+  foreach(want "compressed" "Security: +version 3" "Signatures: +1")
+    if(NOT run_output MATCHES "${want}")
+      message(FATAL_ERROR "${img}: inspect does not show ${want}:\n${run_output}")
+    endif()
+  endforeach()
+  # the same but for what hashes the ELF (build-id) and what covers it
+  string(REGEX REPLACE "\n *build-id[^\n]*|CRC:[^\n]*|Digest:[^\n]*|\n *\\[0\\] key id[^\n]*" ""
+         this "${run_output}")
+  if(seen AND NOT this STREQUAL seen)
+    message(FATAL_ERROR "hello-signed: the Makefile and modpack_add_module differ:\n${this}\n----\n${seen}")
+  endif()
+  set(seen "${this}")
+endforeach()
+
 # ---- 5. a firmware project links the installed modload ----
 # (run below with the others)
 set(fwbuild ${WORK}/firmware)
