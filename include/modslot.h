@@ -167,6 +167,13 @@ const modslot_entry *modslot_find(const modslot *ms, const char *name);
 /* Iterate the record's modules: *pos starts at 0; NULL at the end. */
 const modslot_entry *modslot_next(const modslot *ms, uint32_t *pos);
 
+/* Read len bytes at off of slot `slot` (0 or 1) of entry en: the image the
+ * record vouches for when off + len <= en->len[slot] (a firmware reads its
+ * metadata, or sends it back). MODLOAD_ERR_ARG outside the slot,
+ * MODSLOT_ERR_STORE when the store fails. */
+int modslot_image_read(const modslot *ms, const modslot_entry *en, uint32_t slot, uint32_t off, void *buf,
+                       uint32_t len);
+
 /* The sequence number of the record in force (0: none yet). */
 uint32_t modslot_seq(const modslot *ms);
 

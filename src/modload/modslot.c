@@ -499,6 +499,18 @@ const modslot_entry *modslot_next(const modslot *ms, uint32_t *pos)
     return 0;
 }
 
+int modslot_image_read(const modslot *ms, const modslot_entry *en, uint32_t slot, uint32_t off, void *buf,
+                       uint32_t len)
+{
+    uint32_t e;
+    if (!ms || !en || en < ms->table || en >= ms->table + ms->nmodules || slot > 1 || !buf ||
+        off > ms->slot_size || len > ms->slot_size - off)
+        return MODLOAD_ERR_ARG;
+    e = (uint32_t)(en - ms->table);
+    return ms->store.read(ms->store.ctx, slot_base(ms, e, slot) + off, buf, len) ? MODSLOT_ERR_STORE
+                                                                                 : MODLOAD_OK;
+}
+
 uint32_t modslot_seq(const modslot *ms)
 {
     return ms->seq;
