@@ -121,6 +121,34 @@ PY
     grep -q "pool 0 bytes used" dev.log || fail "the pool is not empty at the end"
     echo "uploads refused by category: $refusals (truncated, bad CRC, wrong ABI, missing import, failing init, oversize, another name), plus 1 concurrent"
     ;;
+kill)
+    # kill -9 at a random point of each of 50 uploads, then restart: a
+    # working counter always boots, the old version or the new one
+    start
+    [ "$(put "$MODS/counter1.mod" counter)" = 200 ] || fail "upload counter1: $(cat put.json)"
+    old=0 new=0
+    for i in $(seq 50); do
+        v=$(( i % 2 + 1 ))
+        before=$(call counter_version)
+        curl -s -o /dev/null -T "$MODS/counter$v.mod" "$URL/modules/counter" &
+        cc=$!
+        sleep "0.0$((RANDOM % 10))$((RANDOM % 10))"
+        kill -9 $pid
+        wait $pid 2>/dev/null
+        wait $cc
+        pid=""
+        start
+        grep -q "^device: booted counter" dev.log || fail "kill $i: no counter booted: $(cat dev.log)"
+        got=$(call counter_version)
+        n1=$(call counter_get)
+        n2=$(call counter_next)
+        [ "$got" = 1 ] || [ "$got" = 2 ] || fail "kill $i: version '$got'"
+        [ "$n2" = $((n1 + got)) ] || fail "kill $i: version $got counts from $n1 to $n2"
+        if [ "$got" = "$v" ] && [ "$got" != "$before" ]; then new=$((new + 1)); else old=$((old + 1)); fi
+    done
+    stop_device || fail "the device exited with an error"
+    echo "kills survived: 50 of 50 ($new booted the new version, $old the old one)"
+    ;;
 *)
     fail "unknown case $case_name"
     ;;
