@@ -42,11 +42,11 @@ refused() {
     code=$(put "$1" counter)
     [ "$code" = "$2" ] || fail "$1: HTTP $code, expected $2: $(cat put.json)"
     grep -qF -- "$3" put.json || fail "$1: the answer lacks '$3': $(cat put.json)"
-    local before after
+    local before after want=${RUNNING:-2}
     before=$(call counter_get)
     after=$(call counter_next)
-    [ "$(call counter_version)" = 2 ] && [ "$after" = $((before + 2)) ] ||
-        fail "after $1: version 2 does not answer (get $before, next $after)"
+    [ "$(call counter_version)" = $want ] && [ "$after" = $((before + want)) ] ||
+        fail "after $1: version $want does not answer (get $before, next $after)"
     refusals=$((refusals + 1))
     echo "refused as expected: $1 ($2): $(sed -n 's/.*"reason":"\([^"]*\)".*/\1/p' put.json)"
 }
@@ -120,6 +120,76 @@ PY
     stop_device || fail "the device exited with an error (sanitizer report?)"
     grep -q "pool 0 bytes used" dev.log || fail "the pool is not empty at the end"
     echo "uploads refused by category: $refusals (truncated, bad CRC, wrong ABI, missing import, failing init, oversize, another name), plus 1 concurrent"
+    ;;
+trust)
+    # signed images: the device trusts vendor.pub.pem; security versions 1..3
+    "$MODPACK" keygen -o vendor.pem >/dev/null || fail "keygen vendor"
+    "$MODPACK" keygen -o other.pem >/dev/null || fail "keygen other"
+    abi="--firmware $MODS/device-exports.txt --abi-name modpack-device --abi-version 1.0"
+    pack() { # pack OUT VERSION KEY SECURITY
+        "$MODPACK" build "$MODS/counter$2.elf" -o "$1" --name counter --module-version $2.0 $abi \
+            --sign "$3" --security-version "$4" || fail "pack $1"
+    }
+    pack s1-sec2.mod 1 vendor.pem 2
+    pack s2-sec3.mod 2 vendor.pem 3
+    pack s1-sec1.mod 1 vendor.pem 1
+    pack s2-other.mod 2 other.pem 3
+    start --trust vendor.pub.pem
+    refusals=0
+    code=$(put "$MODS/counter1.mod" counter)
+    [ "$code" = 403 ] && grep -qF "not signed" put.json || fail "unsigned: HTTP $code: $(cat put.json)"
+    [ "$(put s1-sec2.mod counter)" = 200 ] || fail "signed version 1: $(cat put.json)"
+    # (an unsigned image has security version 0: below the floor, refused as a downgrade first)
+    RUNNING=1 refused "$MODS/counter2.mod" 403 "downgrade"
+    RUNNING=1 refused s2-other.mod 403 "no signature the policy accepts"
+    RUNNING=1 refused s1-sec1.mod 403 "downgrade"
+    [ "$(put s2-sec3.mod counter)" = 200 ] || fail "signed version 2: $(cat put.json)"
+    grep -qF '"security_version":3' put.json || fail "security version 3: $(cat put.json)"
+    refused s1-sec2.mod 403 "downgrade"
+    # after a restart: the floor is the security version of what booted
+    stop_device || fail "the device exited with an error"
+    start --trust vendor.pub.pem
+    grep -q "^device: booted counter 2.0 from slot 1" dev.log || fail "restart: $(cat dev.log)"
+    refused s1-sec2.mod 403 "downgrade"
+    refused "$MODS/counter2.mod" 403 "downgrade"
+    [ "$(put s2-sec3.mod counter)" = 200 ] || fail "the same security version again: $(cat put.json)"
+    stop_device || fail "the device exited with an error"
+    # a device that trusts another key boots none of them, and says why
+    start --trust other.pub.pem
+    grep -q "^device: counter did not boot: signature block malformed, or no signature the policy accepts" dev.log ||
+        fail "boot with another key: $(cat dev.log)"
+    stop_device || fail "the device exited with an error"
+    echo "signed uploads refused: $refusals (unsigned, wrongly signed, downgraded; before and after a restart)"
+    ;;
+console)
+    # the console on standard input, next to HTTP
+    mkfifo in.fifo
+    "$DEVICE" --store flash.bin --port 0 <in.fifo >dev.log 2>&1 &
+    pid=$!
+    exec 3>in.fifo
+    for _ in $(seq 100); do grep -q listening dev.log && break; sleep 0.05; done
+    port=$(sed -n 's/^device: listening on 127.0.0.1:\([0-9]*\)$/\1/p' dev.log)
+    URL=http://127.0.0.1:$port
+    cmd() { echo "$1" >&3; for _ in $(seq 100); do grep -qF -- "$2" dev.log && return 0; sleep 0.05; done
+            fail "'$1': no '$2' in the output"; }
+    cmd "modload $MODS/counter1.mod" "counter 1.0: running from slot 0"
+    cmd "modcall counter counter_next" "counter counter_next = 1"
+    cmd "modreload counter $MODS/counter2.mod" "counter 2.0: running from slot 1"
+    cmd "modcall counter counter_next" "counter counter_next = 3"
+    cmd "modreload counter $MODS/failinit.mod" "counter: refused: the module's init returned non-zero"
+    cmd "modcall counter counter_version" "counter counter_version = 2"
+    cmd "modsym counter counter_get" "counter counter_get: 0x"
+    cmd "modlist" "counter          2.0        slot 1 (committed 1) live"
+    cmd "modstats" "modules 1 of 16 slots"
+    [ "$(call counter_get)" = 3 ] || fail "HTTP sees the console's module"
+    cmd "modunload counter" "counter: unloaded and removed"
+    cmd "modcall counter counter_get" "counter counter_get: no module of this name is loaded"
+    cmd "nonsense" "unknown command"
+    echo quit >&3
+    exec 3>&-
+    wait $pid || fail "the device exited with an error"
+    pid=""
+    grep -q "pool 0 bytes used" dev.log || fail "the pool is not empty at the end"
     ;;
 kill)
     # kill -9 at a random point of each of 50 uploads, then restart: a
