@@ -1,7 +1,7 @@
 /* device.c - a Linux-hosted device that takes modules over the air.
  *
  *   device --store FILE [--port N] [--trust KEY.pub.pem] [--min-security N]
- *          [--slot-kib N]
+ *          [--slot-kib N] [--flash-delay-us N]
  *
  * A native process standing in for a microcontroller: its modules are
  * x86-64 modpack images run from an executable pool by the registry
@@ -24,7 +24,9 @@
  *
  * With --trust, only images signed by that Ed25519 key load (spec section
  * 13, checked with libcrypto), and an update may not lower a module's
- * security version (nor go below --min-security).
+ * security version (nor go below --min-security). --flash-delay-us makes
+ * every write and erase of the store take that long, as real flash does
+ * (the kill -9 test lands its kills inside writes that way).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -96,6 +98,7 @@ static void exports_init(void)
 /* ---- the flash: a file ------------------------------------------------------------ */
 
 static int store_fd = -1;
+static unsigned flash_delay_us;
 
 static int file_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 {
@@ -106,6 +109,8 @@ static int file_read(void *ctx, uint32_t off, void *buf, uint32_t len)
 static int file_write(void *ctx, uint32_t off, const void *buf, uint32_t len)
 {
     (void)ctx;
+    if (flash_delay_us)
+        usleep(flash_delay_us);
     return pwrite(store_fd, buf, len, off) == (ssize_t)len ? 0 : -1;
 }
 
@@ -113,6 +118,8 @@ static int file_erase(void *ctx, uint32_t off, uint32_t len)
 {
     static uint8_t ff[ERASE_SIZE];
     (void)ctx;
+    if (flash_delay_us)
+        usleep(flash_delay_us);
     memset(ff, 0xFF, sizeof ff);
     for (uint32_t at = 0; at < len; at += ERASE_SIZE)
         if (pwrite(store_fd, ff, ERASE_SIZE, off + at) != (ssize_t)ERASE_SIZE)
@@ -619,9 +626,11 @@ int main(int argc, char **argv)
             min_security = (uint32_t)strtoul(argv[++i], NULL, 0);
         else if (strcmp(argv[i], "--slot-kib") == 0 && i + 1 < argc)
             slot_kib = (unsigned)strtoul(argv[++i], NULL, 0);
+        else if (strcmp(argv[i], "--flash-delay-us") == 0 && i + 1 < argc)
+            flash_delay_us = (unsigned)strtoul(argv[++i], NULL, 0);
         else {
             fprintf(stderr, "usage: device --store FILE [--port N] [--trust KEY.pub.pem] [--min-security N] "
-                            "[--slot-kib N]\n");
+                            "[--slot-kib N] [--flash-delay-us N]\n");
             return 2;
         }
     }

@@ -199,8 +199,10 @@ console)
     ;;
 kill)
     # kill -9 at a random point of each of 50 uploads, then restart: a
-    # working counter always boots, the old version or the new one
-    start
+    # working counter always boots, the old version or the new one. The
+    # flash is slow (2 ms a write or erase: the commit alone takes about 25),
+    # so that the kills land inside the slot's and the record's writes too.
+    start --flash-delay-us 2000
     [ "$(put "$MODS/counter1.mod" counter)" = 200 ] || fail "upload counter1: $(cat put.json)"
     old=0 new=0 kills=0
     for i in $(seq 50); do
@@ -213,7 +215,7 @@ kill)
         wait $pid 2>/dev/null
         wait $cc
         pid=""
-        start
+        start --flash-delay-us 2000
         grep -q "^device: booted counter" dev.log || fail "kill $i: no counter booted: $(cat dev.log)"
         got=$(call counter_version)
         n1=$(call counter_get)
