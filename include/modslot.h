@@ -124,7 +124,8 @@ uint32_t modslot_slot_size(const modslot *ms);
  * that imports from another was installed after it): its committed slot,
  * and when that is torn or refused, the other slot if the record still
  * vouches for it. Returns how many modules could be loaded from neither
- * slot (modslot_boot_rc says why). Writes nothing to the store. */
+ * slot (each entry's boot_rc says why its committed slot did not load).
+ * Writes nothing to the store. */
 uint32_t modslot_boot(modslot *ms);
 
 /* ---- updates -------------------------------------------------------------- */
