@@ -386,6 +386,43 @@ static void remove_and_layout(void **state)
     assert_int_equal(((int (*)(int, int))(uintptr_t)a)(6, 7), 42);
 }
 
+/* A record with a right CRC and wrong contents (a store written by
+ * something else): lengths past the slot, a committed slot 7, a name
+ * without its NUL, a second entry of the same name. Nothing is read
+ * outside the store, nothing boots that the record does not vouch for. */
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
+static void hostile_record(void **state)
+{
+    (void)state;
+    reboot(0);
+    install(&c1, MODLOAD_OK);
+    uint8_t *b = mem; /* copy 0, seq 1, in force */
+    uint8_t *e0 = b + 16, *e1 = b + 16 + 44;
+    const uint32_t lens[] = {0xFFFFFFFFu, modslot_slot_size(&cut.ms) + 1, c1.len};
+    for (unsigned k = 0; k < sizeof lens / sizeof lens[0]; k++) {
+        put_le32(e0 + 28, lens[k]);
+        memcpy(e1, e0, 44);                   /* the same name twice */
+        e1[24] = 7;                           /* no such slot */
+        memset(e1, 'x', 24);                  /* ... and a name without its NUL */
+        put_le32(b + 16 + 88, (uint32_t)crc32(0, b + 4, 16 + 88 - 4));
+        uint32_t failed;
+        assert_int_equal(slotcut_boot(&cut, &failed), MODLOAD_OK);
+        int v = slotcut_version(&cut);
+        assert_int_equal(v, lens[k] == c1.len ? 1 : 0);  /* only a length the slot holds loads */
+        assert_int_equal(failed, lens[k] == c1.len ? 0 : 1);
+        assert_null(modslot_find(&cut.ms, "xxxxxxxxxxxxxxxxxxxxxxxx"));
+    }
+    /* a record claiming more entries than its area holds: not valid */
+    b[6] = 200;
+    put_le32(b + 16 + 88, (uint32_t)crc32(0, b + 4, 16 + 88 - 4));
+    reboot(0);
+    assert_int_equal(modslot_seq(&cut.ms), 0);
+}
+
 /* 200 updates alternating versions 1 and 2, the count carried; the
  * registry's memory is back to where it started. */
 static int save(void *ctx, const modload_module *m)
@@ -453,6 +490,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(boot_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_record, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(hostile_record, setup, teardown),
         cmocka_unit_test_setup_teardown(alternating, setup, teardown),
         cmocka_unit_test_setup_teardown(powercut_first_install, setup, teardown),
         cmocka_unit_test_setup_teardown(powercut_update, setup, teardown),
