@@ -120,8 +120,9 @@ int modslot_open(modslot *ms, const modslot_store *store, modreg *reg, uint32_t 
 /* Bytes one slot holds: the largest image an update takes. */
 uint32_t modslot_slot_size(const modslot *ms);
 
-/* Load every committed module into the registry in record order (a module
- * that imports from another was installed after it): its committed slot,
+/* Load every committed module into the registry, in record order and
+ * again while a pass loads something (a module that imports from another
+ * may come first in the record): its committed slot,
  * and when that is torn or refused, the other slot if the record still
  * vouches for it. Returns how many modules could be loaded from neither
  * slot (each entry's boot_rc says why its committed slot did not load).

@@ -289,24 +289,31 @@ static int boot_slot(modslot *ms, uint32_t e, uint32_t slot)
     return load_slot(ms, e, slot, en->len[slot], en->name, 0, 0, 0);
 }
 
+/* In record order, and again while a pass loaded something: an entry
+ * freed and reused puts a module before the one it imports from. */
 uint32_t modslot_boot(modslot *ms)
 {
-    uint32_t e, failed = 0;
+    uint32_t e, failed = 0, progress = 1;
 
-    for (e = 0; e < ms->nmodules; e++) {
-        modslot_entry *en = &ms->table[e];
-        int rc;
-        if (!en->name[0] || en->active > 1)
-            continue;
-        en->booted = MODSLOT_NONE;
-        if ((rc = boot_slot(ms, e, en->active)) == MODLOAD_OK) {
-            en->booted = en->active;
-        } else if (boot_slot(ms, e, 1u - en->active) == MODLOAD_OK) {
-            en->booted = (uint8_t)(1u - en->active);
-        } else {
-            failed++;
+    for (e = 0; e < ms->nmodules; e++)
+        ms->table[e].booted = MODSLOT_NONE;
+    while (progress) {
+        progress = failed = 0;
+        for (e = 0; e < ms->nmodules; e++) {
+            modslot_entry *en = &ms->table[e];
+            int rc;
+            if (!en->name[0] || en->active > 1 || en->booted != MODSLOT_NONE)
+                continue;
+            if ((rc = boot_slot(ms, e, en->active)) == MODLOAD_OK)
+                en->booted = en->active;
+            else if (boot_slot(ms, e, 1u - en->active) == MODLOAD_OK)
+                en->booted = (uint8_t)(1u - en->active);
+            en->boot_rc = (int16_t)rc; /* why the committed slot did not load */
+            if (en->booted == MODSLOT_NONE)
+                failed++;
+            else
+                progress = 1;
         }
-        en->boot_rc = (int16_t)rc; /* why the committed slot did not load */
     }
     return failed;
 }

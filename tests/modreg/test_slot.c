@@ -386,6 +386,29 @@ static void remove_and_layout(void **state)
     assert_int_equal(((int (*)(int, int))(uintptr_t)a)(6, 7), 42);
 }
 
+/* An entry freed and taken again: user (which imports from mathlib) comes
+ * before mathlib in the record, and still boots. */
+static void boot_order(void **state)
+{
+    (void)state;
+    cut.nmodules = 3;
+    reboot(0);
+    install(&c1, MODLOAD_OK);                                    /* entry 0 */
+    assert_int_equal(modslot_install(&cut.ms, "mathlib", mathlib.p, mathlib.len, NULL, NULL), MODLOAD_OK);
+    assert_int_equal(modslot_remove(&cut.ms, "counter"), MODLOAD_OK);
+    assert_int_equal(modslot_install(&cut.ms, "user", user.p, user.len, NULL, NULL), MODLOAD_OK);
+    uint32_t pos = 0;
+    assert_string_equal(modslot_next(&cut.ms, &pos)->name, "user");  /* entry 0 now */
+    reboot(0);
+    modload_addr a;
+    assert_int_equal(modreg_sym(&cut.reg, "user", "user_calc", &a), MODLOAD_OK);
+    assert_int_equal(((int (*)(int))(uintptr_t)a)(5), 26);     /* through mathlib's math_mul */
+    assert_int_equal(modslot_find(&cut.ms, "user")->boot_rc, 0);
+    /* mathlib cannot go while user imports from it */
+    assert_int_equal(modslot_remove(&cut.ms, "mathlib"), MODREG_ERR_IN_USE);
+    assert_non_null(modslot_find(&cut.ms, "mathlib"));
+}
+
 /* A record with a right CRC and wrong contents (a store written by
  * something else): lengths past the slot, a committed slot 7, a name
  * without its NUL, a second entry of the same name. Nothing is read
@@ -490,6 +513,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(boot_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_record, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(boot_order, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_record, setup, teardown),
         cmocka_unit_test_setup_teardown(alternating, setup, teardown),
         cmocka_unit_test_setup_teardown(powercut_first_install, setup, teardown),
