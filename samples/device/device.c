@@ -255,6 +255,23 @@ static const char *state_name(const modslot_entry *en, int live)
     return en->booted == MODSLOT_NONE && en->boot_rc ? "failed" : "stopped";
 }
 
+/* s as the inside of a JSON string (names and versions come from images). */
+static const char *json_str(const char *s, char *out, size_t room)
+{
+    size_t n = 0;
+    for (; *s && n + 7 < room; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\')
+            n += (size_t)snprintf(out + n, room - n, "\\%c", c);
+        else if (c < 0x20 || c >= 0x7f)
+            n += (size_t)snprintf(out + n, room - n, "\\u%04x", c);
+        else
+            out[n++] = (char)c;
+    }
+    out[n] = 0;
+    return out;
+}
+
 /* One module as JSON, appended to buf. */
 static void module_json(char *buf, size_t room, const modslot_entry *en)
 {
@@ -262,12 +279,13 @@ static void module_json(char *buf, size_t room, const modslot_entry *en)
     int live = modreg_find(&reg, en->name, &info) == MODLOAD_OK;
     size_t n = strlen(buf);
     uint32_t *sv = secv_of(en->name, 0);
+    char name[8 * MODSLOT_NAME_SIZE], ver[8 * MODREG_VERSION_MAX];
 
     snprintf(buf + n, room - n,
              "{\"name\":\"%s\",\"version\":\"%s\",\"slot\":%d,\"committed\":%d,\"state\":\"%s\","
              "\"security_version\":%u,\"stats\":{\"code\":%u,\"data\":%u,\"bss\":%u,\"memory\":%u,"
              "\"users\":%u},\"image_bytes\":%u%s%s%s}",
-             en->name, live ? info.version : "", en->booted == MODSLOT_NONE ? -1 : en->booted,
+             json_str(en->name, name, sizeof name), json_str(live ? info.version : "", ver, sizeof ver), en->booted == MODSLOT_NONE ? -1 : en->booted,
              en->active == MODSLOT_NONE ? -1 : en->active, state_name(en, live), sv ? *sv : 0,
              live ? info.code_size : 0, live ? info.data_size : 0, live ? info.bss_size : 0,
              live ? info.mem_size : 0, live ? info.refs : 0,
@@ -321,10 +339,11 @@ static unsigned status_of(int rc)
 
 static enum MHD_Result refuse(struct MHD_Connection *c, const char *what, const char *name, int rc)
 {
-    char body[512];
+    char body[1024], n[512], m[8 * MODREG_NAME_MAX];
     const char *missing = rc == MODLOAD_ERR_UNRESOLVED ? modreg_missing(&reg) : "";
     snprintf(body, sizeof body, "{\"module\":\"%s\",\"refused\":\"%s\",\"error\":%d,\"reason\":\"%s%s%s\"}\n",
-             name, what, rc, modslot_strerror(rc), *missing ? ": " : "", missing);
+             json_str(name, n, sizeof n), what, rc, modslot_strerror(rc), *missing ? ": " : "",
+             json_str(missing, m, sizeof m));
     return reply(c, status_of(rc), body);
 }
 
