@@ -94,8 +94,8 @@ typedef struct modslot {
     uint32_t nmodules;        /* entries in the record */
     uint32_t rec_size;        /* bytes the record area of one copy takes (erase blocks) */
     uint32_t slot_size;       /* bytes of one slot (erase blocks) */
-    uint32_t seq;             /* sequence number of the newest valid record, 0 none */
-    uint8_t copy;             /* the copy that holds it (0 or 1) */
+    uint32_t seq;             /* sequence number of the newest valid record (0: none yet) */
+    uint8_t copy;             /* the copy that holds it (blank store: 1, so that copy 0 is next) */
     /* the update in progress */
     uint8_t updating;
     uint8_t up_slot;          /* the slot being written */

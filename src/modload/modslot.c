@@ -155,7 +155,7 @@ static void entry_bytes(const modslot_entry *en, uint8_t *e)
 static int record_write(modslot *ms)
 {
     uint8_t h[MODSLOT_HEADER_SIZE], e[MODSLOT_ENTRY_SIZE];
-    uint32_t copy = ms->seq ? 1u - ms->copy : 0u, base = copy * ms->rec_size, i, crc;
+    uint32_t copy = 1u - ms->copy, base = copy * ms->rec_size, i, crc;
     const modslot_store *st = &ms->store;
 
     put32(h, MODSLOT_MAGIC);
@@ -214,8 +214,10 @@ int modslot_open(modslot *ms, const modslot_store *store, modreg *reg, uint32_t 
         if (rc[c] == MODSLOT_ERR_STORE)
             return rc[c];
     }
-    if (rc[0] != MODLOAD_OK && rc[1] != MODLOAD_OK)
-        return MODLOAD_OK; /* a blank store: no module yet */
+    if (rc[0] != MODLOAD_OK && rc[1] != MODLOAD_OK) {
+        ms->copy = 1; /* a blank store: no module yet; the first record goes to copy 0 */
+        return MODLOAD_OK;
+    }
     c = rc[0] != MODLOAD_OK || (rc[1] == MODLOAD_OK && (int32_t)(seq[1] - seq[0]) > 0) ? 1u : 0u;
     if (n[c] != nmodules || sz[c] != ms->slot_size)
         return MODSLOT_ERR_LAYOUT;

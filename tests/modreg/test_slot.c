@@ -161,6 +161,11 @@ static void powercut_over_fallback(void **state)
 
 static uint32_t le32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
+}
+
 typedef struct rec {
     uint32_t seq, n, slot_size;
     char name[24];
@@ -344,6 +349,41 @@ static void torn_record(void **state)
     assert_int_equal(cut.rs.rewrites, 0);
 }
 
+/* Sequence numbers wrap: the record after 0xFFFFFFFF is 0, and the one
+ * after that still goes to the other copy (a cut while writing it leaves
+ * the record with sequence number 0 in force). */
+static void set_seq(int copy, uint32_t seq)
+{
+    uint8_t *b = mem + copy * 512;
+    put_le32(b + 8, seq);
+    put_le32(b + 16 + 88, (uint32_t)crc32(0, b + 4, 16 + 88 - 4));
+}
+
+static void sequence_wrap(void **state)
+{
+    (void)state;
+    reboot(0);
+    install(&c1, MODLOAD_OK);             /* copy 0 */
+    install(&c2, MODLOAD_OK);             /* copy 1 */
+    set_seq(0, 0xFFFFFFFEu);
+    set_seq(1, 0xFFFFFFFFu);
+    reboot(0);
+    assert_int_equal(modslot_seq(&cut.ms), 0xFFFFFFFFu);
+    install(&c3, MODLOAD_OK);             /* copy 0, sequence number 0 */
+    reboot(0);
+    assert_int_equal(modslot_seq(&cut.ms), 0);
+    assert_int_equal(slotcut_version(&cut), 3);
+    cut.rs.budget = (int32_t)c1.len + 8;  /* cut inside the next commit */
+    install(&c1, MODSLOT_ERR_STORE);
+    reboot(0);
+    assert_int_equal(modslot_seq(&cut.ms), 0);
+    assert_int_equal(slotcut_version(&cut), 3);
+    install(&c1, MODLOAD_OK);
+    reboot(0);
+    assert_int_equal(modslot_seq(&cut.ms), 1);
+    assert_int_equal(slotcut_version(&cut), 1);
+}
+
 static void remove_and_layout(void **state)
 {
     (void)state;
@@ -413,11 +453,6 @@ static void boot_order(void **state)
  * something else): lengths past the slot, a committed slot 7, a name
  * without its NUL, a second entry of the same name. Nothing is read
  * outside the store, nothing boots that the record does not vouch for. */
-static void put_le32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
 static void hostile_record(void **state)
 {
     (void)state;
@@ -512,6 +547,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(boot_fallback, setup, teardown),
         cmocka_unit_test_setup_teardown(torn_record, setup, teardown),
+        cmocka_unit_test_setup_teardown(sequence_wrap, setup, teardown),
         cmocka_unit_test_setup_teardown(remove_and_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(boot_order, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_record, setup, teardown),
