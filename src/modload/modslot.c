@@ -76,14 +76,36 @@ static int store_crc(const modslot *ms, uint32_t off, uint32_t len, uint32_t *cr
 
 /* ---- the record ------------------------------------------------------------ */
 
+/* Entry bytes e into en (a free entry: all zero, no slot). */
+static void entry_parse(const modslot *ms, modslot_entry *en, const uint8_t *e)
+{
+    uint32_t s;
+    memset(en, 0, sizeof *en);
+    memcpy(en->name, e, MODSLOT_NAME_SIZE);
+    en->name[MODSLOT_NAME_SIZE - 1] = 0;
+    en->active = e[24];
+    en->booted = MODSLOT_NONE;
+    for (s = 0; s < 2; s++) {
+        en->len[s] = get32(e + 28 + 4 * s);
+        en->crc[s] = get32(e + 36 + 4 * s);
+        if (en->len[s] > ms->slot_size)
+            en->len[s] = 0; /* vouches for nothing a slot can hold */
+    }
+    if (!en->name[0] || en->active > 1) { /* free (a removed module's is all zero) */
+        memset(en, 0, sizeof *en);
+        en->active = en->booted = MODSLOT_NONE;
+    }
+}
+
 /* Check record copy `copy`: MODLOAD_OK with its sequence number, entry
  * count and slot size, or MODSLOT_ERR_LAYOUT for a copy that is not a
  * whole record (blank, torn, or damaged), MODSLOT_ERR_STORE for a read
- * that failed. */
-static int record_check(const modslot *ms, uint32_t copy, uint32_t *seq, uint32_t *n,
-                        uint32_t *slot_size)
+ * that failed. parse: also read its entries into the table (a copy
+ * already checked, of the layout's entry count). */
+static int record_read(modslot *ms, uint32_t copy, int parse, uint32_t *seq, uint32_t *n,
+                       uint32_t *slot_size)
 {
-    uint8_t h[MODSLOT_HEADER_SIZE], e[MODSLOT_ENTRY_SIZE], t[4];
+    uint8_t h[MODSLOT_HEADER_SIZE], e[MODSLOT_ENTRY_SIZE];
     uint32_t base = copy * ms->rec_size, i, crc;
 
     if (ms->store.read(ms->store.ctx, base, h, sizeof h) != 0)
@@ -98,43 +120,15 @@ static int record_check(const modslot *ms, uint32_t copy, uint32_t *seq, uint32_
                            sizeof e) != 0)
             return MODSLOT_ERR_STORE;
         crc = modload_crc32(crc, e, sizeof e);
+        if (parse)
+            entry_parse(ms, &ms->table[i], e);
     }
-    if (ms->store.read(ms->store.ctx, base + record_bytes(*n) - 4u, t, 4) != 0)
+    if (ms->store.read(ms->store.ctx, base + record_bytes(*n) - 4u, e, 4) != 0)
         return MODSLOT_ERR_STORE;
-    if (get32(t) != crc)
+    if (get32(e) != crc)
         return MODSLOT_ERR_LAYOUT;
     *seq = get32(h + 8);
     *slot_size = get32(h + 12);
-    return MODLOAD_OK;
-}
-
-/* Read the entries of a copy record_check accepted into the table. */
-static int record_parse(modslot *ms, uint32_t copy)
-{
-    uint8_t e[MODSLOT_ENTRY_SIZE];
-    uint32_t i, s;
-
-    for (i = 0; i < ms->nmodules; i++) {
-        modslot_entry *en = &ms->table[i];
-        if (ms->store.read(ms->store.ctx, copy * ms->rec_size + MODSLOT_HEADER_SIZE + i * MODSLOT_ENTRY_SIZE,
-                           e, sizeof e) != 0)
-            return MODSLOT_ERR_STORE;
-        memset(en, 0, sizeof *en);
-        memcpy(en->name, e, MODSLOT_NAME_SIZE);
-        en->name[MODSLOT_NAME_SIZE - 1] = 0;
-        en->active = e[24];
-        en->booted = MODSLOT_NONE;
-        for (s = 0; s < 2; s++) {
-            en->len[s] = get32(e + 28 + 4 * s);
-            en->crc[s] = get32(e + 36 + 4 * s);
-            if (en->len[s] > ms->slot_size)
-                en->len[s] = 0; /* vouches for nothing a slot can hold */
-        }
-        if (!en->name[0] || en->active > 1) { /* free (a removed module's is all zero) */
-            memset(en, 0, sizeof *en);
-            en->active = en->booted = MODSLOT_NONE;
-        }
-    }
     return MODLOAD_OK;
 }
 
@@ -210,7 +204,7 @@ int modslot_open(modslot *ms, const modslot_store *store, modreg *reg, uint32_t 
         ms->table[i].active = ms->table[i].booted = MODSLOT_NONE;
 
     for (c = 0; c < 2; c++) {
-        rc[c] = record_check(ms, c, &seq[c], &n[c], &sz[c]);
+        rc[c] = record_read(ms, c, 0, &seq[c], &n[c], &sz[c]);
         if (rc[c] == MODSLOT_ERR_STORE)
             return rc[c];
     }
@@ -223,7 +217,7 @@ int modslot_open(modslot *ms, const modslot_store *store, modreg *reg, uint32_t 
         return MODSLOT_ERR_LAYOUT;
     ms->seq = seq[c];
     ms->copy = (uint8_t)c;
-    return record_parse(ms, c);
+    return record_read(ms, c, 1, &seq[c], &n[c], &sz[c]);
 }
 
 uint32_t modslot_slot_size(const modslot *ms)
