@@ -46,6 +46,23 @@ static uint32_t name_len(const char *name)
     return n < MODSLOT_NAME_SIZE ? n : 0;
 }
 
+/* a / b (b > 0) by shifts: modload links no libgcc, and some cores (the
+ * ESP8266's lx106) have no divide instruction. */
+static uint32_t udiv(uint32_t a, uint32_t b)
+{
+    uint32_t q = 0, bit = 1;
+    while (b < a && !(b & 0x80000000u)) {
+        b <<= 1;
+        bit <<= 1;
+    }
+    for (; bit; b >>= 1, bit >>= 1)
+        if (a >= b) {
+            a -= b;
+            q |= bit;
+        }
+    return q;
+}
+
 static uint32_t record_bytes(uint32_t n)
 {
     return MODSLOT_HEADER_SIZE + n * MODSLOT_ENTRY_SIZE + 4u;
@@ -197,7 +214,7 @@ int modslot_open(modslot *ms, const modslot_store *store, modreg *reg, uint32_t 
     ms->rec_size = (record_bytes(nmodules) + es - 1u) & ~(es - 1u);
     if (store->size / 2u < ms->rec_size)
         return MODSLOT_ERR_LAYOUT;
-    ms->slot_size = ((store->size - 2u * ms->rec_size) / (2u * nmodules)) & ~(es - 1u);
+    ms->slot_size = udiv(store->size - 2u * ms->rec_size, 2u * nmodules) & ~(es - 1u);
     if (!ms->slot_size)
         return MODSLOT_ERR_LAYOUT;
     for (i = 0; i < MODSLOT_MAX_MODULES; i++)
