@@ -46,7 +46,7 @@
 # without --firmware gets a warning and no check.
 # samples/hello/Makefile takes the same options as make variables.
 #
-#   target_link_libraries(<firmware> PRIVATE Modpack::modload [Modpack::modreg])
+#   target_link_libraries(<firmware> PRIVATE Modpack::modload [Modpack::modreg] [Modpack::modslot])
 #
 # Modpack::modload is an INTERFACE target (defined when MODPACK_MODLOAD_DIR
 # is known, as find_package(Modpack) sets it): modload's installed sources
@@ -56,7 +56,8 @@
 # (modload(3)): set MODLOAD_PROFILE to MINIMAL, FULL or ALL (the default) before
 # find_package(Modpack), or give the target
 #   target_compile_definitions(<firmware> PRIVATE MODLOAD_PROFILE=MODLOAD_PROFILE_MINIMAL)
-# Modpack::modreg adds the registry (modreg.c, <modreg.h>).
+# Modpack::modreg adds the registry (modreg.c, <modreg.h>); Modpack::modslot the
+# A/B slots on a flash-like store over it (modslot.c, <modslot.h>).
 #
 #   modpack_add_modload(<target> [PROFILE MINIMAL|FULL|ALL] [SOURCES <more firmware sources>...])
 #
@@ -372,6 +373,10 @@ if(MODPACK_MODLOAD_DIR AND NOT TARGET Modpack::modload)
   set_target_properties(Modpack::modreg PROPERTIES
     INTERFACE_SOURCES "${MODPACK_MODLOAD_DIR}/modreg.c"
     INTERFACE_LINK_LIBRARIES Modpack::modload)
+  add_library(Modpack::modslot INTERFACE IMPORTED)
+  set_target_properties(Modpack::modslot PROPERTIES
+    INTERFACE_SOURCES "${MODPACK_MODLOAD_DIR}/modslot.c"
+    INTERFACE_LINK_LIBRARIES Modpack::modreg)
   unset(_mp_srcs)
   unset(_mp_f)
 endif()

@@ -4,7 +4,8 @@
 #
 #   bin/modpack
 #   include/*.h                          modload.h, modformat.h,
-#                                        modload_config.h, modload_export.h, modreg.h (flat:
+#                                        modload_config.h, modload_export.h, modreg.h,
+#                                        modslot.h (flat:
 #                                        #include <modload.h> with -I<prefix>/include)
 #   share/modpack/modload/*.c *.h        modload's sources (firmware builds
 #                                        them with its own cross compiler)
@@ -14,7 +15,7 @@
 #   share/pkgconfig/modload.pc           Cflags, modload_srcdir, linker_script, ...
 #   share/doc/modpack/                   the image format specification (formats/)
 #   share/man/man1, man3, man5           modpack(1), modload(3), modreg(3),
-#                                        modpack-image(5)
+#                                        modslot(3), modpack-image(5)
 #   lib/cmake/Modpack/                   ModpackConfig.cmake, version file,
 #                                        Modpack.cmake (modpack_add_module,
 #                                        Modpack::modload, modpack_add_modload)
@@ -31,6 +32,7 @@ set(MODPACK_INSTALL_PKGCONFIGDIR ${CMAKE_INSTALL_DATADIR}/pkgconfig)
 install(FILES ${PROJECT_SOURCE_DIR}/include/modload.h ${PROJECT_SOURCE_DIR}/include/modformat.h
               ${PROJECT_SOURCE_DIR}/include/modload_config.h
               ${PROJECT_SOURCE_DIR}/include/modload_export.h ${PROJECT_SOURCE_DIR}/include/modreg.h
+              ${PROJECT_SOURCE_DIR}/include/modslot.h
         DESTINATION ${MODPACK_INSTALL_INCLUDEDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/src/modload/ DESTINATION ${MODPACK_INSTALL_DATADIR}/modload
         FILES_MATCHING PATTERN "*.c" PATTERN "*.h")
@@ -65,11 +67,11 @@ install(FILES ${PROJECT_BINARY_DIR}/ModpackConfig.cmake
               ${PROJECT_BINARY_DIR}/ModpackConfigVersion.cmake
               ${PROJECT_SOURCE_DIR}/cmake/Modpack.cmake
         DESTINATION ${MODPACK_INSTALL_CMAKEDIR})
-# One man3 page per name in the NAME line of modload(3) and modreg(3), so
+# One man3 page per name in the NAME line of modload(3), modreg(3) and modslot(3), so
 # that `man modload_load` works: a one-line ".so man3/modload.3" each, made
 # here (not kept under man/, whose subdirectories the rules above copy).
 file(REMOVE_RECURSE ${PROJECT_BINARY_DIR}/man-links)
-foreach(page modload modreg)
+foreach(page modload modreg modslot)
   set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/man/${page}.3)
   file(READ ${PROJECT_SOURCE_DIR}/man/${page}.3 page_text)
   string(REGEX MATCH "\n\\.SH NAME\n([^\\]*)" page_names "${page_text}")

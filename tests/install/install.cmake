@@ -15,7 +15,9 @@ set(prefix ${WORK}/prefix)
 # ---- 1. install this build; the layout a firmware project relies on ----
 run("cmake --install" ${CMAKE_COMMAND} --install ${BUILD_DIR} --prefix ${prefix})
 foreach(f bin/modpack include/modload.h include/modload_config.h include/modformat.h include/modload_export.h
-          include/modreg.h share/modpack/modload/modload.c share/modpack/modload/modload_internal.h
+          include/modreg.h include/modslot.h share/modpack/modload/modload.c share/modpack/modload/modslot.c
+          share/modpack/modload/modload_internal.h share/doc/modpack/slot-store.md share/man/man3/modslot.3
+          share/man/man3/modslot_update_finish.3
           share/modpack/ld/module.ld share/modpack/cmake/toolchain-arm-none-eabi.cmake
           share/pkgconfig/modload.pc share/doc/modpack/image-format.md
           lib/cmake/Modpack/ModpackConfig.cmake lib/cmake/Modpack/Modpack.cmake)

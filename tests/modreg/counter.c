@@ -1,6 +1,7 @@
 /* counter: three versions (COUNTER_VERSION 1, 2, 3) of a stateful module
  * for the hot-reload tests; version 2 counts in steps of 10, version 3 in
- * steps of 100 and lacks counter_sum3. counter_get and counter_set let the
+ * steps of 100 and lacks counter_sum3 (a version 4 built with
+ * -DCOUNTER_FAIL_INIT=N returns N from its init). counter_get and counter_set let the
  * reload hooks carry the count across (tests/modreg). */
 #include "modreg_test.h"
 
@@ -27,7 +28,11 @@ int module_init(void)
 {
     initialised = 1;
     fw_note(NOTE_COUNTER_INIT + COUNTER_VERSION);
+#ifdef COUNTER_FAIL_INIT
+    return COUNTER_FAIL_INIT; /* a version that refuses to start (tests of rollback) */
+#else
     return 0;
+#endif
 }
 
 void module_exit(void) { fw_note(NOTE_COUNTER_EXIT - COUNTER_VERSION); }

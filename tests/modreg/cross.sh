@@ -7,6 +7,8 @@
 #   cortexm-m0, cortexm-m4   counter modules and stubfw.c (registry, stubs,
 #                            reload) for Cortex-M0 / M4, run under
 #                            qemu-system-arm -M mps2-an385 / mps2-an386
+#   slot-m0, slot-m4         counter modules and slotfw.c + slotcut.c (the
+#                            slot library's power-cut test) the same way
 #   asm-rv32, asm-xtensa, asm-i386
 #                            stubs generated from a module of that ISA,
 #                            compiled by its compiler; each stub's
@@ -117,6 +119,27 @@ cortexm-m0|cortexm-m4)
     rc=$?
     cat run.txt
     [ $rc = 0 ] || fail "stubfw exited $rc"
+    grep -q "checks, 0 failures" run.txt || fail "no summary line"
+    ;;
+slot-m0|slot-m4)
+    need arm-none-eabi-gcc
+    need qemu-system-arm
+    if [ $case_name = slot-m0 ]; then cpu=cortex-m0 board=an385; else cpu=cortex-m4 board=an386; fi
+    for v in 1 2 3; do module arm-none-eabi-gcc $v -mcpu=$cpu -mthumb -Os; done
+    H=$ROOT/samples/firmware/cortex-m C=$ROOT/samples/firmware/common M=$ROOT/src/modload
+    flags="-mcpu=$cpu -mthumb -Os -ffreestanding -fno-common -ffunction-sections -fdata-sections -g
+           -Wall -Wextra -Werror -DFW_BOARD=\"mps2-$board\" -I$H -I$C -I$ROOT/include -I$SRC -I."
+    arm-none-eabi-gcc $flags -fno-tree-loop-distribute-patterns -c $C/libc.c -o libc.o || fail "libc.c"
+    arm-none-eabi-gcc $flags -nostdlib -T $H/mps2.ld -Wl,--gc-sections \
+        $H/startup.c $H/semihost.c $C/semihost_calls.c $C/fwutil.c libc.o \
+        $M/modload.c $M/crc32.c $M/sha256.c $M/strerror.c $M/arch_arm.c $M/modreg.c $M/modslot.c \
+        "$SRC/slotcut.c" "$SRC/slotfw.c" -lgcc -o slotfw.elf || fail "link slotfw"
+    timeout 150 qemu-system-arm -M mps2-$board -nographic -monitor none -serial none -no-reboot \
+        -kernel slotfw.elf -semihosting-config enable=on,target=native,arg=fw,arg=c1.mod,arg=c2.mod,arg=c3.mod \
+        >run.txt 2>&1
+    rc=$?
+    cat run.txt
+    [ $rc = 0 ] || fail "slotfw exited $rc"
     grep -q "checks, 0 failures" run.txt || fail "no summary line"
     ;;
 asm-rv32)
