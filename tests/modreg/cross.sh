@@ -132,7 +132,7 @@ slot-m0|slot-m4)
     arm-none-eabi-gcc $flags -fno-tree-loop-distribute-patterns -c $C/libc.c -o libc.o || fail "libc.c"
     arm-none-eabi-gcc $flags -nostdlib -T $H/mps2.ld -Wl,--gc-sections \
         $H/startup.c $H/semihost.c $C/semihost_calls.c $C/fwutil.c libc.o \
-        $M/modload.c $M/crc32.c $M/sha256.c $M/strerror.c $M/arch_arm.c $M/modreg.c $M/modslot.c \
+        $M/modload.c $M/crc32.c $M/sha256.c $M/inflate.c $M/strerror.c $M/arch_arm.c $M/modreg.c $M/modslot.c \
         "$SRC/slotcut.c" "$SRC/slotfw.c" -lgcc -o slotfw.elf || fail "link slotfw"
     timeout 150 qemu-system-arm -M mps2-$board -nographic -monitor none -serial none -no-reboot \
         -kernel slotfw.elf -semihosting-config enable=on,target=native,arg=fw,arg=c1.mod,arg=c2.mod,arg=c3.mod \
