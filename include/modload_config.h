@@ -19,8 +19,9 @@
  *
  * A request for a feature the build left out (a stream, a split or
  * execute-in-place placement, MODLOAD_CODE_WORDS, an image's ABI record
- * when env->abi asks for the check, a signing policy, a compressed image)
- * fails with MODLOAD_ERR_PROFILE before anything is written.
+ * when env->abi asks for the check, a signing policy, an image with
+ * constructors or a compressed one) fails with MODLOAD_ERR_PROFILE before
+ * anything is written.
  */
 #ifndef MODLOAD_CONFIG_H
 #define MODLOAD_CONFIG_H
