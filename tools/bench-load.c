@@ -9,6 +9,9 @@
  *   bench-load load IMAGE   modload_check + modload_place_region +
  *                           modload_load, every import bound by the resolve
  *                           callback (an address made of its hash)
+ *   bench-load stream IMAGE modload_stream_begin + modload_place_region +
+ *                           modload_stream_load from a read callback that
+ *                           copies 512-byte chunks of the image in memory
  *   bench-load copy IMAGE   the baseline: memcpy of the image into a buffer
  *                           and modload_crc32 over it
  *   bench-load inflate IMAGE
@@ -20,7 +23,8 @@
  * tools/bench builds it against the host modload (every src/modload/ source
  * with MODLOAD_HOST=1, -O2) and runs it under
  * valgrind --tool=callgrind --toggle-collect=bench_load_path (or
- * bench_copy_path, bench_inflate_path): only the path itself is counted,
+ * bench_stream_path, bench_copy_path, bench_inflate_path): only the path
+ * itself (with the read callback's copies) is counted,
  * not reading the file.
  * Exits 0 when the path ran without an error, 1 otherwise.
  */
@@ -130,6 +134,48 @@ __attribute__((noinline)) int bench_load_path(const uint8_t *image, size_t len, 
     return 0;
 }
 
+typedef struct source { const uint8_t *p, *end; } source;
+
+static int read_chunk(void *ctx, uint8_t *buf, uint32_t len)
+{
+    source *s = ctx;
+    size_t n = (size_t)(s->end - s->p);
+    if (n > len)
+        n = len;
+    if (n > 512)
+        n = 512;
+    memcpy(buf, s->p, n);
+    s->p += n;
+    return (int)n;
+}
+
+__attribute__((noinline)) int bench_stream_path(const uint8_t *image, size_t len, uint8_t *region,
+                                                uint32_t room)
+{
+    static modload_stream st;
+    source src = {image, image + len};
+    modload_image img;
+    int err = modload_stream_begin(&st, read_chunk, &src, &img);
+    if (err != MODLOAD_OK) {
+        fprintf(stderr, "modload_stream_begin: %s\n", modload_strerror(err));
+        return 1;
+    }
+    uint32_t size = modload_region_size(&img);
+    modload_place pl;
+    if (size > room || modload_place_region(&img, region, size, (modload_addr)(uintptr_t)region, &pl)) {
+        fprintf(stderr, "region of %u bytes does not fit %u\n", (unsigned)size, (unsigned)room);
+        return 1;
+    }
+    modload_env env = {.resolve = resolve};
+    modload_module mod;
+    err = modload_stream_load(&st, &img, &pl, &env, &mod);
+    if (err != MODLOAD_OK) {
+        fprintf(stderr, "modload_stream_load: %s\n", modload_strerror(err));
+        return 1;
+    }
+    return 0;
+}
+
 __attribute__((noinline)) uint32_t bench_copy_path(const uint8_t *image, size_t len, uint8_t *buf)
 {
     memcpy(buf, image, len);
@@ -175,9 +221,9 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "run") == 0)
         return run(argv + 2);
-    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "copy") != 0 &&
-                      strcmp(argv[1], "inflate") != 0)) {
-        fprintf(stderr, "usage: bench-load load|copy|inflate IMAGE | bench-load run CMD ARG...\n");
+    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "stream") != 0 &&
+                      strcmp(argv[1], "copy") != 0 && strcmp(argv[1], "inflate") != 0)) {
+        fprintf(stderr, "usage: bench-load load|stream|copy|inflate IMAGE | bench-load run CMD ARG...\n");
         return 2;
     }
     size_t len = 0;
@@ -187,7 +233,7 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(argv[1], "inflate") == 0) {
         rc = inflate_image(image, len);
-    } else if (strcmp(argv[1], "load") == 0) {
+    } else if (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "stream") == 0) {
         /* the region is at most the image's size plus its bss; its size is
          * known after the check, so take it from a check outside the path */
         modload_image img;
@@ -195,7 +241,12 @@ int main(int argc, char **argv)
         uint32_t room = err == MODLOAD_OK ? modload_region_size(&img) : 0;
         size_t align = err == MODLOAD_OK && modload_region_align(&img) > 64 ? modload_region_align(&img) : 64;
         uint8_t *region = aligned_alloc(align, room ? (room + align - 1) / align * align : align);
-        rc = region ? bench_load_path(image, len, region, room) : 1;
+        if (!region)
+            rc = 1;
+        else if (argv[1][0] == 'l')
+            rc = bench_load_path(image, len, region, room);
+        else
+            rc = bench_stream_path(image, len, region, room);
         free(region);
     } else {
         uint8_t *buf = malloc(len);

@@ -218,13 +218,6 @@ typedef char header_words_end_at_72[HEADER_WORDS_AT + 4 * sizeof header_words ==
                                     MODP_H_META_SIZE == MODP_HEADER_MIN - 4 && MODP_H_CODE_ALIGN == 36 ? 1 : -1];
 typedef char members_fit_a_byte[offsetof(modload_image, code_align) < 256 ? 1 : -1];
 
-/* Image parts (include/modformat.h): a size too large for 32 bits, adding
- * the part's size to total (true when that wraps), and where it starts. */
-#define PART_TOO_LARGE(NAME, part, count, unit) || ((unit) > 1u && img->count > 0xFFFFFFFFu / (unit))
-#define PART_ADD(NAME, part, count, unit)       || ((total += img->count * (unit)) < img->count * (unit))
-#define PART_START(NAME, part, count, unit)     img->part = p; p += img->count * (unit);
-#define PART_NOT_AT_HAND(NAME, part, count, unit) img->part = 0;
-
 /* Without inflate a segment is stored as it is (an image saying otherwise
  * is refused): its stored size is its size, with no code to set it. */
 #if !MODLOAD_WITH_INFLATE
@@ -232,12 +225,21 @@ typedef char members_fit_a_byte[offsetof(modload_image, code_align) < 256 ? 1 : 
 #  define data_stored data_size
 #endif
 
+/* Image parts (include/modformat.h): where modload_image keeps each one's
+ * count and pointer, and which ones count export entries, not bytes. */
+#define PART_COUNT(NAME, part, count, unit) MEMBER(count),
+#define PART_PTR(NAME, part, count, unit)   MEMBER(part),
+#define PART_WIDE(NAME, part, count, unit)  | ((unit) > 1u ? 1u << MODP_PART_##NAME : 0u)
+static const uint8_t part_count[] = { MODP_IMAGE_PARTS(PART_COUNT) };
+static const uint8_t part_ptr[] = { MODP_IMAGE_PARTS(PART_PTR) };
+#define PARTS_WIDE (0u MODP_IMAGE_PARTS(PART_WIDE))
+typedef char only_exports_are_wide[PARTS_WIDE == 1u << MODP_PART_EXPORTS && MODP_PART_HEADER == 0 ? 1 : -1];
+#define PART_NOT_AT_HAND(NAME, part, count, unit) img->part = 0;
+
 static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 {
     uint64_t sum;
-    uint32_t hsize, i, thumb;
-    size_t total; /* wraps on 32-bit targets, which PART_ADD catches */
-    const uint8_t *p = b;
+    uint32_t hsize, i, thumb, at;
 
     if (len < 4 || memcmp(b, MODP_MAGIC, 4) != 0)
         return len < 4 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_MAGIC;
@@ -283,9 +285,22 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
     }
 #endif
 
-    /* The parts add up to image_size exactly, without wrapping. */
-    total = MODP_CRC_SIZE;
-    if (0 MODP_IMAGE_PARTS(PART_TOO_LARGE) MODP_IMAGE_PARTS(PART_ADD) || total != img->size)
+    /* The parts follow the header in file order, with no gaps, and add up
+     * to image_size exactly, without wrapping; pointers to those that
+     * start inside the buffer (the others are refused below). */
+    for (at = hsize, i = MODP_PART_HEADER + 1; i < MODP_PARTS; i++) {
+        uint32_t n = *(const uint32_t *)(const void *)((const uint8_t *)img + part_count[i]);
+        if (PARTS_WIDE >> i & 1u) {
+            if (n > 0xFFFFFFFFu / MODP_EXPORT_SIZE)
+                return MODLOAD_ERR_HEADER;
+            n *= MODP_EXPORT_SIZE;
+        }
+        *(const uint8_t **)(void *)((uint8_t *)img + part_ptr[i]) = b + (at <= len ? at : 0);
+        if ((at += n) < n)
+            return MODLOAD_ERR_HEADER;
+    }
+    img->base = b;
+    if (at > 0xFFFFFFFFu - MODP_CRC_SIZE || at + MODP_CRC_SIZE != img->size)
         return MODLOAD_ERR_HEADER;
     if (hsize < MODP_HEADER_MIN || (hsize & 7u) || (img->flags & ~MODP_F_KNOWN) ||
         modload_rd16(b + MODP_H_RESERVED) != 0 || b[MODP_H_CODE_ALIGN] > MODP_MAX_ALIGN_LOG2 ||
@@ -310,8 +325,6 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         if (fn != MODP_NONE && (fn & ~thumb) >= img->code_size)
             return MODLOAD_ERR_HEADER;
     }
-
-    MODP_IMAGE_PARTS(PART_START)
     return MODLOAD_OK;
 }
 
@@ -348,7 +361,151 @@ static int read_import(modload_cursor *c, uint32_t n, modload_import *imp)
     return 1;
 }
 
-static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
+/* A load's walk: bind_import and apply_fixup as the walker, and the sites
+ * of the kinds that add an address patched by the walk itself. */
+typedef struct load_state {
+    modload_walker w;         /* first: the walker callbacks get this back */
+    const modload_place *pl;
+    const modload_env *env;
+    modload_module *mod;      /* says which import is unresolved */
+    uint8_t *write[2];        /* by MODP_SEG_*: pl's code_write and data_write */
+    modload_addr run[3];      /* by target (the import's last): the value added */
+    unsigned rv64;            /* rv64 image: RV_HI20 sign-extends */
+} load_state;
+typedef char targets_index_run[MODP_TGT_CODE == MODP_SEG_CODE && MODP_TGT_DATA == MODP_SEG_DATA &&
+                               MODP_SEG_CODE == 0 && MODP_SEG_DATA == 1 && MODP_TGT_IMPORT == 2 ? 1 : -1];
+
+/* Kinds that add the target's address to the word at the site, applied
+ * inline by the walk (every other kind, and code written as words, goes
+ * through apply_fixup). */
+#define KINDS_ADD (1u << MODP_FIX_WORD32 | 1u << MODP_FIX_WORD64)
+/* Whether load ever needs apply_fixup (a Cortex-M0 build, say, does not). */
+#define APPLY_OTHERS ((MODLOAD_KINDS_BUILT & ~KINDS_ADD) != 0 || MODLOAD_CODE_WORD_STORES)
+
+/* One group of the stream as its ops are decoded. */
+typedef struct group {
+    modload_fixup fx;         /* kind, seg, target; offsets of the site at hand */
+    uint32_t end;             /* bytes of the segment: sites lie below */
+    uint32_t unit, wlog;      /* log2 of the gap unit and of the site width */
+    uint32_t nops;
+    uint8_t *add;             /* loading a kind of KINDS_ADD: the segment written */
+    modload_addr value;       /* and the address added at each site */
+} group;
+
+/* The ops of a group whose kind has neither a second site nor an operand:
+ * each a gap (v even: v/2 units) or a run of v/2 + 1 adjacent sites. The
+ * loop the loading time goes into: the common one-byte op is read from a
+ * local pointer, which the stores to the sites cannot alias. */
+static int plain_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t max, modload_walker *w)
+{
+    const uint8_t *p = c->p, *e = c->end;
+    /* 8-byte sites only where a kind has them (a constant 2 elsewhere) */
+    uint32_t cursor = 0, n = *nfixups, end = g->end, wlog = MODLOAD_KINDS_BUILT & MODP_KINDS_WIDE ? g->wlog : 2u;
+    uint32_t nops = g->nops, unit = g->unit;
+    uint8_t *add = g->add;
+    modload_addr value = g->value;
+    int rc;
+
+    while (nops--) {
+        uint32_t v, count = 1;
+
+        /* Gaps of up to 63 units take one byte, of up to 8191 two (read
+         * here too by the full profiles: the minimal one keeps its bytes). */
+        if (p < e && *p < 0x80u) {
+            v = *p++;
+        } else if (MODLOAD_PROFILE_IS_FULL && e - p >= 2 && p[1] < 0x80u) {
+            v = (p[0] & 0x7Fu) | (uint32_t)p[1] << 7;
+            p += 2;
+        } else {
+            c->p = p;
+            if (!read_leb(c, &v, 0))
+                return MODLOAD_ERR_FIXUP;
+            p = c->p;
+            e = c->end;
+        }
+        if (v & 1u) {
+            count = (v >> 1) + 1u;
+            v = 0;
+        }
+        /* The gap, then count sites in the segment: segments are below
+         * 2^31 (parse_header), so no sum here wraps. */
+        if (v >> 1 > end >> unit)
+            return MODLOAD_ERR_FIXUP_RANGE;
+        cursor += v >> 1 << unit;
+        if (cursor > end || count > (end - cursor) >> wlog)
+            return MODLOAD_ERR_FIXUP_RANGE;
+        if ((n += count) > max)
+            return MODLOAD_ERR_FIXUP;
+        if (add) {
+            for (; count; count--, cursor += 1u << wlog) {
+                uint8_t *site = add + cursor;
+                if (wlog == 3u) {
+                    uint64_t x = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + value;
+                    modload_wr32(site, (uint32_t)x);
+                    modload_wr32(site + 4, (uint32_t)(x >> 32));
+                } else {
+                    modload_wr32(site, modload_rd32(site) + (uint32_t)value);
+                }
+            }
+        } else if (w && w->fixup) {
+            for (; count; count--, cursor += 1u << wlog) {
+                g->fx.offset = g->fx.offset2 = cursor;
+                if ((rc = w->fixup(w, &g->fx)) != 0)
+                    return rc;
+            }
+        } else {
+            cursor += count << wlog; /* only checked */
+        }
+    }
+    c->p = p;
+    *nfixups = n;
+    return MODLOAD_OK;
+}
+
+/* The ops of a pair kind (a second site at a signed delta) or of a kind
+ * with an operand (RV_HI20: the low 12 bits of its addend): one site each,
+ * visited through w. */
+static int other_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t max, modload_walker *w, int pair)
+{
+    modload_fixup *fx = &g->fx;
+    uint32_t end = g->end, cursor = 0;
+    int rc;
+
+    while (g->nops--) {
+        uint32_t v, delta = 0;
+
+        if (!read_leb(c, &v, 0) || (pair && !read_leb(c, &delta, 1)) ||
+            (!pair && (!read_leb(c, &fx->operand, 0) || fx->operand > 0xFFFu)))
+            return MODLOAD_ERR_FIXUP;
+        if (v > (end >> g->unit))
+            return MODLOAD_ERR_FIXUP_RANGE;
+        cursor += v << g->unit;
+        if (cursor > end || (end - cursor) >> g->wlog == 0)
+            return MODLOAD_ERR_FIXUP_RANGE;
+        if (++*nfixups > max)
+            return MODLOAD_ERR_FIXUP;
+        fx->offset = fx->offset2 = cursor;
+        /* Second site of a pair: |delta| < 2^27 units, so the sum wraps
+         * to a huge value rather than into range. */
+        if (pair) {
+            if (delta + 0x08000000u >= 0x10000000u)
+                return MODLOAD_ERR_FIXUP_RANGE;
+            fx->offset2 = cursor + (delta << g->unit);
+            /* Inside the segment, and not overlapping the first site
+             * (the result would depend on which half is written last). */
+            if (fx->offset2 > end || (end - fx->offset2) >> g->wlog == 0 || fx->offset2 - cursor + 3u < 7u)
+                return MODLOAD_ERR_FIXUP_RANGE;
+        }
+        if (w && w->fixup && (rc = w->fixup(w, fx)) != 0)
+            return rc;
+        cursor += 1u << g->wlog;
+    }
+    return MODLOAD_OK;
+}
+
+/* Decode and check the stream; w (may be NULL) visits each import and
+ * site; s, when loading, is w. */
+static int walk(const modload_image *img, modload_cursor *c, modload_walker *w, load_state *s)
 {
     uint32_t nimports = 0, nfixups = 0;
     int rc;
@@ -377,72 +534,40 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w)
         }
 
         while (ngroups--) {
-            modload_fixup fx;
-            uint32_t nops, head, unit, limit, width, cursor = 0;
+            group g;
             uint8_t hb;
-            int pair, arg, fits;
+            int pair;
 
             if (!cur_byte(c, &hb) || (hb & 0x80u))
                 return MODLOAD_ERR_FIXUP;
-            head = hb;
-            fx.kind = (uint8_t)MODP_G_KIND(head);
-            fx.seg = (uint8_t)MODP_G_SEG(head);
-            fx.target = target;
-            unit = MODP_G_UNIT(head);
-            if (!kind_ok(fx.kind, img->arch))
+            g.fx.kind = (uint8_t)MODP_G_KIND(hb);
+            g.fx.seg = (uint8_t)MODP_G_SEG(hb);
+            g.fx.target = target;
+            g.fx.operand = 0;
+            g.unit = MODP_G_UNIT(hb);
+            if (!kind_ok(g.fx.kind, img->arch))
                 return MODLOAD_ERR_FIXUP_KIND;
-            /* pair: a second site at a delta; arg: one site per op, with
-             * an operand (RV_HI20: the low 12 bits of its addend) */
-            pair = MODLOAD_KIND_IS(MODP_KINDS_PAIR, fx.kind);
-            arg = MODLOAD_KIND_IS(MODP_KINDS_OPERAND, fx.kind);
-            fx.operand = 0;
-            width = MODLOAD_KIND_IS(MODP_KINDS_WIDE, fx.kind) ? 8u : 4u;
-            /* limit: the highest offset a site may have, if any fits. */
-            limit = fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
-            fits = limit >= width;
-            limit = fits ? limit - width : 0;
-            if (!read_leb(c, &nops, 0))
+            g.wlog = MODLOAD_KIND_IS(MODP_KINDS_WIDE, g.fx.kind) ? 3u : 2u;
+            g.end = g.fx.seg == MODP_SEG_CODE ? img->code_size : img->data_size;
+            if (!read_leb(c, &g.nops, 0))
                 return MODLOAD_ERR_FIXUP;
-
-            while (nops--) {
-                uint32_t v, count = 1, delta = 0;
-
-                if (!read_leb(c, &v, 0) || (pair && !read_leb(c, &delta, 1)) ||
-                    (arg && (!read_leb(c, &fx.operand, 0) || fx.operand > 0xFFFu)))
-                    return MODLOAD_ERR_FIXUP;
-                if (!pair && !arg && (v & 1u)) {
-                    count = (v >> 1) + 1u;
-                    v = 0;
-                } else if (!pair && !arg) {
-                    v >>= 1;
-                }
-                /* Segments are below 2^31 and limit below that: no sum
-                 * here can wrap. */
-                if (v > (limit >> unit))
-                    return MODLOAD_ERR_FIXUP_RANGE;
-                cursor += v << unit;
-                while (count--) {
-                    if (!fits || cursor > limit)
-                        return MODLOAD_ERR_FIXUP_RANGE;
-                    fx.offset = fx.offset2 = cursor;
-                    /* Second site of a pair: |delta| < 2^27 units, so the
-                     * sum wraps to a huge value rather than into range. */
-                    if (pair) {
-                        if (delta + 0x08000000u >= 0x10000000u)
-                            return MODLOAD_ERR_FIXUP_RANGE;
-                        fx.offset2 = cursor + (delta << unit);
-                        /* Overlapping sites would make the result depend
-                         * on which half is written last. */
-                        if (fx.offset2 > limit || fx.offset2 - cursor + 3u < 7u)
-                            return MODLOAD_ERR_FIXUP_RANGE;
-                    }
-                    if (++nfixups > img->nfixups)
-                        return MODLOAD_ERR_FIXUP;
-                    if (w && w->fixup && (rc = w->fixup(w, &fx)) != 0)
-                        return rc;
-                    cursor += width; /* cannot wrap: cursor <= limit */
-                }
+            g.add = 0;
+            g.value = 0;
+            if (s && MODLOAD_KIND_IS(KINDS_ADD, g.fx.kind) &&
+                !(MODLOAD_CODE_WORD_STORES && g.fx.seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))) {
+                /* The same segment and address for every site of the group
+                 * (each op has a site). */
+                if (!(g.add = s->write[g.fx.seg]) && g.nops)
+                    return MODLOAD_ERR_PLACEMENT; /* code executed in place cannot be patched */
+                g.value = s->run[target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT];
             }
+            pair = MODLOAD_KIND_IS(MODP_KINDS_PAIR, g.fx.kind);
+            if (pair || MODLOAD_KIND_IS(MODP_KINDS_OPERAND, g.fx.kind))
+                rc = other_ops(c, &g, &nfixups, img->nfixups, w, pair);
+            else
+                rc = plain_ops(c, &g, &nfixups, img->nfixups, w);
+            if (rc != MODLOAD_OK)
+                return rc;
         }
     }
     if (nimports != img->nimports || nfixups != img->nfixups)
@@ -457,7 +582,7 @@ int modload_walk(const modload_image *img, modload_walker *w)
     memset(&c, 0, sizeof c);
     c.p = img->fixups;
     c.end = img->fixups + img->fixup_size;
-    return walk(img, &c, w);
+    return walk(img, &c, w, 0);
 }
 
 /* ---- exports and metadata ------------------------------------------------ */
@@ -527,6 +652,10 @@ static int check_exports(const modload_image *img)
 #  define SECURITY_BAD(type, len) 0
 #endif
 
+/* The types of the string records, as bits. */
+#define META_STRINGS (1u << MODP_META_NAME | 1u << MODP_META_DESCRIPTION | 1u << MODP_META_VERSION | \
+                      1u << MODP_META_TOOL)
+
 /* The record at *pos: 1 with one, 0 after the last, -MODLOAD_ERR_META for
  * a broken one (signs make the loops over it smallest). */
 static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
@@ -546,15 +675,8 @@ static int meta_step(const modload_image *img, uint32_t *pos, modload_meta *m)
     if (m->type == 0 || m->len > left - 3)
         return -MODLOAD_ERR_META;
     /* Strings: one NUL, at the end. */
-    if (m->type == MODP_META_NAME || m->type == MODP_META_DESCRIPTION ||
-        m->type == MODP_META_VERSION || m->type == MODP_META_TOOL) {
-        uint32_t i;
-        if (m->len == 0 || m->bytes[m->len - 1] != 0)
-            return -MODLOAD_ERR_META;
-        for (i = 0; i + 1u < m->len; i++)
-            if (m->bytes[i] == 0)
-                return -MODLOAD_ERR_META;
-    }
+    if (m->type < 32u && (META_STRINGS >> m->type & 1u) && find_nul(m->bytes, m->bytes + m->len) != m->bytes + m->len - 1)
+        return -MODLOAD_ERR_META;
     if ((m->type == MODP_META_ABI && m->len != MODP_META_ABI_SIZE) ||
         (m->type == MODP_META_INIT && m->len != MODP_META_INIT_SIZE))
         return -MODLOAD_ERR_META;
@@ -869,15 +991,6 @@ int modload_lookup(const modload_symbol *syms, uint32_t nsyms, const char *name,
     return MODLOAD_ERR_NOT_FOUND;
 }
 
-typedef struct load_state {
-    modload_walker w;         /* first: the walker callbacks get this back */
-    const modload_place *pl;
-    const modload_env *env;
-    modload_module *mod;      /* says which import is unresolved */
-    modload_addr import_addr;
-    unsigned rv64;            /* rv64 image: RV_HI20 sign-extends */
-} load_state;
-
 static int bind_import(modload_walker *w, const modload_import *imp)
 {
     load_state *s = (load_state *)w;
@@ -885,11 +998,11 @@ static int bind_import(modload_walker *w, const modload_import *imp)
 
     s->mod->unresolved = *imp;   /* the answer if it fails */
     if (env && env->syms &&
-        modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->import_addr) == 0)
+        modload_lookup(env->syms, env->nsyms, imp->name, imp->hash, &s->run[MODP_TGT_IMPORT]) == 0)
         return MODLOAD_OK;
-    if (env && env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->import_addr) == 0)
+    if (env && env->resolve && env->resolve(env->ctx, imp->name, imp->hash, &s->run[MODP_TGT_IMPORT]) == 0)
         return MODLOAD_OK;
-    s->import_addr = 0;          /* a weak import the firmware lacks, as ld.so binds it */
+    s->run[MODP_TGT_IMPORT] = 0;          /* a weak import the firmware lacks, as ld.so binds it */
     return imp->weak ? MODLOAD_OK : MODLOAD_ERR_UNRESOLVED;
 }
 
@@ -975,11 +1088,9 @@ static int copy_code(modload_cursor *c, const modload_image *img, const modload_
 static int apply_fixup(modload_walker *w, const modload_fixup *fx)
 {
     load_state *s = (load_state *)w;
-    uint8_t *seg = (uint8_t *)(fx->seg == MODP_SEG_CODE ? s->pl->code_write : s->pl->data_write);
+    uint8_t *seg = s->write[fx->seg];
     uint8_t *site;
-    modload_addr value = fx->target == MODP_TGT_CODE   ? s->pl->code_run
-                         : fx->target == MODP_TGT_DATA ? s->pl->data_run
-                                                       : s->import_addr;
+    modload_addr value = s->run[fx->target < MODP_TGT_IMPORT ? fx->target : MODP_TGT_IMPORT];
 
     if (!seg) /* code executed in place cannot be patched */
         return MODLOAD_ERR_PLACEMENT;
@@ -988,7 +1099,7 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
     /* PC-relative kinds: the value minus the run address of the segment
      * (RV_PCREL: arch_riscv.c subtracts its AUIPC's offset), or of the site */
     if (fx->kind == MODP_FIX_RV_PCREL || fx->kind == MODP_FIX_REL32)
-        value -= (fx->seg == MODP_SEG_CODE ? s->pl->code_run : s->pl->data_run) +
+        value -= s->run[fx->seg] +
                  (fx->kind == MODP_FIX_REL32 ? fx->offset : 0u);
 #endif
 #if MODLOAD_CODE_WORD_STORES
@@ -1099,16 +1210,22 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     memset((uint8_t *)pl->data_write + img->data_size, 0, img->bss_size);
 
     s.w.import = bind_import;
-    s.w.fixup = apply_fixup;
+    /* Left NULL, a build whose kinds all add an address loses nothing:
+     * the walk patches those sites itself. */
+    s.w.fixup = APPLY_OTHERS ? apply_fixup : 0;
     s.pl = pl;
     s.env = env;
     s.mod = mod;
     /* Only RV_HI20 and RV_PCREL read it: 0 where they are not built. */
     s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
              img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
-    s.import_addr = 0;
+    s.write[MODP_SEG_CODE] = (uint8_t *)pl->code_write;
+    s.write[MODP_SEG_DATA] = (uint8_t *)pl->data_write;
+    s.run[MODP_TGT_CODE] = pl->code_run;
+    s.run[MODP_TGT_DATA] = pl->data_run;
+    s.run[MODP_TGT_IMPORT] = 0;
     cur_part(c, img->fixup_size);
-    if ((rc = walk(img, c, &s.w)) != MODLOAD_OK)
+    if ((rc = walk(img, c, &s.w, &s)) != MODLOAD_OK)
         return rc;
 
     /* Exports and names are adjacent: one copy keeps both. */
