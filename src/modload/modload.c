@@ -392,22 +392,26 @@ typedef struct group {
     modload_addr value;       /* and the address added at each site */
 } group;
 
-/* The ops of a group whose kind has neither a second site nor an operand:
- * each a gap (v even: v/2 units) or a run of v/2 + 1 adjacent sites. The
- * loop the loading time goes into: the common one-byte op is read from a
- * local pointer, which the stores to the sites cannot alias. */
-static int plain_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t max, modload_walker *w)
+/* The ops of a group: each a gap and a site, or (kinds of one uleb per
+ * site) a run of v/2 + 1 adjacent sites; a pair kind's op has an sleb
+ * delta to its second site, an operand kind's a uleb operand (RV_HI20:
+ * the low 12 bits of its addend). Sites of a kind that adds an address are
+ * patched here when loading; the others are visited through w. The loop
+ * the loading time goes into: ops are read through a local pointer, which
+ * the stores to the sites cannot alias. */
+static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t max, modload_walker *w)
 {
     const uint8_t *p = c->p, *e = c->end;
     /* 8-byte sites only where a kind has them (a constant 2 elsewhere) */
     uint32_t cursor = 0, n = *nfixups, end = g->end, wlog = MODLOAD_KINDS_BUILT & MODP_KINDS_WIDE ? g->wlog : 2u;
     uint32_t nops = g->nops, unit = g->unit;
+    int pair = MODLOAD_KIND_IS(MODP_KINDS_PAIR, g->fx.kind), arg = MODLOAD_KIND_IS(MODP_KINDS_OPERAND, g->fx.kind);
     uint8_t *add = g->add;
     modload_addr value = g->value;
     int rc;
 
     while (nops--) {
-        uint32_t v, count = 1;
+        uint32_t v, count = 1, delta = 0, second = 0;
 
         /* Gaps of up to 63 units take one byte, of up to 8191 two (read
          * here too by the full profiles: the minimal one keeps its bytes). */
@@ -423,17 +427,36 @@ static int plain_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
             p = c->p;
             e = c->end;
         }
-        if (v & 1u) {
+        if (pair || arg) {
+            c->p = p;
+            if ((pair && !read_leb(c, &delta, 1)) ||
+                (arg && (!read_leb(c, &g->fx.operand, 0) || g->fx.operand > 0xFFFu)))
+                return MODLOAD_ERR_FIXUP;
+            p = c->p;
+            e = c->end;
+        } else if (v & 1u) {
             count = (v >> 1) + 1u;
             v = 0;
+        } else {
+            v >>= 1;
         }
         /* The gap, then count sites in the segment: segments are below
          * 2^31 (parse_header), so no sum here wraps. */
-        if (v >> 1 > end >> unit)
+        if (v > end >> unit)
             return MODLOAD_ERR_FIXUP_RANGE;
-        cursor += v >> 1 << unit;
+        cursor += v << unit;
         if (cursor > end || count > (end - cursor) >> wlog)
             return MODLOAD_ERR_FIXUP_RANGE;
+        /* Second site of a pair: |delta| < 2^27 units, so the sum wraps to
+         * a huge value rather than into range; inside the segment, and not
+         * overlapping the first (the result would depend on which half is
+         * written last). */
+        if (pair) {
+            second = cursor + (delta << unit);
+            if (delta + 0x08000000u >= 0x10000000u || second > end || (end - second) >> wlog == 0 ||
+                second - cursor + 3u < 7u)
+                return MODLOAD_ERR_FIXUP_RANGE;
+        }
         if ((n += count) > max)
             return MODLOAD_ERR_FIXUP;
         if (add) {
@@ -449,7 +472,8 @@ static int plain_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
             }
         } else if (w && w->fixup) {
             for (; count; count--, cursor += 1u << wlog) {
-                g->fx.offset = g->fx.offset2 = cursor;
+                g->fx.offset = cursor;
+                g->fx.offset2 = pair ? second : cursor;
                 if ((rc = w->fixup(w, &g->fx)) != 0)
                     return rc;
             }
@@ -459,47 +483,6 @@ static int plain_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
     }
     c->p = p;
     *nfixups = n;
-    return MODLOAD_OK;
-}
-
-/* The ops of a pair kind (a second site at a signed delta) or of a kind
- * with an operand (RV_HI20: the low 12 bits of its addend): one site each,
- * visited through w. */
-static int other_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t max, modload_walker *w, int pair)
-{
-    modload_fixup *fx = &g->fx;
-    uint32_t end = g->end, cursor = 0;
-    int rc;
-
-    while (g->nops--) {
-        uint32_t v, delta = 0;
-
-        if (!read_leb(c, &v, 0) || (pair && !read_leb(c, &delta, 1)) ||
-            (!pair && (!read_leb(c, &fx->operand, 0) || fx->operand > 0xFFFu)))
-            return MODLOAD_ERR_FIXUP;
-        if (v > (end >> g->unit))
-            return MODLOAD_ERR_FIXUP_RANGE;
-        cursor += v << g->unit;
-        if (cursor > end || (end - cursor) >> g->wlog == 0)
-            return MODLOAD_ERR_FIXUP_RANGE;
-        if (++*nfixups > max)
-            return MODLOAD_ERR_FIXUP;
-        fx->offset = fx->offset2 = cursor;
-        /* Second site of a pair: |delta| < 2^27 units, so the sum wraps
-         * to a huge value rather than into range. */
-        if (pair) {
-            if (delta + 0x08000000u >= 0x10000000u)
-                return MODLOAD_ERR_FIXUP_RANGE;
-            fx->offset2 = cursor + (delta << g->unit);
-            /* Inside the segment, and not overlapping the first site
-             * (the result would depend on which half is written last). */
-            if (fx->offset2 > end || (end - fx->offset2) >> g->wlog == 0 || fx->offset2 - cursor + 3u < 7u)
-                return MODLOAD_ERR_FIXUP_RANGE;
-        }
-        if (w && w->fixup && (rc = w->fixup(w, fx)) != 0)
-            return rc;
-        cursor += 1u << g->wlog;
-    }
     return MODLOAD_OK;
 }
 
@@ -536,7 +519,6 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w, 
         while (ngroups--) {
             group g;
             uint8_t hb;
-            int pair;
 
             if (!cur_byte(c, &hb) || (hb & 0x80u))
                 return MODLOAD_ERR_FIXUP;
@@ -561,12 +543,7 @@ static int walk(const modload_image *img, modload_cursor *c, modload_walker *w, 
                     return MODLOAD_ERR_PLACEMENT; /* code executed in place cannot be patched */
                 g.value = s->run[target < MODP_TGT_IMPORT ? target : MODP_TGT_IMPORT];
             }
-            pair = MODLOAD_KIND_IS(MODP_KINDS_PAIR, g.fx.kind);
-            if (pair || MODLOAD_KIND_IS(MODP_KINDS_OPERAND, g.fx.kind))
-                rc = other_ops(c, &g, &nfixups, img->nfixups, w, pair);
-            else
-                rc = plain_ops(c, &g, &nfixups, img->nfixups, w);
-            if (rc != MODLOAD_OK)
+            if ((rc = group_ops(c, &g, &nfixups, img->nfixups, w)) != MODLOAD_OK)
                 return rc;
         }
     }
