@@ -421,17 +421,21 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
             v = (p[0] & 0x7Fu) | (uint32_t)p[1] << 7;
             p += 2;
         } else {
+            uint32_t t; /* v stays in a register: no address taken */
             c->p = p;
-            if (!read_leb(c, &v, 0))
+            if (!read_leb(c, &t, 0))
                 return MODLOAD_ERR_FIXUP;
+            v = t;
             p = c->p;
             e = c->end;
         }
         if (pair || arg) {
+            uint32_t t = 0;
             c->p = p;
-            if ((pair && !read_leb(c, &delta, 1)) ||
+            if ((pair && !read_leb(c, &t, 1)) ||
                 (arg && (!read_leb(c, &g->fx.operand, 0) || g->fx.operand > 0xFFFu)))
                 return MODLOAD_ERR_FIXUP;
+            delta = pair ? t : 0;
             p = c->p;
             e = c->end;
         } else if (v & 1u) {
