@@ -463,26 +463,27 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
         }
         if ((n += count) > max)
             return MODLOAD_ERR_FIXUP;
-        if (add) {
-            for (; count; count--, cursor += 1u << wlog) {
-                uint8_t *site = add + cursor;
-                if (wlog == 3u) {
-                    uint64_t x = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + value;
-                    modload_wr32(site, (uint32_t)x);
-                    modload_wr32(site + 4, (uint32_t)(x >> 32));
-                } else {
-                    modload_wr32(site, modload_rd32(site) + (uint32_t)value);
-                }
-            }
-        } else if (w && w->fixup) {
-            for (; count; count--, cursor += 1u << wlog) {
+        if (!add && !(w && w->fixup)) {
+            cursor += count << wlog; /* only checked */
+            continue;
+        }
+        for (; count; count--, cursor += 1u << wlog) {
+            uint8_t *site;
+            if (!add) {
                 g->fx.offset = cursor;
                 g->fx.offset2 = pair ? second : cursor;
                 if ((rc = w->fixup(w, &g->fx)) != 0)
                     return rc;
+                continue;
             }
-        } else {
-            cursor += count << wlog; /* only checked */
+            site = add + cursor;
+            if (wlog == 3u) {
+                uint64_t x = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + value;
+                modload_wr32(site, (uint32_t)x);
+                modload_wr32(site + 4, (uint32_t)(x >> 32));
+            } else {
+                modload_wr32(site, modload_rd32(site) + (uint32_t)value);
+            }
         }
     }
     c->p = p;
