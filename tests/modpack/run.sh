@@ -45,8 +45,20 @@ basic)
         j["fixups_by_kind"]["WORD32"]==j["nfixups"] and "split" in j["flags"] and
         j["meta"]["name"]=="b" and j["meta"]["version"]=="1.2" and j["meta"]["tool"]=="modpack 0.1.0" and
         j["entry"] is not None and j["exit"] is not None and j["crc"]["ok"] and
-        {e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init","module_exit"} and
+        {e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","twice"} and
         [e["hash"] for e in j["exports"]]==sorted(e["hash"] for e in j["exports"])'
+    # the entry and exit are the header's; --export-entry-exit exports them
+    # as well, at the same offsets
+    ok_build b.elf -o x.mod --module-version 1.2 --description "basic test" --export-entry-exit
+    ok_verify x.mod
+    json x.mod '{e["name"]: e["value"] for e in j["exports"] if e["name"].startswith("module_")}==
+        {"module_init": j["entry"], "module_exit": j["exit"]} and len(j["exports"])==7'
+    # they cost 24 bytes of export table and 24 of names
+    [ $(($(stat -c %s x.mod) - $(stat -c %s b.mod))) = 48 ] || fail "entry and exit exports: not 48 bytes"
+    # --entry names another function: it is not exported twice either
+    ok_build b.elf -o e.mod --entry twice
+    json e.mod '{e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init"} and
+        j["entry"]!=next(e["value"] for e in j["exports"] if e["name"]=="module_init") and j["exit"] is not None'
     # the veneer for fw_printf: push {r0,r1}; ldr r0,[pc,#4]; str r0,[sp,#4]; pop {r0,pc}
     python3 - b.mod <<'PY' || fail "Thumb veneer not found"
 import sys, struct
@@ -255,13 +267,13 @@ reject_arm_state)
 demangle)
     # inspect's text shows C++ names demangled (modpack built with libiberty)
     [ "${DEMANGLE:-OFF}" = ON ] || { echo "SKIP: modpack built without libiberty"; exit 77; }
-    printf 'int add(int a, int b) { return a + b; }\nnamespace fw { void log(const char *); }\nextern "C" int module_init(void) { fw::log("hi"); return add(1, 2) == 3 ? 0 : 1; }\n' >cx.cc
+    printf 'int add(int a, int b) { return a + b; }\nnamespace fw { void log(const char *); }\nextern "C" int twice(int x) { return 2 * x; }\nextern "C" int module_init(void) { fw::log("hi"); return add(1, 2) == 3 ? 0 : 1; }\n' >cx.cc
     "${CC%gcc}g++" $M4 -Os -fno-exceptions -fno-rtti $LDFLAGS cx.cc -o cx.elf || fail "link C++"
     ok_build cx.elf -o cx.mod
     "$MODPACK" inspect cx.mod >i.txt || fail inspect
     grep -qF "  [0] 0x061b3405 _ZN2fw3logEPKc (fw::log(char const*))" i.txt || { cat i.txt; fail "import not demangled"; }
     grep -qF "func    _Z3addii (add(int, int))" i.txt || { cat i.txt; fail "export not demangled"; }
-    grep -qF "func    module_init" i.txt || { cat i.txt; fail "C name"; }
+    grep -qF "func    twice" i.txt || { cat i.txt; fail "C name"; }
     ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
@@ -694,12 +706,12 @@ stdio)
     grep -q '^#include <modload_export.h>$' e1.c || fail "exports: #include <modload_export.h>"
     "$CC" $M4 -I"$INC" -c e1.c -o e1.o || fail "exports output does not compile with -I include"
     # stubs: image from -, source and header to -
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s1.c --header s1.h || fail stubs
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o - >s2.c || fail "stubs -o -"
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o s1.c --header s1.h || fail stubs
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o - >s2.c || fail "stubs -o -"
     cmp s1.c s2.c || fail "stubs -o - differs"
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s3.c --header - >s3.h || fail "stubs --header -"
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o s3.c --header - >s3.h || fail "stubs --header -"
     cmp s1.h s3.h || fail "stubs --header - differs"
-    "$MODPACK" stubs - --symbol module_init --module counter -o s4.c <b.mod || fail "stubs -"
+    "$MODPACK" stubs - --symbol twice --module counter -o s4.c <b.mod || fail "stubs -"
     sed 's/(standard input)/b.mod/' s4.c | cmp - s1.c || fail "stubs - differs beyond the file name"
     grep -q '^#include <modreg.h>$' s1.c && grep -q '^#include <modreg.h>$' s1.h || fail "stubs: #include <modreg.h>"
     "$CC" $M4 -I"$INC" -c s1.c -o s1.o || fail "stubs output does not compile with -I include"
@@ -720,8 +732,8 @@ options)
         "$MODPACK" exports names.txt ${form/:/ } || fail "exports $form"
     done
     cmp e.c e1.c && cmp e.c e2.c && cmp e.c e3.c || fail "exports output forms differ"
-    "$MODPACK" stubs b.mod --symbol=module_init -os1.c || fail "stubs -oFILE"
-    "$MODPACK" stubs b.mod --symbol module_init --output=s2.c || fail "stubs --output="
+    "$MODPACK" stubs b.mod --symbol=twice -os1.c || fail "stubs -oFILE"
+    "$MODPACK" stubs b.mod --symbol twice --output=s2.c || fail "stubs --output="
     cmp s1.c s2.c || fail "stubs output forms differ"
     printf '00012345 T fw_printf\n20000404 D fw_val\n' >fw.nm
     "$MODPACK" relocate b.mod --base=0x20010000 --symbols=fw.nm -or1.bin || fail "relocate -oFILE"
@@ -736,7 +748,7 @@ options)
     "$MODPACK" verify -- -x.mod | grep -q "^-x.mod: ok" || fail "verify -- -x.mod"
     "$MODPACK" relocate --base 0x20010000 --symbols fw.nm -o r3.bin -- -x.mod && cmp r1.bin r3.bin ||
         fail "relocate --"
-    "$MODPACK" stubs --symbol module_init -o s3.c -- -x.mod || fail "stubs --"
+    "$MODPACK" stubs --symbol twice -o s3.c -- -x.mod || fail "stubs --"
     cp names.txt ./-n.txt
     "$MODPACK" exports -o e4.c -- -n.txt && cmp e.c e4.c || fail "exports --"
     expect 2 "inspect: unknown option '-x.mod'" "$MODPACK" inspect -x.mod
