@@ -43,18 +43,19 @@ basic)
     json b.mod 'j["format"]=="1.0" and j["arch"]=="arm" and j["arch_flags"]&1 and
         [i["name"] for i in j["imports"]]==["fw_printf","fw_val"] and
         j["fixups_by_kind"]["WORD32"]==j["nfixups"] and "split" in j["flags"] and
-        j["meta"]["name"]=="b" and j["meta"]["version"]=="1.2" and j["meta"]["tool"]=="modpack 0.1.0" and
+        j["meta"]["name"]=="b" and j["meta"]["version"]=="1.2" and j["meta"]["tool"] is None and
         j["entry"] is not None and j["exit"] is not None and j["crc"]["ok"] and
         {e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","twice"} and
         [e["hash"] for e in j["exports"]]==sorted(e["hash"] for e in j["exports"])'
     # the entry and exit are the header's; --export-entry-exit exports them
-    # as well, at the same offsets
-    ok_build b.elf -o x.mod --module-version 1.2 --description "basic test" --export-entry-exit
+    # as well, at the same offsets; --record-tool adds the tool record
+    ok_build b.elf -o x.mod --module-version 1.2 --description "basic test" --export-entry-exit --record-tool
     ok_verify x.mod
     json x.mod '{e["name"]: e["value"] for e in j["exports"] if e["name"].startswith("module_")}==
-        {"module_init": j["entry"], "module_exit": j["exit"]} and len(j["exports"])==7'
-    # they cost 24 bytes of export table and 24 of names
-    [ $(($(stat -c %s x.mod) - $(stat -c %s b.mod))) = 48 ] || fail "entry and exit exports: not 48 bytes"
+        {"module_init": j["entry"], "module_exit": j["exit"]} and len(j["exports"])==7 and
+        j["meta"]["tool"]=="modpack 0.1.0"'
+    # they cost 24 bytes of export table, 24 of names and 17 of tool record
+    [ $(($(stat -c %s x.mod) - $(stat -c %s b.mod))) = 65 ] || fail "entry/exit exports and tool record: not 65 bytes"
     # --entry names another function: it is not exported twice either
     ok_build b.elf -o e.mod --entry twice
     json e.mod '{e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init"} and
@@ -505,7 +506,7 @@ PY
     ;;
 golden)
     "$CC" $M4 -c "$SRC/src/golden.S" -o g.o && "$CC" $M4 $LDFLAGS g.o -o g.elf || fail build
-    ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0
+    ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0 --record-tool
     ok_verify golden.mod
     "$MODPACK" inspect --fixups golden.mod >golden.txt || fail inspect
     diff -u "$SRC/golden/golden.txt" golden.txt || fail "inspect output differs from golden/golden.txt"
