@@ -60,13 +60,23 @@ basic)
     ok_build b.elf -o e.mod --entry twice
     json e.mod '{e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init"} and
         j["entry"]!=next(e["value"] for e in j["exports"] if e["name"]=="module_init") and j["exit"] is not None'
-    # the veneer for fw_printf: push {r0,r1}; ldr r0,[pc,#4]; str r0,[sp,#4]; pop {r0,pc}
-    python3 - b.mod <<'PY' || fail "Thumb veneer not found"
+    # the veneer for fw_printf: Cortex-M4 code needs Thumb-2 anyway, so
+    # ldr.w pc,[pc,#0] and the word (8 bytes); Cortex-M0 (Thumb-1): push
+    # {r0,r1}; ldr r0,[pc,#4]; str r0,[sp,#4]; pop {r0,pc} and the word (12)
+    mod basic.c m0.elf -mcpu=cortex-m0 -mthumb
+    ok_build m0.elf -o m0.mod
+    cat >veneer.py <<'PY'
 import sys, struct
 d = open(sys.argv[1], 'rb').read()
 hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
-sys.exit(0 if bytes.fromhex('03b40148019001bd') in d[hs:hs+cs] else 1)
+code = d[hs:hs+cs]
+want, other = bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+sys.exit(0 if want in code and other not in code and d[36] >= 2 else 1)
 PY
+    python3 veneer.py b.mod dff800f0 03b40148019001bd || fail "Thumb-2 veneer not found"
+    python3 veneer.py m0.mod 03b40148019001bd dff800f0 || fail "Thumb-1 veneer not found"
+    json b.mod '"thumb-2" in j["arch_flag_names"]'
+    json m0.mod '"thumb-1" in j["arch_flag_names"]'
     ;;
 arm_state)
     mod basic.c a.elf -marm -mcpu=cortex-a7
