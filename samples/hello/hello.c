@@ -8,7 +8,8 @@
  * time) and libgcc (division and the like, linked in).
  *
  * module_init and module_exit are found by name by modpack and become the
- * image's entry and exit. Every other global symbol is exported and can be
+ * image's entry and exit (modload_entry, modload_exit; not exports, which
+ * saves their names). Every other global symbol is exported and can be
  * looked up by the firmware with modload_find; keep helpers static.
  */
 #include <stdint.h>

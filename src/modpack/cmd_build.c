@@ -33,7 +33,10 @@ const char mp_usage_build[] =
     "                        is a deprecated spelling)\n"
     "  --entry SYM           entry function (default: module_init, else e_entry)\n"
     "  --exit SYM            exit function (default: module_exit if defined)\n"
+    "  --export-entry-exit   export the entry and exit functions too (by default they\n"
+    "                        are only the header's entry and exit)\n"
     "  --strip-names         drop import and export names; bind by hash only\n"
+    "  --record-tool         record the modpack version in the metadata (tool)\n"
     "  --no-relocs           IN.elf has no relocation sections because the module\n"
     "                        refers to nothing by address (without it, such an\n"
     "                        executable is refused: link with --emit-relocs)\n"
@@ -59,7 +62,7 @@ const char mp_usage_build[] =
 enum {
     O_OUTPUT = 1, O_NAME, O_DESCRIPTION, O_MODULE_VERSION, O_ENTRY, O_EXIT, O_STRIP, O_REQUIRE,
     O_FIRMWARE, O_ALL_GLOBALS, O_ABI_NAME, O_ABI_VERSION, O_VERBOSE, O_SIGN, O_SECURITY_VERSION,
-    O_NO_RELOCS, O_COMPRESS
+    O_NO_RELOCS, O_COMPRESS, O_EXPORT_ENTRY_EXIT, O_RECORD_TOOL
 };
 
 static char *default_name(const char *out)
@@ -129,7 +132,9 @@ static const mp_optspec build_opts[] = {
      "--version S is deprecated inside build (it reads like modpack --version): use --module-version S"},
     {"--entry", 0, 1, O_ENTRY, NULL},
     {"--exit", 0, 1, O_EXIT, NULL},
+    {"--export-entry-exit", 0, 0, O_EXPORT_ENTRY_EXIT, NULL},
     {"--strip-names", 0, 0, O_STRIP, NULL},
+    {"--record-tool", 0, 0, O_RECORD_TOOL, NULL},
     {"--no-relocs", 0, 0, O_NO_RELOCS, NULL},
     {"--compress", 0, 0, O_COMPRESS, NULL},
     {"--require", 0, 1, O_REQUIRE, NULL},
@@ -242,7 +247,9 @@ static int build(int argc, char **argv, char **fwpaths)
         case O_MODULE_VERSION: opt.version = c.value; break;
         case O_ENTRY: opt.entry = c.value; break;
         case O_EXIT: opt.exit = c.value; break;
+        case O_EXPORT_ENTRY_EXIT: opt.export_entry_exit = 1; break;
         case O_STRIP: opt.strip = 1; break;
+        case O_RECORD_TOOL: opt.record_tool = 1; break;
         case O_NO_RELOCS: opt.no_relocs = 1; break;
         case O_COMPRESS: opt.compress = 1; break;
         case O_REQUIRE:

@@ -229,7 +229,9 @@ int mp_encode_image(const mp_module *mod, const mp_options *opt, const char *nam
         for (int i = 0; i < 8; i++)
             buf_u8(&meta, (unsigned)(h >> (8 * i)) & 0xFF);
     }
-    if (meta_string(&meta, MODP_META_TOOL, MODPACK_TOOL))
+    /* Informational only (nothing but inspect reads it): 17 bytes of a
+     * small image, so written when asked for. */
+    if (opt->record_tool && meta_string(&meta, MODP_META_TOOL, MODPACK_TOOL))
         goto fail;
     if (!(mod->flags & MODP_F_SPLIT) && mod->split_reason[0] &&
         meta_string(&meta, MODP_META_NOSPLIT, mod->split_reason))

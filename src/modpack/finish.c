@@ -98,7 +98,19 @@ static int code_has_fixups(const mp_module *mod)
     return 0;
 }
 
-static int collect_exports(const mp_elf *m, mp_module *mod)
+/* The entry and exit are in the header (modload_entry, modload_exit):
+ * the symbol taken as either is not exported too, unless asked for
+ * (--export-entry-exit); an alias at the same address still is. */
+static int is_entry_or_exit(const mp_module *mod, const char *const taken[2], const mp_symbol *y,
+                            uint64_t v)
+{
+    return (taken[0] && v == mod->entry && strcmp(y->name, taken[0]) == 0) ||
+           (taken[1] && v == mod->exit && strcmp(y->name, taken[1]) == 0);
+}
+
+/* taken: the names of the symbols taken as entry and exit, or NULL;
+ * their exports are left out. */
+static int collect_exports(const mp_elf *m, mp_module *mod, const char *const taken[2])
 {
     /* Code that runs in place reaches its data through a PIC base register
      * (ARM -msingle-pic-base: r9 holds the GOT address). The firmware finds
@@ -121,6 +133,8 @@ static int collect_exports(const mp_elf *m, mp_module *mod)
         int seg = m->sec[y->shndx].seg;
         const mp_seg *g = &mod->L.seg[seg];
         uint64_t v = y->value - g->base;
+        if (seg == MODP_SEG_CODE && is_entry_or_exit(mod, taken, y, v))
+            continue;
         uint64_t chk = seg == MODP_SEG_CODE ? (v & ~(uint64_t)1) : v;
         int ok = y->value >= g->base &&
                  (seg == MODP_SEG_CODE ? chk < g->size : chk <= (uint64_t)g->size + g->bss);
@@ -148,19 +162,22 @@ static int collect_exports(const mp_elf *m, mp_module *mod)
 }
 
 /* Entry or exit: the named symbol, or the default name, or (entry only)
- * e_entry when it points into the code. */
+ * e_entry when it points into the code. *taken is the symbol's name when
+ * a symbol was taken, else NULL. */
 static int code_symbol(const mp_elf *m, mp_module *mod, const char *want, const char *dflt,
-                       int use_e_entry, uint32_t code_size, uint32_t *out)
+                       int use_e_entry, uint32_t code_size, uint32_t *out, const char **taken)
 {
     const mp_seg *c = &mod->L.seg[MODP_SEG_CODE];
     const char *name = want ? want : dflt;
     const mp_symbol *y = mp_find_symbol(m, name);
     *out = MODP_NONE;
+    *taken = NULL;
     if (y && y->shndx != SHN_UNDEF) {
         if (y->shndx >= m->nsec || m->sec[y->shndx].seg != MODP_SEG_CODE ||
             y->value < c->base || ((y->value - c->base) & ~(uint64_t)1) >= code_size)
             return mp_error("%s: '%s' is not a function in the code segment", m->path, name);
         *out = (uint32_t)(y->value - c->base);
+        *taken = name;
         return 0;
     }
     if (want)
@@ -220,9 +237,14 @@ int mp_finish(const mp_elf *m, const mp_options *opt, mp_module *mod)
 {
     sort_imports(mod);
     note_imports(m, mod);
-    if (check_overlaps(m, mod) != 0 || collect_exports(m, mod) != 0 ||
-        code_symbol(m, mod, opt->entry, "module_init", 1, mod->linked_code_size, &mod->entry) != 0 ||
-        code_symbol(m, mod, opt->exit, "module_exit", 0, mod->linked_code_size, &mod->exit) != 0)
+    const char *taken[2];
+    if (check_overlaps(m, mod) != 0 ||
+        code_symbol(m, mod, opt->entry, "module_init", 1, mod->linked_code_size, &mod->entry, &taken[0]) != 0 ||
+        code_symbol(m, mod, opt->exit, "module_exit", 0, mod->linked_code_size, &mod->exit, &taken[1]) != 0)
+        return -1;
+    if (opt->export_entry_exit)
+        taken[0] = taken[1] = NULL;
+    if (collect_exports(m, mod, taken) != 0)
         return -1;
     if (code_align(m, mod) != 0)
         return -1;

@@ -9,6 +9,10 @@ typedef struct mp_options {
     const char *name, *description, *version;
     const char *entry, *exit;   /* symbol names, or NULL for the defaults */
     int strip;
+    /* --export-entry-exit: export the entry and exit functions too (by
+     * default they are only in the header) */
+    int export_entry_exit;
+    int record_tool;            /* --record-tool: the tool metadata record */
     /* --no-relocs: an ET_EXEC without relocation sections is packed as it is */
     int no_relocs;
     int compress;               /* --compress: segments as raw deflate (format 1.2) */

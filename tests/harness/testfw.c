@@ -423,6 +423,10 @@ static void run_checks(fw_module *mp)
              "modload_find(no_such_symbol) did not fail with NOT_FOUND");
     fw_check(modload_find(&m.mod, "op_add", &a) == MODLOAD_ERR_NOT_FOUND,
              "static function op_add is exported");
+    /* the entry and exit are the header's, not exports as well */
+    fw_check(modload_find(&m.mod, "module_init", &a) == MODLOAD_ERR_NOT_FOUND &&
+                 modload_find(&m.mod, "module_exit", &a) == MODLOAD_ERR_NOT_FOUND,
+             "module_init or module_exit is exported as well as the entry and exit");
 
     /* module_init */
     modload_addr entry = modload_entry(&m.mod);

@@ -43,17 +43,40 @@ basic)
     json b.mod 'j["format"]=="1.0" and j["arch"]=="arm" and j["arch_flags"]&1 and
         [i["name"] for i in j["imports"]]==["fw_printf","fw_val"] and
         j["fixups_by_kind"]["WORD32"]==j["nfixups"] and "split" in j["flags"] and
-        j["meta"]["name"]=="b" and j["meta"]["version"]=="1.2" and j["meta"]["tool"]=="modpack 0.1.0" and
+        j["meta"]["name"]=="b" and j["meta"]["version"]=="1.2" and j["meta"]["tool"] is None and
         j["entry"] is not None and j["exit"] is not None and j["crc"]["ok"] and
-        {e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init","module_exit"} and
+        {e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","twice"} and
         [e["hash"] for e in j["exports"]]==sorted(e["hash"] for e in j["exports"])'
-    # the veneer for fw_printf: push {r0,r1}; ldr r0,[pc,#4]; str r0,[sp,#4]; pop {r0,pc}
-    python3 - b.mod <<'PY' || fail "Thumb veneer not found"
+    # the entry and exit are the header's; --export-entry-exit exports them
+    # as well, at the same offsets; --record-tool adds the tool record
+    ok_build b.elf -o x.mod --module-version 1.2 --description "basic test" --export-entry-exit --record-tool
+    ok_verify x.mod
+    json x.mod '{e["name"]: e["value"] for e in j["exports"] if e["name"].startswith("module_")}==
+        {"module_init": j["entry"], "module_exit": j["exit"]} and len(j["exports"])==7 and
+        j["meta"]["tool"]=="modpack 0.1.0"'
+    # they cost 24 bytes of export table, 24 of names and 17 of tool record
+    [ $(($(stat -c %s x.mod) - $(stat -c %s b.mod))) = 65 ] || fail "entry/exit exports and tool record: not 65 bytes"
+    # --entry names another function: it is not exported twice either
+    ok_build b.elf -o e.mod --entry twice
+    json e.mod '{e["name"] for e in j["exports"]}=={"counter","ptrs","msg","fp","module_init"} and
+        j["entry"]!=next(e["value"] for e in j["exports"] if e["name"]=="module_init") and j["exit"] is not None'
+    # the veneer for fw_printf: Cortex-M4 code needs Thumb-2 anyway, so
+    # ldr.w pc,[pc,#0] and the word (8 bytes); Cortex-M0 (Thumb-1): push
+    # {r0,r1}; ldr r0,[pc,#4]; str r0,[sp,#4]; pop {r0,pc} and the word (12)
+    mod basic.c m0.elf -mcpu=cortex-m0 -mthumb
+    ok_build m0.elf -o m0.mod
+    cat >veneer.py <<'PY'
 import sys, struct
 d = open(sys.argv[1], 'rb').read()
 hs = struct.unpack_from('<H', d, 6)[0]; cs = struct.unpack_from('<I', d, 20)[0]
-sys.exit(0 if bytes.fromhex('03b40148019001bd') in d[hs:hs+cs] else 1)
+code = d[hs:hs+cs]
+want, other = bytes.fromhex(sys.argv[2]), bytes.fromhex(sys.argv[3])
+sys.exit(0 if want in code and other not in code and d[36] >= 2 else 1)
 PY
+    python3 veneer.py b.mod dff800f0 03b40148019001bd || fail "Thumb-2 veneer not found"
+    python3 veneer.py m0.mod 03b40148019001bd dff800f0 || fail "Thumb-1 veneer not found"
+    json b.mod '"thumb-2" in j["arch_flag_names"]'
+    json m0.mod '"thumb-1" in j["arch_flag_names"]'
     ;;
 arm_state)
     mod basic.c a.elf -marm -mcpu=cortex-a7
@@ -255,13 +278,13 @@ reject_arm_state)
 demangle)
     # inspect's text shows C++ names demangled (modpack built with libiberty)
     [ "${DEMANGLE:-OFF}" = ON ] || { echo "SKIP: modpack built without libiberty"; exit 77; }
-    printf 'int add(int a, int b) { return a + b; }\nnamespace fw { void log(const char *); }\nextern "C" int module_init(void) { fw::log("hi"); return add(1, 2) == 3 ? 0 : 1; }\n' >cx.cc
+    printf 'int add(int a, int b) { return a + b; }\nnamespace fw { void log(const char *); }\nextern "C" int twice(int x) { return 2 * x; }\nextern "C" int module_init(void) { fw::log("hi"); return add(1, 2) == 3 ? 0 : 1; }\n' >cx.cc
     "${CC%gcc}g++" $M4 -Os -fno-exceptions -fno-rtti $LDFLAGS cx.cc -o cx.elf || fail "link C++"
     ok_build cx.elf -o cx.mod
     "$MODPACK" inspect cx.mod >i.txt || fail inspect
     grep -qF "  [0] 0x061b3405 _ZN2fw3logEPKc (fw::log(char const*))" i.txt || { cat i.txt; fail "import not demangled"; }
     grep -qF "func    _Z3addii (add(int, int))" i.txt || { cat i.txt; fail "export not demangled"; }
-    grep -qF "func    module_init" i.txt || { cat i.txt; fail "C name"; }
+    grep -qF "func    twice" i.txt || { cat i.txt; fail "C name"; }
     ;;
 reject_no_relocs)
     "$CC" $M4 -O2 -c "$SRC/src/basic.c" -o b.o &&
@@ -493,7 +516,7 @@ PY
     ;;
 golden)
     "$CC" $M4 -c "$SRC/src/golden.S" -o g.o && "$CC" $M4 $LDFLAGS g.o -o g.elf || fail build
-    ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0
+    ok_build g.elf -o golden.mod --description "inspect golden sample" --module-version 1.0.0 --record-tool
     ok_verify golden.mod
     "$MODPACK" inspect --fixups golden.mod >golden.txt || fail inspect
     diff -u "$SRC/golden/golden.txt" golden.txt || fail "inspect output differs from golden/golden.txt"
@@ -694,12 +717,12 @@ stdio)
     grep -q '^#include <modload_export.h>$' e1.c || fail "exports: #include <modload_export.h>"
     "$CC" $M4 -I"$INC" -c e1.c -o e1.o || fail "exports output does not compile with -I include"
     # stubs: image from -, source and header to -
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s1.c --header s1.h || fail stubs
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o - >s2.c || fail "stubs -o -"
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o s1.c --header s1.h || fail stubs
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o - >s2.c || fail "stubs -o -"
     cmp s1.c s2.c || fail "stubs -o - differs"
-    "$MODPACK" stubs b.mod --symbol module_init --module counter -o s3.c --header - >s3.h || fail "stubs --header -"
+    "$MODPACK" stubs b.mod --symbol twice --module counter -o s3.c --header - >s3.h || fail "stubs --header -"
     cmp s1.h s3.h || fail "stubs --header - differs"
-    "$MODPACK" stubs - --symbol module_init --module counter -o s4.c <b.mod || fail "stubs -"
+    "$MODPACK" stubs - --symbol twice --module counter -o s4.c <b.mod || fail "stubs -"
     sed 's/(standard input)/b.mod/' s4.c | cmp - s1.c || fail "stubs - differs beyond the file name"
     grep -q '^#include <modreg.h>$' s1.c && grep -q '^#include <modreg.h>$' s1.h || fail "stubs: #include <modreg.h>"
     "$CC" $M4 -I"$INC" -c s1.c -o s1.o || fail "stubs output does not compile with -I include"
@@ -720,8 +743,8 @@ options)
         "$MODPACK" exports names.txt ${form/:/ } || fail "exports $form"
     done
     cmp e.c e1.c && cmp e.c e2.c && cmp e.c e3.c || fail "exports output forms differ"
-    "$MODPACK" stubs b.mod --symbol=module_init -os1.c || fail "stubs -oFILE"
-    "$MODPACK" stubs b.mod --symbol module_init --output=s2.c || fail "stubs --output="
+    "$MODPACK" stubs b.mod --symbol=twice -os1.c || fail "stubs -oFILE"
+    "$MODPACK" stubs b.mod --symbol twice --output=s2.c || fail "stubs --output="
     cmp s1.c s2.c || fail "stubs output forms differ"
     printf '00012345 T fw_printf\n20000404 D fw_val\n' >fw.nm
     "$MODPACK" relocate b.mod --base=0x20010000 --symbols=fw.nm -or1.bin || fail "relocate -oFILE"
@@ -736,7 +759,7 @@ options)
     "$MODPACK" verify -- -x.mod | grep -q "^-x.mod: ok" || fail "verify -- -x.mod"
     "$MODPACK" relocate --base 0x20010000 --symbols fw.nm -o r3.bin -- -x.mod && cmp r1.bin r3.bin ||
         fail "relocate --"
-    "$MODPACK" stubs --symbol module_init -o s3.c -- -x.mod || fail "stubs --"
+    "$MODPACK" stubs --symbol twice -o s3.c -- -x.mod || fail "stubs --"
     cp names.txt ./-n.txt
     "$MODPACK" exports -o e4.c -- -n.txt && cmp e.c e4.c || fail "exports --"
     expect 2 "inspect: unknown option '-x.mod'" "$MODPACK" inspect -x.mod

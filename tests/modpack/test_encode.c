@@ -253,6 +253,32 @@ static void pair_negative_delta(void **state)
     assert_int_equal(roundtrip(fx, 2, &imp, 1, 0), sizeof data_block + 7 + sizeof tail);
 }
 
+/* What an import used once costs (spec 5.1): its name and 6 bytes, 3 of
+ * them the block and group; stripped, its hash and 5. */
+static void import_once_bytes(void **state)
+{
+    (void)state;
+    mp_import imp = {"fw_puts", 0, 0};
+    imp.hash = mp_hash(imp.name);
+    mp_fixup fx = {MODP_FIX_WORD32, MODP_SEG_CODE, 0x40, 0x40, MODP_TGT_IMPORT, 0};
+    mp_buf s = {0};
+    mp_encode_fixups(&s, &fx, 1, &imp, 1, 0);
+    /* 1 group << 2 | 2, 7, "fw_puts", 0, head WORD32/code/unit 8 (0x60),
+     * 1 op: skip 8 units + one fixup (16) */
+    const uint8_t want[] = {0x06, 7, 'f', 'w', '_', 'p', 'u', 't', 's', 0, 0x60, 0x01, 0x10};
+    assert_int_equal(s.len, strlen(imp.name) + 6);
+    assert_memory_equal(s.p, want, sizeof want);
+    buf_free(&s);
+    mp_encode_fixups(&s, &fx, 1, &imp, 1, 1);
+    assert_int_equal(s.len, 4 + 5);
+    assert_int_equal(s.p[1], 0);
+    assert_int_equal(s.p[2] | s.p[3] << 8 | s.p[4] << 16 | (uint32_t)s.p[5] << 24, imp.hash);
+    assert_memory_equal(s.p + 6, want + 10, 3);
+    buf_free(&s);
+    assert_int_equal(roundtrip(&fx, 1, &imp, 1, 0), sizeof want);
+    assert_int_equal(roundtrip(&fx, 1, &imp, 1, 1), 9);
+}
+
 static void empty_stream(void **state)
 {
     (void)state;
@@ -291,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pointer_table_bytes),
         cmocka_unit_test(pair_negative_delta),
+        cmocka_unit_test(import_once_bytes),
         cmocka_unit_test(empty_stream),
         cmocka_unit_test(weak_import),
         cmocka_unit_test(random_sets),

@@ -19,3 +19,5 @@ int module_init(void)
 }
 
 void module_exit(void) { counter = 0; }
+
+int twice(int x) { return 2 * x; }     /* an exported function */

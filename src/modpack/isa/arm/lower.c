@@ -34,6 +34,12 @@ enum cls {
     K_REJECT,
 };
 
+/* The veneers (arm_veneers): ARM state, Thumb for every M profile, and
+ * the shorter Thumb-2 one for a module that needs Thumb-2 anyway. */
+enum { V_ARM, V_THUMB, V_THUMB2 };
+
+static uint32_t arm_attr_flags(const mp_elf *m);
+
 typedef mp_rinfo rinfo;
 
 #define SB_WHY   "static-base (SB) relative addressing is not supported"
@@ -640,7 +646,8 @@ static int arm_lower_rel(mp_ctx *c, mp_rel *x)
         return 0;
     }
     if (cls == K_TBRANCH || cls == K_ABRANCH) {
-        mp_add_branch(c, rs, r, seg, cls == K_TBRANCH, r->type, &t);
+        unsigned v = cls == K_ABRANCH ? V_ARM : c->mod->arch_flags & MODP_ARM_THUMB2 ? V_THUMB2 : V_THUMB;
+        mp_add_branch(c, rs, r, seg, v, r->type, &t);
         if (seg != MODP_SEG_CODE)
             cross_ref(c, rs, r, MODP_SEG_CODE, 0, "data branches to a veneer in code");
         return 0;
@@ -662,6 +669,11 @@ static int arm_begin(mp_ctx *c, const mp_relsec *rs)
     if (rs->rela && rs->n)
         return mp_error("%s: %s: RELA relocations are not used on ARM", c->m->path,
                         c->m->sec[rs->index].name);
+    /* The build attributes' flags, before any branch is lowered: a
+     * module that needs Thumb-2 anyway gets the shorter veneer. (Read
+     * once per relocation section; arm_flags makes the final flags.) */
+    if (!(c->mod->arch_flags & MODP_ARM_ATTRS))
+        c->mod->arch_flags |= arm_attr_flags(c->m);
     return lower_pairs(c, rs);
 }
 
@@ -681,13 +693,18 @@ static int arm_skip(const mp_ctx *c, const mp_relsec *rs, const mp_reloc *r)
  * str r0,[sp,#4]; pop {r0,pc}; .word target (Thumb bit set). r0/r1 and lr
  * survive, so it serves BL and tail-calling B.W alike. */
 static const uint8_t thumb_veneer[12] = {0x03, 0xB4, 0x01, 0x48, 0x01, 0x90, 0x01, 0xBD};
+/* Thumb-2 (a module whose attributes say it needs it anyway): ldr.w pc,
+ * [pc,#0]; .word target. Every register survives; 4 bytes shorter. */
+static const uint8_t thumb2_veneer[8] = {0xDF, 0xF8, 0x00, 0xF0};
 /* ARM: ldr pc,[pc,#-4]; .word target (interworks on v5T and later). */
 static const uint8_t arm_veneer[8] = {0x04, 0xF0, 0x1F, 0xE5};
 
-/* Indexed by the variant: 1 for Thumb. */
-static const mp_veneer_tpl arm_veneers[2] = {
-    {arm_veneer, 8, 4, 4, 2, 0},
-    {thumb_veneer, 12, 8, 4, 2, 0},
+/* Indexed by the variant. The Thumb veneers load their literal from
+ * Align(PC, 4): the code segment is raised to 4-byte alignment. */
+static const mp_veneer_tpl arm_veneers[3] = {
+    [V_ARM] = {arm_veneer, 8, 4, 4, 2, 0},
+    [V_THUMB] = {thumb_veneer, 12, 8, 4, 2, 1},
+    [V_THUMB2] = {thumb2_veneer, 8, 4, 4, 2, 1},
 };
 
 static int arm_patch_branch(mp_ctx *c, const mp_branch *b, uint64_t dest)
@@ -800,7 +817,7 @@ static uint32_t arm_flags(mp_ctx *c)
 {
     uint32_t f = 0;
     const mp_elf *m = c->m;
-    if (mp_has_veneer(c, 1))
+    if (mp_has_veneer(c, V_THUMB) || mp_has_veneer(c, V_THUMB2))
         f |= MODP_ARM_THUMB;
     for (size_t i = 1; i < m->nsym; i++) {
         const mp_symbol *y = &m->sym[i];
