@@ -3,7 +3,7 @@
  * Typical use, one region:
  *
  *   modload_image img;
- *   if (modload_check(buf, len, &img) != MODLOAD_OK) fail;
+ *   if (modload_open(buf, len, &img) != MODLOAD_OK) fail;
  *   void *mem = my_alloc(modload_region_size(&img), modload_region_align(&img));
  *   modload_place pl;
  *   modload_place_region(&img, mem, room, (modload_addr)(uintptr_t)mem, &pl);
@@ -103,6 +103,16 @@ int modload_check(const void *image, size_t len, modload_image *img);
 /* Same, but the CRC is not compared (img->crc still holds the stored one);
  * for tools that report a bad CRC next to everything else. */
 int modload_check_nocrc(const void *image, size_t len, modload_image *img);
+
+/* The way to load an image in memory: modload_check but for the fixup
+ * stream and its imports, which modload_load checks op by op as it applies
+ * them, each before it writes the site the op names, and only inside the
+ * placement. One pass over the fixups instead of two; an image whose
+ * stream is broken fails modload_load with the error modload_check would
+ * have given (or MODLOAD_ERR_UNRESOLVED first, for an import the firmware
+ * lacks), having written only into the placement, and nothing of it may
+ * run. Use modload_check for a whole verdict without loading. */
+int modload_open(const void *image, size_t len, modload_image *img);
 
 /* One-region placement: bytes and alignment the whole module needs. */
 uint32_t modload_region_size(const modload_image *img);

@@ -6,9 +6,12 @@
  *                           time; the child's peak RSS from wait4, which a
  *                           child of python would have inherited python's
  *                           from before its exec); the status is CMD's
- *   bench-load load IMAGE   modload_check + modload_place_region +
+ *   bench-load load IMAGE   modload_open + modload_place_region +
  *                           modload_load, every import bound by the resolve
  *                           callback (an address made of its hash)
+ *   bench-load check IMAGE  the same with modload_check for modload_open: the
+ *                           whole verdict (a walk of the fixups) before the
+ *                           load walks them again
  *   bench-load stream IMAGE modload_stream_begin + modload_place_region +
  *                           modload_stream_load from a read callback that
  *                           copies 512-byte chunks of the image in memory
@@ -105,12 +108,12 @@ static uint8_t *read_file(const char *path, size_t *len)
 }
 
 __attribute__((noinline)) int bench_load_path(const uint8_t *image, size_t len, uint8_t *region,
-                                              uint32_t room)
+                                              uint32_t room, int whole)
 {
     modload_image img;
-    int err = modload_check(image, len, &img);
+    int err = whole ? modload_check(image, len, &img) : modload_open(image, len, &img);
     if (err != MODLOAD_OK) {
-        fprintf(stderr, "modload_check: %s\n", modload_strerror(err));
+        fprintf(stderr, "%s: %s\n", whole ? "modload_check" : "modload_open", modload_strerror(err));
         return 1;
     }
     uint32_t size = modload_region_size(&img);
@@ -221,9 +224,10 @@ int main(int argc, char **argv)
 {
     if (argc >= 3 && strcmp(argv[1], "run") == 0)
         return run(argv + 2);
-    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "stream") != 0 &&
-                      strcmp(argv[1], "copy") != 0 && strcmp(argv[1], "inflate") != 0)) {
-        fprintf(stderr, "usage: bench-load load|stream|copy|inflate IMAGE | bench-load run CMD ARG...\n");
+    if (argc != 3 || (strcmp(argv[1], "load") != 0 && strcmp(argv[1], "check") != 0 &&
+                      strcmp(argv[1], "stream") != 0 && strcmp(argv[1], "copy") != 0 &&
+                      strcmp(argv[1], "inflate") != 0)) {
+        fprintf(stderr, "usage: bench-load load|check|stream|copy|inflate IMAGE | bench-load run CMD ARG...\n");
         return 2;
     }
     size_t len = 0;
@@ -233,7 +237,7 @@ int main(int argc, char **argv)
     int rc;
     if (strcmp(argv[1], "inflate") == 0) {
         rc = inflate_image(image, len);
-    } else if (strcmp(argv[1], "load") == 0 || strcmp(argv[1], "stream") == 0) {
+    } else if (strcmp(argv[1], "copy") != 0) {
         /* the region is at most the image's size plus its bss; its size is
          * known after the check, so take it from a check outside the path */
         modload_image img;
@@ -243,8 +247,8 @@ int main(int argc, char **argv)
         uint8_t *region = aligned_alloc(align, room ? (room + align - 1) / align * align : align);
         if (!region)
             rc = 1;
-        else if (argv[1][0] == 'l')
-            rc = bench_load_path(image, len, region, room);
+        else if (argv[1][0] != 's')
+            rc = bench_load_path(image, len, region, room, argv[1][0] == 'c');
         else
             rc = bench_stream_path(image, len, region, room);
         free(region);

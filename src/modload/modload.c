@@ -862,7 +862,8 @@ static int policy_memory(const modload_image *img, const modload_policy *p)
 
 /* ---- validation ---------------------------------------------------------- */
 
-int modload_check_nocrc(const void *image, size_t len, modload_image *img)
+/* Everything but the CRC and the fixup stream. */
+static int check_parts(const void *image, size_t len, modload_image *img)
 {
     uint32_t pos = 0;
     modload_meta m;
@@ -880,7 +881,7 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
     if (img->after != len - img->size)
         img->after = 0xFFFFFFFFu; /* more than 4 GiB: as much as a block can need */
 #endif
-    if ((rc = modload_walk(img, 0)) != MODLOAD_OK || (rc = check_exports(img)) != MODLOAD_OK)
+    if ((rc = check_exports(img)) != MODLOAD_OK)
         return rc;
     while ((rc = meta_step(img, &pos, &m)) > 0)
         ;
@@ -900,15 +901,33 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img)
     return MODLOAD_OK;
 }
 
-int modload_check(const void *image, size_t len, modload_image *img)
+/* A header that passed gives the size to check; a corrupted one fails
+ * before, which is as safe and more precise than "bad CRC". */
+static int crc_after(int rc, const modload_image *img)
 {
-    int rc = modload_check_nocrc(image, len, img);
-
-    /* A header that passed gives the size to check; a corrupted one fails
-     * above, which is as safe and more precise than "bad CRC". */
     if (rc == MODLOAD_OK && modload_crc32(0, img->base, img->size - 4u) != img->crc)
         rc = MODLOAD_ERR_CRC;
     return rc;
+}
+
+int modload_check_nocrc(const void *image, size_t len, modload_image *img)
+{
+    int rc = check_parts(image, len, img);
+
+    return rc == MODLOAD_OK ? modload_walk(img, 0) : rc;
+}
+
+int modload_check(const void *image, size_t len, modload_image *img)
+{
+    return crc_after(modload_check_nocrc(image, len, img), img);
+}
+
+/* modload_load checks each op of the stream before it writes the site the
+ * op names (it always has: the image may change after its check), so the
+ * stream needs no walk of its own before: one pass instead of two. */
+int modload_open(const void *image, size_t len, modload_image *img)
+{
+    return crc_after(check_parts(image, len, img), img);
 }
 
 uint32_t modload_region_size(const modload_image *img)

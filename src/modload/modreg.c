@@ -296,7 +296,7 @@ static int load_buffer(modreg *reg, modreg_slot *sl, const void *image, size_t l
     uint32_t pos = 0;
     int rc;
 
-    if ((rc = modload_check(image, len, &img)) != MODLOAD_OK)
+    if ((rc = modload_open(image, len, &img)) != MODLOAD_OK)
         return rc;
     while (modload_meta_next(&img, &pos, &m) == MODLOAD_OK)
         take_meta(sl, m.type, m.bytes, m.len);

@@ -243,6 +243,8 @@ enum action {
     A_TRUNCATE,     /* modload_check at every length from 0 to size - 1 */
     A_LOAD_ABI,     /* A_LOAD with the firmware ABI cat_abi in the env */
     A_STREAM_FAIL,  /* stream it through a read callback that fails at byte 100 */
+    A_OPEN_LOAD,    /* modload_open, then as A_LOAD: every check case again, the
+                     * same error from one of the two, nothing written outside */
 };
 
 static const char *const action_text[] = {
@@ -250,7 +252,7 @@ static const char *const action_text[] = {
     "place_region, room - 1", "load, code_room - 1", "load, symtab_room - 1",
     "place_region, run + 2", "load, code in place (XIP)", "load, split placement",
     "find(\"no_such_symbol\")", "check at every shorter length",
-    "load, firmware ABI 2.1", "stream, read fails at 100",
+    "load, firmware ABI 2.1", "stream, read fails at 100", "open, then load",
 };
 
 /* The firmware ABI of A_LOAD_ABI; the meta_abi cases record it or another. */
@@ -283,6 +285,39 @@ static const modload_symbol *fw_table(uint32_t *n)
 static uint8_t mem[1 << 16] __attribute__((aligned(4096)));
 static uint8_t symtab[1 << 14];
 
+/* modload_open leaves the fixup stream and its imports to modload_load,
+ * which must give modload_check's answer having written nothing outside
+ * the region and the symbol table it was given (-3 if it did). */
+static int open_load(const uint8_t *p, size_t len)
+{
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_env env = {0};
+    uint32_t room, i;
+    int rc;
+
+    if ((rc = modload_open(p, len, &img)) != MODLOAD_OK)
+        return rc;
+    if ((room = modload_region_size(&img)) > sizeof mem || modload_symtab_size(&img) > sizeof symtab)
+        return -1;
+    memset(mem, 0xA5, sizeof mem);
+    memset(symtab, 0xA5, sizeof symtab);
+    if ((rc = modload_place_region(&img, mem, room, 0x20010000u, &pl)) != MODLOAD_OK)
+        return rc;
+    env.syms = fw_table(&env.nsyms);
+    pl.symtab_write = symtab;
+    pl.symtab_room = modload_symtab_size(&img);
+    rc = modload_load(&img, &pl, &env, &mod);
+    for (i = room; i < sizeof mem; i++)
+        if (mem[i] != 0xA5)
+            return -3;
+    for (i = pl.symtab_room; i < sizeof symtab; i++)
+        if (symtab[i] != 0xA5)
+            return -3;
+    return rc;
+}
+
 static int act(enum action a, const uint8_t *p, size_t len)
 {
     modload_image img;
@@ -311,6 +346,8 @@ static int act(enum action a, const uint8_t *p, size_t len)
             }
         return MODLOAD_ERR_TRUNCATED;
     }
+    if (a == A_OPEN_LOAD)
+        return open_load(p, len);
     if ((rc = modload_check(p, len, &img)) != MODLOAD_OK || a == A_CHECK)
         return rc;
     room = modload_region_size(&img);
@@ -486,8 +523,15 @@ M(import_len_past_end)
         p[-1] = 0xFF;
 }
 M(nimports_minus1) { hset32(m, MODP_H_NIMPORTS, hget32(m, MODP_H_NIMPORTS) - 1u); }
-M(named_but_stripped) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_STRIPPED); }
-M(hash_but_named) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) & ~MODP_F_STRIPPED); }
+/* The STRIPPED flag says how exports are named too: without exports only
+ * the imports (checked after them) break the rule. */
+static void no_exports(model *m)
+{
+    m->exp.len = m->str.len = 0;
+    hset32(m, MODP_H_NEXPORTS, 0);
+}
+M(named_but_stripped) { no_exports(m); wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_STRIPPED); }
+M(hash_but_named) { no_exports(m); wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) & ~MODP_F_STRIPPED); }
 M(hash_cut) { m->fix.len = 0; buf_u8(&m->fix, MODP_TGT_IMPORT); buf_u8(&m->fix, 0); buf_u8(&m->fix, 0xAB);
               hset32(m, MODP_H_NIMPORTS, 1); hset32(m, MODP_H_NFIXUPS, 0); }
 /* exports */
@@ -637,8 +681,8 @@ static const kase cases[] = {
     T(import_inner_nul, 0, A_CHECK, ERR_IMPORT, "import name with a NUL inside"),
     T(import_len_past_end, 0, A_CHECK, ERR_IMPORT, "import name length 255, past the stream's end"),
     T(nimports_minus1, 0, A_CHECK, ERR_IMPORT, "import index = nimports"),
-    T(named_but_stripped, 0, A_CHECK, ERR_IMPORT, "STRIPPED set, imports named"),
-    T(hash_but_named, 1, A_CHECK, ERR_IMPORT, "stripped imports, STRIPPED clear"),
+    T(named_but_stripped, 0, A_CHECK, ERR_IMPORT, "STRIPPED set, imports named (no exports)"),
+    T(hash_but_named, 1, A_CHECK, ERR_IMPORT, "stripped imports, STRIPPED clear (no exports)"),
     T(hash_cut, 1, A_CHECK, ERR_IMPORT, "stripped import with 1 of its 4 hash bytes"),
     T(nothing, 0, A_LOAD_NOENV, ERR_UNRESOLVED, "imports, no firmware symbols"),
     T(nothing, 1, A_LOAD_NOENV, ERR_UNRESOLVED, "stripped imports, no firmware symbols"),
@@ -754,6 +798,11 @@ int main(int argc, char **argv)
         }
         if (rc >= 0 && rc < MODLOAD_ERR_COUNT)
             seen[rc] = 1;
+        if (k->action == A_CHECK && (rc = act(A_OPEN_LOAD, img.p, img.len)) != k->err) {
+            printf("  FAIL: %s gives %s (%s) through %s, want %s\n", name, code_name(rc),
+                   rc >= 0 ? modload_strerror(rc) : "harness", action_text[A_OPEN_LOAD], code_name(k->err));
+            failed = 1;
+        }
         snprintf(path, sizeof path, "%s/%s.mod", argv[3], name);
         if (!(f = fopen(path, "wb")) || fwrite(img.p, 1, img.len, f) != img.len || fclose(f) != 0) {
             perror(path);

@@ -242,9 +242,9 @@ void fw_symtab_init(modload_symbol *syms, uint32_t n)
 int fw_load(const uint8_t *image, uint32_t len, uint8_t *pool, uint32_t room,
             const modload_env *env, fw_module *m)
 {
-    int err = modload_check(image, len, &m->img);
+    int err = modload_open(image, len, &m->img);
     if (err != MODLOAD_OK) {
-        fw_printf("modload_check: %s (%d)\n", modload_strerror(err), err);
+        fw_printf("modload_open: %s (%d)\n", modload_strerror(err), err);
         return err;
     }
     uint32_t size = modload_region_size(&m->img);

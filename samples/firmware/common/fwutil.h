@@ -41,7 +41,7 @@ typedef struct fw_module {
     uint32_t size;        /* region size */
 } fw_module;
 
-/* modload_check, then place the one-region layout at the first address in
+/* modload_open, then place the one-region layout at the first address in
  * [pool, pool + room) aligned as the image needs, then modload_load.
  * Prints the failing step; returns its modload error (MODLOAD_OK = 0). */
 int fw_load(const uint8_t *image, uint32_t len, uint8_t *pool, uint32_t room,

@@ -8,10 +8,11 @@
  *
  * The steps every firmware takes:
  *   1. get the image bytes (here: a host file read through semihosting);
- *   2. modload_check: header, sizes, every fixup/import/export, CRC;
+ *   2. modload_open: header, sizes, exports, metadata, CRC;
  *   3. find memory for it (here: a static pool) and modload_place_region;
  *   4. modload_load with a modload_env: a sorted export table (syms) and,
- *      for names not in it, a resolve callback;
+ *      for names not in it, a resolve callback; it checks each fixup and
+ *      import as it applies them;
  *   5. run its constructors (modload_run_init: C++ global objects), call
  *      module_init (modload_entry), look up and call the module's exported
  *      functions (modload_find), call module_exit (modload_exit), then its

@@ -67,9 +67,9 @@ int main(void)
     sh_call(0x02, &fd_arg); /* SYS_CLOSE */
 
     modload_image img;
-    int rc = modload_check(image, (size_t)len, &img);
+    int rc = modload_open(image, (size_t)len, &img);
     if (rc)
-        return fail("modload_check", rc);
+        return fail("modload_open", rc);
     modload_place pl;
     rc = modload_place_region(&img, pool, sizeof pool, (modload_addr)(uintptr_t)pool, &pl);
     if (rc)
