@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fw_table.h"
 #include "guard.h"
 #include "image_repair.h"
 #include "modload.h"
@@ -58,25 +59,13 @@ static const char *const fw_names[] = {"fw_puts", "fw_printf", "fw_val", "fw_get
 #define NFW (sizeof fw_names / sizeof fw_names[0])
 static modload_symbol fw_syms[NFW];
 
-static int cmp_sym(const void *a, const void *b)
-{
-    const modload_symbol *x = a, *y = b;
-    return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : strcmp(x->name, y->name);
-}
-
 static void init_fw(void)
 {
     static int done;
-    size_t i;
-    if (done)
-        return;
-    for (i = 0; i < NFW; i++) {
-        fw_syms[i].name = fw_names[i];
-        fw_syms[i].hash = modload_hash(fw_names[i]);
-        fw_syms[i].addr = 0x00010001u + 0x100u * i;
+    if (!done) {
+        fw_table(fw_syms, fw_names, NFW);
+        done = 1;
     }
-    qsort(fw_syms, NFW, sizeof fw_syms[0], cmp_sym);
-    done = 1;
 }
 
 /* Export names and values, copied out of the image before it goes away. */

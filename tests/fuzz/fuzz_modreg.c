@@ -28,6 +28,7 @@
 #include "guard.h"
 #include "image_repair.h"
 #include "modreg.h"
+#include "scripted.h"
 
 FUZZ_IMAGE_MUTATOR(FUZZ_REPAIR_NO_ENTRY | FUZZ_REPAIR_NAME)
 
@@ -116,45 +117,6 @@ static void fs_close(void *h)
     FUZZ_ASSERT(h == &path_feed, "close of another handle");
 }
 
-/* ---- the firmware --------------------------------------------------------- */
-
-static const char *const fw_names[] = {"fw_puts", "fw_printf", "fw_val", "module_helper"};
-#define NFW (sizeof fw_names / sizeof fw_names[0])
-static modload_symbol fw_syms[NFW];
-
-static int cmp_sym(const void *a, const void *b)
-{
-    const modload_symbol *x = a, *y = b;
-    return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : strcmp(x->name, y->name);
-}
-
-static void init_fw(void)
-{
-    static int done;
-    size_t i;
-    if (done)
-        return;
-    for (i = 0; i < NFW; i++) {
-        fw_syms[i].name = fw_names[i];
-        fw_syms[i].hash = modload_hash(fw_names[i]);
-        fw_syms[i].addr = 0x00010001u + 0x100u * i;
-    }
-    qsort(fw_syms, NFW, sizeof fw_syms[0], cmp_sym);
-    done = 1;
-}
-
-/* The firmware knows 31 imports in 32 by hash; the rest must come from the
- * other modules (or stay unresolved). */
-static int fw_resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
-{
-    (void)ctx;
-    (void)name;
-    if ((hash & 31u) == 31u)
-        return -1;
-    *addr = 0x08000000u | (hash & 0x00FFFFFEu);
-    return 0;
-}
-
 /* ---- checks --------------------------------------------------------------- */
 
 static void check_registry(const modreg *reg, const gmem *pool, const blocks *b, int use_pool)
@@ -216,47 +178,15 @@ static void check_exports(const modreg *reg, const modload_image *mi, const char
     }
 }
 
-static uint32_t rd32(const uint8_t *p)
+/* The first name record of copy k (the int at ctx) gets 'A' + k for its
+ * first byte; the int is then -1. */
+static void rename_copy(void *ctx, uint8_t *bytes, uint32_t n)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
-    p[2] = (uint8_t)(v >> 16);
-    p[3] = (uint8_t)(v >> 24);
-}
-
-/* Copy k of the image: entry, exit and constructor lists cleared, the name's first byte
- * 'A' + k (when it has one), the CRC made right again when it was. Returns
- * what modload_check says of the copy. */
-static int make_copy(uint8_t *dst, const uint8_t *img, size_t len, int k)
-{
-    modload_image mi;
-    uint32_t pos = 0, isize = rd32(img + MODP_H_IMAGE_SIZE);
-    modload_meta m;
-    int rc;
-
-    memcpy(dst, img, len);
-    wr32(dst + MODP_H_ENTRY, MODP_NONE);
-    wr32(dst + MODP_H_EXIT, MODP_NONE);
-    if (isize >= MODP_HEADER_MIN + 4 && isize <= len && modload_crc32(0, img, isize - 4) == rd32(img + isize - 4))
-        wr32(dst + isize - 4, modload_crc32(0, dst, isize - 4));
-    if ((rc = modload_check(dst, len, &mi)) != MODLOAD_OK)
-        return rc;
-    int named = 0;
-    while (modload_meta_next(&mi, &pos, &m) == MODLOAD_OK)
-        if (m.type == MODP_META_NAME && m.len > 1 && !named) {
-            dst[m.bytes - dst] = (uint8_t)('A' + k);
-            named = 1;
-        } else if (m.type == MODP_META_INIT) {   /* no constructors run either */
-            wr32(dst + (m.bytes - dst) + MODP_INIT_COUNT, 0);
-            wr32(dst + (m.bytes - dst) + MODP_FINI_COUNT, 0);
-        }
-    wr32(dst + mi.size - 4, modload_crc32(0, dst, mi.size - 4));
-    return modload_check(dst, len, &mi);
+    int *k = ctx;
+    if (n > 1 && *k >= 0) {
+        bytes[0] = (uint8_t)('A' + *k);
+        *k = -1;
+    }
 }
 
 /* The name record of a checked image, or NULL. */
@@ -278,7 +208,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint8_t copy[4][1u << 16];
     static const uint8_t default_script[] = {0x00, 0x00, 0x09, 0x31, 0x10, 0x04, 0x2C, 0x03, 0x0D, 0x06,
                                              0x01, 0x1A, 0x07, 0x08, 0x0B, 0x06};
-    modload_env env = {fw_syms, NFW, fw_resolve, NULL, NULL, NULL, NULL};
     modreg_alloc al = {cb_alloc, cb_free, &b};
     modreg_fs fs = {fs_open, feed_read, fs_close, NULL};
     gmem pool;
@@ -289,23 +218,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *names[4];
 
     init_fw();
-    if (size < MODP_HEADER_MIN + 4)
+    if (!split_input(data, size, default_script, sizeof default_script, 64, &ilen, &script, &nscript))
         return 0;
-    ilen = rd32(data + MODP_H_IMAGE_SIZE);
-    if (ilen < MODP_HEADER_MIN + 4 || ilen >= size) {
-        ilen = size;
-        script = default_script;
-        nscript = sizeof default_script;
-    } else {
-        script = data + ilen;
-        nscript = size - ilen;
-        if (nscript > 64)
-            nscript = 64;
-    }
     if (ilen > sizeof copy[0])
         return 0;
     for (k = 0; k < 4; k++) {
-        int rc = make_copy(copy[k], data, ilen, k);
+        /* copy k: entry, exit and constructor lists cleared, the name's
+         * first byte 'A' + k (when it has one) */
+        int tag = k, rc = copy_inert(copy[k], data, ilen, rename_copy, &tag);
         valid[k] = rc == MODLOAD_OK;
         /* a stream checks the metadata's framing only (modload.h) */
         streams[k] = valid[k] || rc == MODLOAD_ERR_META;
@@ -317,9 +237,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memset(&pool, 0, sizeof pool);
     if (use_pool) {
         uint8_t *p = gm_alloc_at(&pool, POOL, 4096, script[0] >> 1 & 1);
-        modreg_init(&reg, slots, NSLOTS, p, POOL, &env);
+        modreg_init(&reg, slots, NSLOTS, p, POOL, &fw_env);
     } else {
-        modreg_init(&reg, slots, NSLOTS, NULL, 0, &env);
+        modreg_init(&reg, slots, NSLOTS, NULL, 0, &fw_env);
         modreg_set_alloc(&reg, &al);
     }
 

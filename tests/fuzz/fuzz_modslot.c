@@ -27,6 +27,7 @@
 
 #include "guard.h"
 #include "image_repair.h"
+#include "scripted.h"
 #include "slotcut.h"
 
 FUZZ_IMAGE_MUTATOR(FUZZ_REPAIR_NO_ENTRY | FUZZ_REPAIR_NAME)
@@ -36,60 +37,12 @@ FUZZ_IMAGE_MUTATOR(FUZZ_REPAIR_NO_ENTRY | FUZZ_REPAIR_NAME)
 #define POOL (64u * 1024u)
 #define NSLOTS 4
 
-static uint32_t rd32(const uint8_t *p)
+/* Version A's name record, when it is one a slot can hold, into ctx (a
+ * char[MODSLOT_NAME_SIZE]). */
+static void take_name(void *ctx, uint8_t *bytes, uint32_t n)
 {
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static void wr32(uint8_t *p, uint32_t v)
-{
-    p[0] = (uint8_t)v, p[1] = (uint8_t)(v >> 8), p[2] = (uint8_t)(v >> 16), p[3] = (uint8_t)(v >> 24);
-}
-
-/* The image with entry, exit and constructor lists cleared; its name (or "") in name. */
-static int make_a(uint8_t *dst, const uint8_t *img, size_t len, char *name)
-{
-    modload_image mi;
-    modload_meta m;
-    uint32_t pos = 0, isize = rd32(img + MODP_H_IMAGE_SIZE);
-    int rc;
-
-    memcpy(dst, img, len);
-    name[0] = 0;
-    wr32(dst + MODP_H_ENTRY, MODP_NONE);
-    wr32(dst + MODP_H_EXIT, MODP_NONE);
-    if (isize >= MODP_HEADER_MIN + 4 && isize <= len && modload_crc32(0, img, isize - 4) == rd32(img + isize - 4))
-        wr32(dst + isize - 4, modload_crc32(0, dst, isize - 4));
-    if ((rc = modload_check(dst, len, &mi)) != MODLOAD_OK)
-        return rc;
-    while (modload_meta_next(&mi, &pos, &m) == MODLOAD_OK)
-        if (m.type == MODP_META_NAME && m.len > 1 && m.len < MODSLOT_NAME_SIZE && !m.bytes[m.len - 1])
-            memcpy(name, m.bytes, m.len);
-        else if (m.type == MODP_META_INIT) {
-            wr32(dst + (m.bytes - dst) + MODP_INIT_COUNT, 0);
-            wr32(dst + (m.bytes - dst) + MODP_FINI_COUNT, 0);
-        }
-    wr32(dst + mi.size - 4, modload_crc32(0, dst, mi.size - 4));
-    return modload_check(dst, len, &mi);
-}
-
-static const char *const fw_names[] = {"fw_puts", "fw_printf", "fw_val", "module_helper"};
-static modload_symbol fw_syms[4];
-
-static int cmp_sym(const void *a, const void *b)
-{
-    const modload_symbol *x = a, *y = b;
-    return x->hash < y->hash ? -1 : x->hash > y->hash ? 1 : strcmp(x->name, y->name);
-}
-
-static int fw_resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
-{
-    (void)ctx;
-    (void)name;
-    if ((hash & 31u) == 31u)
-        return -1;
-    *addr = 0x08000000u | (hash & 0x00FFFFFEu);
-    return 0;
+    if (n > 1 && n < MODSLOT_NAME_SIZE && !bytes[n - 1])
+        memcpy(ctx, bytes, n);
 }
 
 static uint8_t mem[STORE];
@@ -99,14 +52,13 @@ static modreg_slot slots[NSLOTS];
 static modreg reg;
 static modslot ms;
 static gmem pool;
-static modload_env env;
 
 /* Power on. Returns modslot_open's code; *failed what modslot_boot could not load. */
 static int reboot(uint32_t *failed)
 {
     int rc;
     modreg_unload_all(&reg);
-    modreg_init(&reg, slots, NSLOTS, pool.p, POOL, &env);
+    modreg_init(&reg, slots, NSLOTS, pool.p, POOL, &fw_env);
     rs.frozen = 0;
     rs.budget = -1;
     *failed = 0;
@@ -134,31 +86,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *script;
     int valid, dirty = 0;
 
-    if (!fw_syms[0].name) {
-        for (i = 0; i < 4; i++) {
-            fw_syms[i].name = fw_names[i];
-            fw_syms[i].hash = modload_hash(fw_names[i]);
-            fw_syms[i].addr = 0x00010001u + 0x100u * i;
-        }
-        qsort(fw_syms, 4, sizeof fw_syms[0], cmp_sym);
-        env = (modload_env){fw_syms, 4, fw_resolve, NULL, NULL, NULL, NULL};
-    }
-    if (size < MODP_HEADER_MIN + 4)
+    init_fw();
+    if (!split_input(data, size, default_script, sizeof default_script, 48, &ilen, &script, &nscript))
         return 0;
-    ilen = rd32(data + MODP_H_IMAGE_SIZE);
-    if (ilen < MODP_HEADER_MIN + 4 || ilen >= size) {
-        ilen = size;
-        script = default_script;
-        nscript = sizeof default_script;
-    } else {
-        script = data + ilen;
-        nscript = size - ilen;
-        if (nscript > 48)
-            nscript = 48;
-    }
     if (ilen + 1 > sizeof img[0])
         return 0;
-    valid = make_a(img[0], data, ilen, name) == MODLOAD_OK && name[0];
+    /* A: the image with entry, exit and constructor lists cleared; its name (or "") in name */
+    name[0] = 0;
+    valid = copy_inert(img[0], data, ilen, take_name, name) == MODLOAD_OK && name[0];
     if (!name[0])
         memcpy(name, "m", 2);
     memcpy(img[1], img[0], ilen);
@@ -170,7 +105,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     gm_alloc_at(&pool, POOL, 4096, 0);
     memset(&reg, 0, sizeof reg);
-    modreg_init(&reg, slots, NSLOTS, pool.p, POOL, &env);
+    modreg_init(&reg, slots, NSLOTS, pool.p, POOL, &fw_env);
     ramstore_init(&rs, &st, mem, STORE, ERASE);
     FUZZ_ASSERT(reboot(&failed) == MODLOAD_OK && failed == 0, "a blank store opens");
 

@@ -13,7 +13,7 @@
 #include <cmocka.h>
 
 #include "modreg.h"
-#include "modreg_test.h"
+#include "host_test.h"
 
 /* ---- the firmware ------------------------------------------------------------ */
 
@@ -39,34 +39,9 @@ static modload_env fw_env;
 
 static void fw_setup(void)
 {
-    fw_syms[0].name = "fw_note";
-    fw_syms[0].hash = modload_hash("fw_note");
-    fw_syms[0].addr = (modload_addr)(uintptr_t)fw_note;
+    fw_note_symbol(&fw_syms[0]);
     fw_env.syms = fw_syms;
     fw_env.nsyms = 1;
-}
-
-typedef struct image {
-    uint8_t *p;
-    size_t len;
-} image;
-
-static image load_file(const char *name)
-{
-    char path[512];
-    image im = {0};
-    snprintf(path, sizeof path, "%s/%s.mod", MODREG_MODS, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    im.len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    im.p = malloc(im.len);
-    assert_non_null(im.p);
-    assert_int_equal(fread(im.p, 1, im.len, f), im.len);
-    fclose(f);
-    return im;
 }
 
 static image mathlib, user, counter1, counter2, counter3, failinit, big, longname;
@@ -620,14 +595,14 @@ static void allocator_callbacks(void **state)
 int main(void)
 {
     fw_setup();
-    mathlib = load_file("mathlib");
-    user = load_file("user");
-    counter1 = load_file("counter1");
-    counter2 = load_file("counter2");
-    counter3 = load_file("counter3");
-    failinit = load_file("failinit");
-    big = load_file("big");
-    longname = load_file("longname");
+    mathlib = load_file("mathlib", 0);
+    user = load_file("user", 0);
+    counter1 = load_file("counter1", 0);
+    counter2 = load_file("counter2", 0);
+    counter3 = load_file("counter3", 0);
+    failinit = load_file("failinit", 0);
+    big = load_file("big", 0);
+    longname = load_file("longname", 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(three_modules, setup, teardown),
         cmocka_unit_test_setup_teardown(unload_all_in_order, setup, teardown),

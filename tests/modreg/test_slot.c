@@ -18,34 +18,13 @@
 
 #include <cmocka.h>
 
-#include "modreg_test.h"
+#include "host_test.h"
 #include "slotcut.h"
 
 void fw_note(int what) { (void)what; }
 
-typedef struct image {
-    uint8_t *p;
-    uint32_t len;
-} image;
-
-static image load_file(const char *name)
-{
-    char path[512];
-    image im = {0};
-    snprintf(path, sizeof path, "%s/%s.mod", MODREG_MODS, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    im.len = (uint32_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    im.p = malloc(im.len + 4096);
-    assert_non_null(im.p);
-    assert_int_equal(fread(im.p, 1, im.len, f), im.len);
-    fclose(f);
-    return im;
-}
-
+/* The images, read with SLACK bytes to spare after each, room to make one longer. */
+#define SLACK 4096u
 static image c1, c2, c3, cfail, failinit, mathlib, user;
 
 #define STORE_SIZE (16u * 1024u)
@@ -483,27 +462,11 @@ static void hostile_record(void **state)
 
 /* 200 updates alternating versions 1 and 2, the count carried; the
  * registry's memory is back to where it started. */
-static int save(void *ctx, const modload_module *m)
-{
-    modload_addr a;
-    assert_int_equal(modload_find(m, "counter_get", &a), MODLOAD_OK);
-    *(int *)ctx = ((int (*)(void))(uintptr_t)a)();
-    return 0;
-}
-
-static int restore(void *ctx, const modload_module *m)
-{
-    modload_addr a;
-    assert_int_equal(modload_find(m, "counter_set", &a), MODLOAD_OK);
-    ((void (*)(int))(uintptr_t)a)(*(int *)ctx);
-    return 0;
-}
-
 static void alternating(void **state)
 {
     (void)state;
     int carried = 0, expect = 0;
-    modreg_hooks hooks = {save, restore, &carried};
+    modreg_hooks hooks = {save_count, restore_count, &carried};
     modreg_stats start, now;
 
     reboot(0);
@@ -529,19 +492,17 @@ static void alternating(void **state)
 
 int main(void)
 {
-    fw_syms[0].name = "fw_note";
-    fw_syms[0].hash = modload_hash("fw_note");
-    fw_syms[0].addr = (modload_addr)(uintptr_t)fw_note;
+    fw_note_symbol(&fw_syms[0]);
     pool = mmap(NULL, POOL_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (pool == MAP_FAILED)
         return 1;
-    c1 = load_file("counter1");
-    c2 = load_file("counter2");
-    c3 = load_file("counter3");
-    cfail = load_file("counter4fail");
-    failinit = load_file("failinit");
-    mathlib = load_file("mathlib");
-    user = load_file("user");
+    c1 = load_file("counter1", SLACK);
+    c2 = load_file("counter2", SLACK);
+    c3 = load_file("counter3", SLACK);
+    cfail = load_file("counter4fail", SLACK);
+    failinit = load_file("failinit", SLACK);
+    mathlib = load_file("mathlib", SLACK);
+    user = load_file("user", SLACK);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(record_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(refusals, setup, teardown),

@@ -16,7 +16,7 @@
 
 #include "counter_stubs.h"
 #include "modreg.h"
-#include "modreg_test.h"
+#include "host_test.h"
 
 static int notes[32];
 static unsigned nnotes;
@@ -29,29 +29,6 @@ void fw_note(int what)
 
 static modload_symbol fw_syms[1];
 static modload_env fw_env;
-
-typedef struct image {
-    uint8_t *p;
-    size_t len;
-} image;
-
-static image load_file(const char *name)
-{
-    char path[512];
-    image im = {0};
-    snprintf(path, sizeof path, "%s/%s.mod", MODREG_MODS, name);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        fail_msg("cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    im.len = (size_t)ftell(f);
-    fseek(f, 0, SEEK_SET);
-    im.p = malloc(im.len);
-    assert_non_null(im.p);
-    assert_int_equal(fread(im.p, 1, im.len, f), im.len);
-    fclose(f);
-    return im;
-}
 
 /* The trap: what modreg_unbound calls for the table; it must not return. */
 static jmp_buf trapped;
@@ -73,22 +50,6 @@ static int next_or_trap(int *value)
     return 0;
 }
 
-static int save_state(void *ctx, const modload_module *old_mod)
-{
-    modload_addr a;
-    assert_int_equal(modload_find(old_mod, "counter_get", &a), MODLOAD_OK);
-    *(int *)ctx = ((int (*)(void))(uintptr_t)a)();
-    return 0;
-}
-
-static int restore_state(void *ctx, const modload_module *new_mod)
-{
-    modload_addr a;
-    assert_int_equal(modload_find(new_mod, "counter_set", &a), MODLOAD_OK);
-    ((void (*)(int))(uintptr_t)a)(*(int *)ctx);
-    return 0;
-}
-
 static void calls_through_stubs(void **state)
 {
     (void)state;
@@ -98,9 +59,9 @@ static void calls_through_stubs(void **state)
     modreg_slot slots[3];
     modreg reg;
     modreg_init(&reg, slots, 3, pool, POOL, &fw_env);
-    image c1 = load_file("counter1"), c2 = load_file("counter2"), c3 = load_file("counter3");
+    image c1 = load_file("counter1", 0), c2 = load_file("counter2", 0), c3 = load_file("counter3", 0);
     int v = 0, saved = 0;
-    modreg_hooks hooks = {save_state, restore_state, &saved};
+    modreg_hooks hooks = {save_count, restore_count, &saved};
 
     counter_stubs.unbound = on_unbound;
     /* nothing loaded: the stub traps, naming its table */
@@ -172,9 +133,7 @@ static void calls_through_stubs(void **state)
 
 int main(void)
 {
-    fw_syms[0].name = "fw_note";
-    fw_syms[0].hash = modload_hash("fw_note");
-    fw_syms[0].addr = (modload_addr)(uintptr_t)fw_note;
+    fw_note_symbol(&fw_syms[0]);
     fw_env.syms = fw_syms;
     fw_env.nsyms = 1;
     const struct CMUnitTest tests[] = {cmocka_unit_test(calls_through_stubs)};
