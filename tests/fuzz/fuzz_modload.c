@@ -5,13 +5,16 @@
  *   - modload_check and modload_check_nocrc return a known code, agree with
  *     each other, and give the same answer on an exact-size copy of the
  *     image (bytes after image_size are not part of it);
- *   - an image that passes is loaded one-region, split (SPLIT) and execute
- *     in place (XIP) into guarded memory (guard.h): nothing outside the
+ *   - modload_open gives modload_check's answer, or passes an image whose
+ *     only fault is in its fixup stream (modload_walk's answer);
+ *   - an image that passes either is loaded one-region, split (SPLIT) and
+ *     execute in place (XIP) into guarded memory (guard.h): nothing outside the
  *     memory given is written, the image copy (read-only, ending at a
  *     PROT_NONE page) is neither written nor read past its end;
  *   - after a successful load the entry, exit and every export resolve to
  *     the run address the tables say, also from the symbol table copy
- *     once the image is gone.
+ *     once the image is gone; a load of a stream modload_check refuses
+ *     fails.
  * Loops that never end are caught by libFuzzer's -timeout.
  */
 #include <stdint.h>
@@ -128,7 +131,7 @@ static void check_rc(int rc, const char *what)
 
 /* One load with the given placement; blocks are checked for stray writes. */
 static int load_once(const modload_image *img, modload_place *pl, gmem *blocks, size_t nblocks,
-                     const expt *ex, size_t nex, int use_table, modload_module *out)
+                     const expt *ex, size_t nex, int use_table, int checked, modload_module *out)
 {
     sync_rec sr = {0, 0, 0};
     modload_env env = {use_table ? fw_syms : NULL, use_table ? (uint32_t)NFW : 0, resolve, NULL, sync_code, NULL, NULL};
@@ -141,6 +144,7 @@ static int load_once(const modload_image *img, modload_place *pl, gmem *blocks, 
     check_rc(rc, "modload_load");
     for (i = 0; i < nblocks; i++)
         FUZZ_ASSERT(gm_intact(&blocks[i]), "modload_load wrote outside block %zu (rc %d)", i, rc);
+    FUZZ_ASSERT(checked || rc != MODLOAD_OK, "modload_load took a fixup stream modload_check refuses");
     if (rc != MODLOAD_OK)
         return rc;
     FUZZ_ASSERT(mod.code_run == pl->code_run && mod.data_run == pl->data_run, "run addresses");
@@ -161,7 +165,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     gmem ro, blk[2];
     size_t nex;
     uint8_t *copy;
-    int rc, rc2;
+    int rc, rc2, rco;
 
     memset(blk, 0, sizeof blk);
     init_fw();
@@ -170,8 +174,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc2 = modload_check_nocrc(data, size, &img);
     check_rc(rc2, "modload_check_nocrc");
     FUZZ_ASSERT(rc == rc2 || (rc == MODLOAD_ERR_CRC && rc2 == MODLOAD_OK), "check %d, nocrc %d", rc, rc2);
-    if (rc2 != MODLOAD_OK)
+    rco = modload_open(data, size, &img);
+    check_rc(rco, "modload_open");
+    if (rco == MODLOAD_OK && rc != MODLOAD_OK)
+        FUZZ_ASSERT(modload_walk(&img, NULL) == rc2, "open passes where check gives %d, not the walk's", rc);
+    else
+        FUZZ_ASSERT(rco == rc || (rco == MODLOAD_ERR_CRC && rc != MODLOAD_OK), "check %d, open %d", rc, rco);
+    if (rc2 != MODLOAD_OK && rco != MODLOAD_OK)
         return 0;
+    /* img: filled by modload_open, which fails (if at all) only at the CRC */
     FUZZ_ASSERT(img.size <= size && img.size >= MODP_HEADER_MIN + 4, "image_size %u of %zu", img.size, size);
 
     /* The image alone, read-only, its last byte just before a guard page. */
@@ -179,7 +190,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(copy, data, img.size);
     gm_readonly(&ro);
     FUZZ_ASSERT(modload_check(copy, img.size, &img2) == rc, "exact-size copy checks differently");
-    FUZZ_ASSERT(modload_check_nocrc(copy, img.size, &img) == MODLOAD_OK, "exact-size copy");
+    FUZZ_ASSERT((rc2 == MODLOAD_OK ? modload_check_nocrc : modload_open)(copy, img.size, &img) == MODLOAD_OK,
+                "exact-size copy");
     nex = collect_exports(&img, ex, sizeof ex / sizeof ex[0]);
 
     if (modload_region_size(&img) <= MAX_ROOM && img.code_size <= MAX_ROOM) {
@@ -198,7 +210,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pl.data_write = gm_alloc(&blk[1], img.data_size + img.bss_size, img.data_align);
             pl.data_room = img.data_size + img.bss_size;
             pl.data_run = 0x20000000u;
-            load_once(&img, &pl, blk, 2, ex, nex, 0, NULL);
+            load_once(&img, &pl, blk, 2, ex, nex, 0, rc2 == MODLOAD_OK, NULL);
             gm_free(&blk[0]);
             gm_free(&blk[1]);
         }
@@ -210,7 +222,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pl.data_write = gm_alloc(&blk[0], img.data_size + img.bss_size, img.data_align);
             pl.data_room = img.data_size + img.bss_size;
             pl.data_run = pl.code_run + img.data_offset;
-            load_once(&img, &pl, blk, 1, ex, nex, 1, NULL);
+            load_once(&img, &pl, blk, 1, ex, nex, 1, rc2 == MODLOAD_OK, NULL);
             gm_free(&blk[0]);
         }
         /* One region, symbols copied; then the image goes away. */
@@ -228,7 +240,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             pl.symtab_write = gm_alloc(&blk[1], ssize, 1);
             pl.symtab_room = ssize;
         }
-        if (load_once(&img, &pl, blk, pl.symtab_write ? 2 : 1, ex, nex, 1, &mod) == MODLOAD_OK &&
+        if (load_once(&img, &pl, blk, pl.symtab_write ? 2 : 1, ex, nex, 1, rc2 == MODLOAD_OK, &mod) == MODLOAD_OK &&
             pl.symtab_write) {
             /* The copy alone must serve every lookup. */
             gm_free(&ro);
