@@ -111,7 +111,8 @@ int modload_check_nocrc(const void *image, size_t len, modload_image *img);
  * stream is broken fails modload_load with the error modload_check would
  * have given (or MODLOAD_ERR_UNRESOLVED first, for an import the firmware
  * lacks), having written only into the placement, and nothing of it may
- * run. Use modload_check for a whole verdict without loading. */
+ * run. Use modload_check for a whole verdict before anything is written
+ * (loading over memory still in use) or without loading. */
 int modload_open(const void *image, size_t len, modload_image *img);
 
 /* One-region placement: bytes and alignment the whole module needs. */
