@@ -1114,16 +1114,24 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
 static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
                     unsigned rv64)
 {
+    (void)site;
     (void)site2;
+    (void)value;
     (void)rv64;
     switch (fx->kind) {
+    /* The walk adds to the sites of WORD32 and WORD64 itself, but for code
+     * written as words: the cases only where that is built (or REL32). */
+#if MODLOAD_CODE_WORD_STORES || MODLOAD_KINDS_386
+#  if MODLOAD_CODE_WORD_STORES
     case MODP_FIX_WORD32:
-#if MODLOAD_KINDS_386
+#  endif
+#  if MODLOAD_KINDS_386
     case MODP_FIX_REL32: /* the value is already minus the site's run address */
-#endif
+#  endif
         modload_wr32(site, modload_rd32(site) + (uint32_t)value);
         return MODLOAD_OK;
-#if MODLOAD_KINDS_64
+#endif
+#if MODLOAD_KINDS_64 && MODLOAD_CODE_WORD_STORES
     case MODP_FIX_WORD64: {
         uint64_t v = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + (uint64_t)value;
         modload_wr32(site, (uint32_t)v);
