@@ -430,12 +430,14 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
             e = c->end;
         }
         if (pair || arg) {
-            uint32_t t = 0;
+            /* one read for both: a pair's delta is signed */
+            uint32_t t;
             c->p = p;
-            if ((pair && !read_leb(c, &t, 1)) ||
-                (arg && (!read_leb(c, &g->fx.operand, 0) || g->fx.operand > 0xFFFu)))
+            if (!read_leb(c, &t, pair) || (arg && t > 0xFFFu))
                 return MODLOAD_ERR_FIXUP;
-            delta = pair ? t : 0;
+            delta = t;
+            if (arg)
+                g->fx.operand = t;
             p = c->p;
             e = c->end;
         } else if (v & 1u) {
