@@ -238,8 +238,7 @@ typedef char only_exports_are_wide[PARTS_WIDE == 1u << MODP_PART_EXPORTS && MODP
 
 static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 {
-    uint64_t sum;
-    uint32_t hsize, i, thumb, at;
+    uint32_t hsize, i, thumb, at, data_end;
 
     if (len < 4 || memcmp(b, MODP_MAGIC, 4) != 0)
         return len < 4 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_MAGIC;
@@ -311,10 +310,12 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         return MODLOAD_ERR_TRUNCATED;
 
     /* One-region layout: data after code and aligned; each segment and the
-     * region stay below 2^31, which keeps all offset arithmetic exact. */
-    sum = (uint64_t)img->data_offset + img->data_size + img->bss_size;
+     * region stay below 2^31, which keeps all offset arithmetic exact. In
+     * 32 bits: when no term and no partial sum has bit 31 set, no sum
+     * wrapped, and the last is the region's size. */
+    data_end = img->data_offset + img->data_size;
     if (img->data_offset < img->code_size || (img->data_offset & (img->data_align - 1u)) ||
-        sum > 0x7FFFFFFFu)
+        (img->data_offset | img->data_size | img->bss_size | data_end | (data_end + img->bss_size)) > 0x7FFFFFFFu)
         return MODLOAD_ERR_HEADER;
 
     /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb), other
