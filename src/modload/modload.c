@@ -1151,11 +1151,8 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
     case MODP_FIX_RV_HI20:
     case MODP_FIX_RV_LO12_I:
     case MODP_FIX_RV_LO12_S:
-        return modload_apply_riscv(fx->kind, site, value, fx->operand, rv64);
-#endif
-#if MODLOAD_KINDS_RISCV
     case MODP_FIX_RV_PCREL:
-        return modload_apply_rv_pcrel(site, site2, value, fx->offset, fx->offset2, rv64);
+        return modload_apply_riscv(fx, site, site2, value, rv64);
 #endif
     default:
         return MODLOAD_ERR_FIXUP_KIND;
