@@ -1107,7 +1107,10 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
                  (fx->kind == MODP_FIX_REL32 ? fx->offset : 0u);
 #endif
 #if MODLOAD_CODE_WORD_STORES
-    if (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))
+    /* A build whose kinds all add an address (the walk patches those)
+     * comes here only for code written as words. */
+    if ((MODLOAD_KINDS_BUILT & ~KINDS_ADD) == 0 ||
+        (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS)))
         return apply_code_words(fx, seg, value, s->rv64);
 #endif
     return apply_at(fx, site, seg + fx->offset2, value, s->rv64);
