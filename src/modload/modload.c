@@ -472,7 +472,6 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
         }
         for (; count; count--, cursor += 1u << wlog) {
             uint8_t *site;
-            uint64_t x;
             if (!add) {
                 g->fx.offset = cursor;
                 g->fx.offset2 = pair ? second : cursor;
@@ -480,13 +479,14 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
                     return rc;
                 continue;
             }
-            /* The low word; an 8-byte site's high word adds the rest of
-             * the sum (the high half of the address and the carry). */
             site = add + cursor;
-            x = modload_rd32(site) + (uint64_t)value;
-            modload_wr32(site, (uint32_t)x);
-            if (wlog == 3u)
-                modload_wr32(site + 4, modload_rd32(site + 4) + (uint32_t)(x >> 32));
+            if (wlog == 3u) {
+                uint64_t x = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + value;
+                modload_wr32(site, (uint32_t)x);
+                modload_wr32(site + 4, (uint32_t)(x >> 32));
+            } else {
+                modload_wr32(site, modload_rd32(site) + (uint32_t)value);
+            }
         }
     }
     c->p = p;
