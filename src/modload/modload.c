@@ -320,7 +320,7 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 
     /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb), other
      * ISAs' functions may start at any byte (x86 -Os). */
-    thumb = img->arch == MODP_ARCH_ARM;
+    thumb = MODLOAD_ISA(img->arch) == MODP_ARCH_ARM;
     for (i = 0; i < 2; i++) {
         uint32_t fn = i ? img->exit : img->entry;
         if (fn != MODP_NONE && (fn & ~thumb) >= img->code_size)
@@ -588,7 +588,7 @@ int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex)
     ex->name = 0;
 
     if (ex->seg == MODP_SEG_CODE) {
-        uint32_t thumb = img->arch == MODP_ARCH_ARM ? 1u : 0u;
+        uint32_t thumb = MODLOAD_ISA(img->arch) == MODP_ARCH_ARM ? 1u : 0u;
         limit = ex->value & ~thumb;
         if (limit >= img->code_size)
             return MODLOAD_ERR_EXPORT;
@@ -701,8 +701,8 @@ static int init_lists(const modload_image *img, const uint8_t *rec, modload_addr
                       modload_module *mod)
 {
     /* log2 of the word: a shift, not a division (none in libgcc on M0) */
-    uint32_t shift = img->arch == MODP_ARCH_X86_64 ||
-                     (img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64)) ? 3u : 2u;
+    uint32_t shift = MODLOAD_ISA(img->arch) == MODP_ARCH_X86_64 ||
+                     (MODLOAD_ISA(img->arch) == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64)) ? 3u : 2u;
     uint32_t i;
 
     for (i = 0; i < 2; i++) {
@@ -1230,7 +1230,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.mod = mod;
     /* Only RV_HI20 and RV_PCREL read it: 0 where they are not built. */
     s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
-             img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
+             MODLOAD_ISA(img->arch) == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.write[MODP_SEG_CODE] = (uint8_t *)pl->code_write;
     s.write[MODP_SEG_DATA] = (uint8_t *)pl->data_write;
     s.run[MODP_TGT_CODE] = pl->code_run;
