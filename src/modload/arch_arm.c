@@ -20,14 +20,14 @@ typedef struct imm_field {
 
 typedef struct pair_encoding {
     imm_field fields[4];
-    uint32_t opmask, movw, movt; /* instruction & opmask identifies each half */
+    uint32_t opmask, op[2]; /* instruction & opmask identifies MOVW, MOVT */
 } pair_encoding;
 
 static const pair_encoding encodings[2] = {
     /* Thumb-2 MOVW T3 / MOVT T1: imm16 = imm4:i:imm3:imm8. */
-    {{{16, 8}, {28, 3}, {10, 1}, {0, 4}}, 0x8000FBF0u, 0x0000F240u, 0x0000F2C0u},
+    {{{16, 8}, {28, 3}, {10, 1}, {0, 4}}, 0x8000FBF0u, {0x0000F240u, 0x0000F2C0u}},
     /* ARM MOVW A2 / MOVT A1: imm16 = imm4:imm12 (an empty 4th field). */
-    {{{0, 12}, {16, 4}, {0, 0}, {0, 0}}, 0x0FF00000u, 0x03000000u, 0x03400000u},
+    {{{0, 12}, {16, 4}, {0, 0}, {0, 0}}, 0x0FF00000u, {0x03000000u, 0x03400000u}},
 };
 
 static uint32_t get_imm16(const pair_encoding *e, uint32_t insn)
@@ -56,14 +56,19 @@ static uint32_t set_imm16(const pair_encoding *e, uint32_t insn, uint32_t imm)
 int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t value)
 {
     const pair_encoding *e = &encodings[kind == MODP_FIX_ARM_MOVW_MOVT];
-    uint32_t lo = modload_rd32(movw), hi = modload_rd32(movt), v;
+    uint8_t *at[2];
+    uint32_t insn[2], v, i;
 
+    at[0] = movw;
+    at[1] = movt;
     /* Refuse anything that is not the pair the kind names. */
-    if ((lo & e->opmask) != e->movw || (hi & e->opmask) != e->movt)
-        return MODLOAD_ERR_FIXUP;
-    v = (get_imm16(e, hi) << 16 | get_imm16(e, lo)) + value;
-    modload_wr32(movw, set_imm16(e, lo, v & 0xFFFFu));
-    modload_wr32(movt, set_imm16(e, hi, v >> 16));
+    for (i = 0; i < 2; i++)
+        if (((insn[i] = modload_rd32(at[i])) & e->opmask) != e->op[i])
+            return MODLOAD_ERR_FIXUP;
+    v = (get_imm16(e, insn[1]) << 16 | get_imm16(e, insn[0])) + value;
+    /* the low half to MOVW, the high half to MOVT (set_imm16 takes 16 bits) */
+    for (i = 0; i < 2; i++, v >>= 16)
+        modload_wr32(at[i], set_imm16(e, insn[i], v));
     return MODLOAD_OK;
 }
 

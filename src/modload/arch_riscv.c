@@ -49,57 +49,56 @@ static uint32_t rv_set_imm12(uint32_t w, uint32_t imm)
 
 #define RV_IS_AUIPC(w) (((w) & 0x7Fu) == 0x17u)
 
-int modload_apply_rv_pcrel(uint8_t *site, uint8_t *site2, modload_addr rel, uint32_t off, uint32_t off2,
-                           unsigned rv64)
+/* One function for the four kinds, so that each patch is written once: an
+ * upper instruction (RV_HI20's LUI, RV_PCREL's AUIPC when it comes first)
+ * gets the upper 20 bits of its address plus the value, with the carry
+ * out of its low part; a low part (RV_LO12_I/S, RV_PCREL's other half)
+ * adds the value to its 12 bits. Every instruction is checked before the
+ * first write. */
+int modload_apply_riscv(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
+                        unsigned rv64)
 {
-    uint32_t w = modload_rd32(site), w2 = modload_rd32(site2), d, sum;
-    unsigned first_auipc = RV_IS_AUIPC(w);
-    uint32_t lo = first_auipc ? w2 : w, auipc = first_auipc ? w : w2;
+    uint32_t w = modload_rd32(site), upper = w, lo = w, lo12 = fx->operand, sum;
+    uint8_t *at_upper = 0, *at_lo = site; /* the sites patched */
 
-    /* rel is value minus the segment's run address: D = rel - the AUIPC's offset */
-    d = (uint32_t)rel - (first_auipc ? off : off2);
-    if (!RV_IS_AUIPC(auipc) || !(rv_low_part(lo, 0) || rv_low_part(lo, 1)))
-        return MODLOAD_ERR_FIXUP;
-    sum = (auipc & 0xFFFFF000u) + (rv_imm12(lo) ^ 0x800u) - 0x800u; /* off */
-    if (!first_auipc) {
-        modload_wr32(site, rv_set_imm12(lo, (rv_imm12(lo) + d) & 0xFFFu));
-        return MODLOAD_OK;
-    }
-#if MODLOAD_KINDS_64
-    /* T = D + sext32(off) in 64 bits; T + 0x80000800 must lie in [0, 2^32) */
-    if (rv64 && ((uint64_t)rel - off + (uint64_t)(int64_t)(int32_t)sum + 0x80000800u) >> 32)
-        return MODLOAD_ERR_FIXUP_RANGE;
-#else
-    (void)rv64;
-#endif
-    sum += d;
-    modload_wr32(site, (auipc & 0xFFFu) | ((sum + 0x800u) & 0xFFFFF000u));
-    modload_wr32(site2, rv_set_imm12(lo, sum & 0xFFFu));
-    return MODLOAD_OK;
-}
-
-int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr addr, uint32_t lo12, unsigned rv64)
-{
-    uint32_t w = modload_rd32(site), imm, value = (uint32_t)addr;
-
-    (void)rv64;
-    if (kind == MODP_FIX_RV_HI20) {
+    if (fx->kind == MODP_FIX_RV_PCREL) {
+        /* value is the address minus the segment's run address: minus the
+         * AUIPC's offset, it is what the pair's offset must grow by */
+        uint32_t w2 = modload_rd32(site2);
+        if (RV_IS_AUIPC(w)) {
+            lo = w2;
+            at_upper = site;
+            at_lo = site2;
+            value -= fx->offset;
+        } else { /* the low part first: the AUIPC is another pair's */
+            upper = w2;
+            value -= fx->offset2;
+        }
+        if (!RV_IS_AUIPC(upper) || !(rv_low_part(lo, 0) || rv_low_part(lo, 1)))
+            return MODLOAD_ERR_FIXUP;
+        lo12 = rv_imm12(lo);
+    } else if (fx->kind == MODP_FIX_RV_HI20) {
         if ((w & 0x7Fu) != 0x37u)                       /* LUI */
             return MODLOAD_ERR_FIXUP;
-        imm = (w & 0xFFFFF000u) + (lo12 ^ 0x800u) - 0x800u; /* the addend */
-#if MODLOAD_KINDS_64
-        /* addr + sext32(addend) + 0x80000800 must lie in [0, 2^32) */
-        if (rv64 && ((uint64_t)addr + (uint64_t)(int64_t)(int32_t)imm + 0x80000800u) >> 32)
-            return MODLOAD_ERR_FIXUP_RANGE;
-#endif
-        imm += value;
-        w = (w & 0xFFFu) | ((imm + 0x800u) & 0xFFFFF000u);
-    } else {
-        if (!rv_low_part(w, kind == MODP_FIX_RV_LO12_S))
-            return MODLOAD_ERR_FIXUP;
-        w = rv_set_imm12(w, (rv_imm12(w) + value) & 0xFFFu);
+        at_upper = site;
+        at_lo = 0;
+    } else if (!rv_low_part(w, fx->kind == MODP_FIX_RV_LO12_S)) {
+        return MODLOAD_ERR_FIXUP;
     }
-    modload_wr32(site, w);
+    if (at_upper) {
+        sum = (upper & 0xFFFFF000u) + (lo12 ^ 0x800u) - 0x800u; /* the address now */
+#if MODLOAD_KINDS_64
+        /* value + sext32(sum) + 0x80000800 must lie in [0, 2^32) */
+        if (rv64 && ((uint64_t)value + (uint64_t)(int64_t)(int32_t)sum + 0x80000800u) >> 32)
+            return MODLOAD_ERR_FIXUP_RANGE;
+#else
+        (void)rv64;
+#endif
+        sum += (uint32_t)value;
+        modload_wr32(at_upper, (upper & 0xFFFu) | ((sum + 0x800u) & 0xFFFFF000u));
+    }
+    if (at_lo)
+        modload_wr32(at_lo, rv_set_imm12(lo, (rv_imm12(lo) + (uint32_t)value) & 0xFFFu));
     return MODLOAD_OK;
 }
 

@@ -238,8 +238,7 @@ typedef char only_exports_are_wide[PARTS_WIDE == 1u << MODP_PART_EXPORTS && MODP
 
 static int parse_header(const uint8_t *b, size_t len, modload_image *img)
 {
-    uint64_t sum;
-    uint32_t hsize, i, thumb, at;
+    uint32_t hsize, i, thumb, at, data_end;
 
     if (len < 4 || memcmp(b, MODP_MAGIC, 4) != 0)
         return len < 4 ? MODLOAD_ERR_TRUNCATED : MODLOAD_ERR_MAGIC;
@@ -311,15 +310,17 @@ static int parse_header(const uint8_t *b, size_t len, modload_image *img)
         return MODLOAD_ERR_TRUNCATED;
 
     /* One-region layout: data after code and aligned; each segment and the
-     * region stay below 2^31, which keeps all offset arithmetic exact. */
-    sum = (uint64_t)img->data_offset + img->data_size + img->bss_size;
+     * region stay below 2^31, which keeps all offset arithmetic exact. In
+     * 32 bits: when no term and no partial sum has bit 31 set, no sum
+     * wrapped, and the last is the region's size. */
+    data_end = img->data_offset + img->data_size;
     if (img->data_offset < img->code_size || (img->data_offset & (img->data_align - 1u)) ||
-        sum > 0x7FFFFFFFu)
+        (img->data_offset | img->data_size | img->bss_size | data_end | (data_end + img->bss_size)) > 0x7FFFFFFFu)
         return MODLOAD_ERR_HEADER;
 
     /* Entry and exit lie in the code; only ARM uses bit 0 (Thumb), other
      * ISAs' functions may start at any byte (x86 -Os). */
-    thumb = img->arch == MODP_ARCH_ARM;
+    thumb = MODLOAD_ISA(img->arch) == MODP_ARCH_ARM;
     for (i = 0; i < 2; i++) {
         uint32_t fn = i ? img->exit : img->entry;
         if (fn != MODP_NONE && (fn & ~thumb) >= img->code_size)
@@ -430,12 +431,14 @@ static int group_ops(modload_cursor *c, group *g, uint32_t *nfixups, uint32_t ma
             e = c->end;
         }
         if (pair || arg) {
-            uint32_t t = 0;
+            /* one read for both: a pair's delta is signed */
+            uint32_t t;
             c->p = p;
-            if ((pair && !read_leb(c, &t, 1)) ||
-                (arg && (!read_leb(c, &g->fx.operand, 0) || g->fx.operand > 0xFFFu)))
+            if (!read_leb(c, &t, pair) || (arg && t > 0xFFFu))
                 return MODLOAD_ERR_FIXUP;
-            delta = pair ? t : 0;
+            delta = t;
+            if (arg)
+                g->fx.operand = t;
             p = c->p;
             e = c->end;
         } else if (v & 1u) {
@@ -585,7 +588,7 @@ int modload_export_at(const modload_image *img, uint32_t i, modload_export *ex)
     ex->name = 0;
 
     if (ex->seg == MODP_SEG_CODE) {
-        uint32_t thumb = img->arch == MODP_ARCH_ARM ? 1u : 0u;
+        uint32_t thumb = MODLOAD_ISA(img->arch) == MODP_ARCH_ARM ? 1u : 0u;
         limit = ex->value & ~thumb;
         if (limit >= img->code_size)
             return MODLOAD_ERR_EXPORT;
@@ -698,8 +701,8 @@ static int init_lists(const modload_image *img, const uint8_t *rec, modload_addr
                       modload_module *mod)
 {
     /* log2 of the word: a shift, not a division (none in libgcc on M0) */
-    uint32_t shift = img->arch == MODP_ARCH_X86_64 ||
-                     (img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64)) ? 3u : 2u;
+    uint32_t shift = MODLOAD_ISA(img->arch) == MODP_ARCH_X86_64 ||
+                     (MODLOAD_ISA(img->arch) == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64)) ? 3u : 2u;
     uint32_t i;
 
     for (i = 0; i < 2; i++) {
@@ -1104,7 +1107,10 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
                  (fx->kind == MODP_FIX_REL32 ? fx->offset : 0u);
 #endif
 #if MODLOAD_CODE_WORD_STORES
-    if (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS))
+    /* A build whose kinds all add an address (the walk patches those)
+     * comes here only for code written as words. */
+    if ((MODLOAD_KINDS_BUILT & ~KINDS_ADD) == 0 ||
+        (fx->seg == MODP_SEG_CODE && (s->pl->flags & MODLOAD_CODE_WORDS)))
         return apply_code_words(fx, seg, value, s->rv64);
 #endif
     return apply_at(fx, site, seg + fx->offset2, value, s->rv64);
@@ -1114,16 +1120,24 @@ static int apply_fixup(modload_walker *w, const modload_fixup *fx)
 static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
                     unsigned rv64)
 {
+    (void)site;
     (void)site2;
+    (void)value;
     (void)rv64;
     switch (fx->kind) {
+    /* The walk adds to the sites of WORD32 and WORD64 itself, but for code
+     * written as words: the cases only where that is built (or REL32). */
+#if MODLOAD_CODE_WORD_STORES || MODLOAD_KINDS_386
+#  if MODLOAD_CODE_WORD_STORES
     case MODP_FIX_WORD32:
-#if MODLOAD_KINDS_386
+#  endif
+#  if MODLOAD_KINDS_386
     case MODP_FIX_REL32: /* the value is already minus the site's run address */
-#endif
+#  endif
         modload_wr32(site, modload_rd32(site) + (uint32_t)value);
         return MODLOAD_OK;
-#if MODLOAD_KINDS_64
+#endif
+#if MODLOAD_KINDS_64 && MODLOAD_CODE_WORD_STORES
     case MODP_FIX_WORD64: {
         uint64_t v = ((uint64_t)modload_rd32(site + 4) << 32 | modload_rd32(site)) + (uint64_t)value;
         modload_wr32(site, (uint32_t)v);
@@ -1140,11 +1154,8 @@ static int apply_at(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modl
     case MODP_FIX_RV_HI20:
     case MODP_FIX_RV_LO12_I:
     case MODP_FIX_RV_LO12_S:
-        return modload_apply_riscv(fx->kind, site, value, fx->operand, rv64);
-#endif
-#if MODLOAD_KINDS_RISCV
     case MODP_FIX_RV_PCREL:
-        return modload_apply_rv_pcrel(site, site2, value, fx->offset, fx->offset2, rv64);
+        return modload_apply_riscv(fx, site, site2, value, rv64);
 #endif
     default:
         return MODLOAD_ERR_FIXUP_KIND;
@@ -1219,7 +1230,7 @@ static int load(const modload_image *img, modload_cursor *c, const modload_place
     s.mod = mod;
     /* Only RV_HI20 and RV_PCREL read it: 0 where they are not built. */
     s.rv64 = MODLOAD_KIND_IS(1u << MODP_FIX_RV_HI20, MODP_FIX_RV_HI20) && MODLOAD_KINDS_64 &&
-             img->arch == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
+             MODLOAD_ISA(img->arch) == MODP_ARCH_RISCV && (img->arch_flags & MODP_RV_64);
     s.write[MODP_SEG_CODE] = (uint8_t *)pl->code_write;
     s.write[MODP_SEG_DATA] = (uint8_t *)pl->data_write;
     s.run[MODP_TGT_CODE] = pl->code_run;

@@ -176,13 +176,12 @@ int modload_apply_arm(unsigned kind, uint8_t *movw, uint8_t *movt, uint32_t valu
 #endif
 
 #if MODLOAD_KINDS_RISCV
-/* Apply a RISC-V kind (RV_HI20, RV_LO12_I, RV_LO12_S) at site; lo12 is the
- * RV_HI20 operand; rv64: the address must be a sign-extended 32-bit value. */
-int modload_apply_riscv(unsigned kind, uint8_t *site, modload_addr value, uint32_t lo12, unsigned rv64);
-/* Apply RV_PCREL to the pair at site (offset off) and site2 (off2); rel is
- * the value minus the run address of their segment. */
-int modload_apply_rv_pcrel(uint8_t *site, uint8_t *site2, modload_addr rel, uint32_t off, uint32_t off2,
-                           unsigned rv64);
+/* Apply a RISC-V kind (RV_HI20, RV_LO12_I, RV_LO12_S, RV_PCREL) at site
+ * (and RV_PCREL's second site, site2); fx->operand is the RV_HI20 operand,
+ * and RV_PCREL's value is the address minus the run address of its
+ * segment; rv64: the address must be a sign-extended 32-bit value. */
+int modload_apply_riscv(const modload_fixup *fx, uint8_t *site, uint8_t *site2, modload_addr value,
+                        unsigned rv64);
 #endif
 
 #endif
