@@ -97,6 +97,7 @@ static void free_model(model *m)
 }
 
 static void hset32(model *m, uint32_t off, uint32_t v) { wr32(m->hdr + off, v); }
+static void set_flag(model *m, unsigned flag) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | flag); }
 static uint32_t hget32(const model *m, uint32_t off) { return rd32(m->hdr + off); }
 /* A header field set after the sizes are computed (sizes and image_size). */
 static void post(model *m, uint32_t off, uint32_t width, uint32_t v)
@@ -377,6 +378,10 @@ typedef struct loader {
 
 static const loader all_profile = {modload_check, modload_region_size, modload_symtab_size,
                                    modload_place_region, modload_load};
+/* The same with modload_open first: the fixup stream and its imports are
+ * modload_load's to check, which must give modload_check's answer. */
+static const loader open_first = {modload_open, modload_region_size, modload_symtab_size,
+                                  modload_place_region, modload_load};
 static loader minimal_profile;
 
 static void open_minimal(void)
@@ -408,40 +413,23 @@ static uint8_t symtab[1 << 14];
 static uint32_t loaded_room;  /* the region the last load filled */
 static mp_buf plain;          /* the plain module, assembled */
 
-/* modload_open leaves the fixup stream and its imports to modload_load,
- * which must give modload_check's answer having written nothing outside
- * the region and the symbol table it was given (-3 if it did). */
-static int open_load(const uint8_t *p, size_t len)
+/* Whether a byte past room in mem, or past symtab_room in symtab, lost
+ * the fill it had before the load. */
+static int wrote_outside(uint32_t room, uint32_t symtab_room)
 {
-    modload_image img;
-    modload_place pl;
-    modload_module mod;
-    modload_env env = {0};
-    uint32_t room, i;
-    int rc;
+    uint32_t i;
 
-    if ((rc = modload_open(p, len, &img)) != MODLOAD_OK)
-        return rc;
-    if ((room = modload_region_size(&img)) > sizeof mem || modload_symtab_size(&img) > sizeof symtab)
-        return -1;
-    memset(mem, 0xA5, sizeof mem);
-    memset(symtab, 0xA5, sizeof symtab);
-    if ((rc = modload_place_region(&img, mem, room, 0x20010000u, &pl)) != MODLOAD_OK)
-        return rc;
-    env.syms = fw_table(&env.nsyms);
-    pl.symtab_write = symtab;
-    pl.symtab_room = modload_symtab_size(&img);
-    rc = modload_load(&img, &pl, &env, &mod);
     for (i = room; i < sizeof mem; i++)
         if (mem[i] != 0xA5)
-            return -3;
-    for (i = pl.symtab_room; i < sizeof symtab; i++)
+            return 1;
+    for (i = symtab_room; i < sizeof symtab; i++)
         if (symtab[i] != 0xA5)
-            return -3;
-    return rc;
+            return 1;
+    return 0;
 }
 
-/* An action of the load family through loader L. */
+/* An action of the load family through loader L: -3 when the load wrote
+ * outside the region or the symbol table it was given. */
 static int load_with(const loader *L, enum action a, const uint8_t *p, size_t len)
 {
     modload_image img;
@@ -461,9 +449,10 @@ static int load_with(const loader *L, enum action a, const uint8_t *p, size_t le
         return L->place_region(&img, mem, room - 1, (modload_addr)(uintptr_t)mem, &pl);
     if (a == A_MISALIGNED)
         return L->place_region(&img, mem, room, (modload_addr)(uintptr_t)mem + 2, &pl);
-    if (room > sizeof mem)
+    if (room > sizeof mem || L->symtab_size(&img) > sizeof symtab)
         return -1;
     memset(mem, 0xA5, sizeof mem);
+    memset(symtab, 0xA5, sizeof symtab);
     if ((rc = L->place_region(&img, mem, room, 0x20010000u, &pl)) != MODLOAD_OK)
         return rc;
     if (a != A_LOAD_NOENV)
@@ -487,7 +476,10 @@ static int load_with(const loader *L, enum action a, const uint8_t *p, size_t le
     default: break;
     }
     loaded_room = room;
-    if ((rc = L->load(&img, &pl, &env, &mod)) != MODLOAD_OK || a != A_FIND)
+    rc = L->load(&img, &pl, &env, &mod);
+    if (wrote_outside(room, pl.symtab_room))
+        return -3;
+    if (rc != MODLOAD_OK || a != A_FIND)
         return rc;
     if ((rc = modload_find(&mod, "cat_sum", &addr)) != MODLOAD_OK)
         return -2;
@@ -521,7 +513,7 @@ static int act(enum action a, const uint8_t *p, size_t len)
 
     switch (a) {
     case A_CHECK_NULL: return modload_check(NULL, len, &img);
-    case A_OPEN_LOAD: return open_load(p, len);
+    case A_OPEN_LOAD: return load_with(&open_first, A_LOAD, p, len);
     case A_LOAD_PLAIN: return same_as(&all_profile, plain.p, plain.len, &all_profile, p, len);
     case A_MIN_CHECK: return load_with(&minimal_profile, A_CHECK, p, len);
     case A_MIN_LOAD: return same_as(&all_profile, p, len, &minimal_profile, p, len);
@@ -569,8 +561,8 @@ M(major0) { m->hdr[MODP_H_MAJOR] = 0; }
 M(minor_newer) { m->hdr[MODP_H_MINOR] = 9; }
 M(arch_mips) { wr16(m->hdr + MODP_H_ARCH, 8); }
 M(arch_ffff) { wr16(m->hdr + MODP_H_ARCH, 0xFFFF); }
-M(flag_unknown) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | 0x0010); }
-M(flag_top) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | 0x8000); }
+M(flag_unknown) { set_flag(m, 0x0010); }
+M(flag_top) { set_flag(m, 0x8000); }
 M(reserved) { m->hdr[MODP_H_RESERVED + 1] = 1; }
 M(hsize_64) { post(m, MODP_H_HEADER_SIZE, 2, 64); }
 M(hsize_76) { post(m, MODP_H_HEADER_SIZE, 2, 76); }
@@ -697,7 +689,7 @@ static void no_exports(model *m)
     m->exp.len = m->str.len = 0;
     hset32(m, MODP_H_NEXPORTS, 0);
 }
-M(named_but_stripped) { no_exports(m); wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_STRIPPED); }
+M(named_but_stripped) { no_exports(m); set_flag(m, MODP_F_STRIPPED); }
 M(hash_but_named) { no_exports(m); wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) & ~MODP_F_STRIPPED); }
 M(hash_cut) { m->fix.len = 0; buf_u8(&m->fix, MODP_TGT_IMPORT); buf_u8(&m->fix, 0); buf_u8(&m->fix, 0xAB);
               hset32(m, MODP_H_NIMPORTS, 1); hset32(m, MODP_H_NFIXUPS, 0); }
@@ -764,11 +756,11 @@ static void init_record(model *m, uint32_t off, uint32_t n, int flag)
     buf_u32(&m->meta, off);
     buf_u32(&m->meta, 0);
     if (flag)
-        wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_INIT);
+        set_flag(m, MODP_F_INIT);
 }
 M(init_empty) { init_record(m, 0, 0, 1); }
 M(init_no_flag) { init_record(m, 0, 0, 0); }
-M(init_flag_alone) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | MODP_F_INIT); }
+M(init_flag_alone) { set_flag(m, MODP_F_INIT); }
 M(init_past_data) { init_record(m, 0, 0x10000, 1); }
 M(init_unaligned) { init_record(m, 2, 1, 1); }
 /* placement */
@@ -787,7 +779,6 @@ M(block_alg_2) { m->sig.p[MODP_SIG_ALG] = 2; m->bad_block = 1; }
 M(block_reserved) { m->sig.p[MODP_SIG_RESERVED + 1] = 1; m->bad_block = 1; }
 M(block_cut) { m->sig.len--; m->bad_block = 1; }
 /* compressed segments (spec 14): the compressed twin's raw deflate streams */
-static void set_flag(model *m, unsigned flag) { wr16(m->hdr + MODP_H_FLAGS, rd16(m->hdr + MODP_H_FLAGS) | flag); }
 M(compressed_xip) { set_flag(m, MODP_F_XIP); }
 /* the code as one stored block: LEN, then NLEN its complement (or not) */
 static void stored_code(model *m, uint16_t nlen_flip)
