@@ -319,7 +319,7 @@ typedef struct modload_cursor {
 #define MODLOAD_STREAM_CHUNK 32
 
 /* A streaming load's whole state: this, and nothing else, is the extra RAM
- * (424 bytes on a 32-bit target, 104 of them the SHA-256 state). Fields are
+ * (428 bytes on a 32-bit target, 104 of them the SHA-256 state). Fields are
  * private. */
 typedef struct modload_stream {
     modload_cursor cur;
@@ -328,6 +328,10 @@ typedef struct modload_stream {
     uint32_t crc;             /* CRC-32 of every byte read so far */
     uint32_t digesting;       /* sha holds the SHA-256 of every byte read so far */
     modload_sha256 sha;
+    /* The stream's reader, set by modload_stream_begin: loads from memory
+     * reach it only through here, so that a firmware that never streams
+     * does not link it (nor the hashing behind it). */
+    uint32_t (*pull)(modload_cursor *c, uint8_t *dst, uint32_t max);
     uint8_t chunk[MODLOAD_STREAM_CHUNK];
     char name[256];           /* the header, then the import being bound */
 } modload_stream;

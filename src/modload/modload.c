@@ -47,8 +47,9 @@ static void cur_part(modload_cursor *c, uint32_t n)
         c->end = c->p + n;
 }
 
+#if MODLOAD_WITH_STREAM
 /* Read up to max bytes of the current part from the stream into dst;
- * the count, or 0 when there is nothing more. */
+ * the count, or 0 when there is nothing more (the stream's pull). */
 static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
 {
     modload_stream *st = CUR_ST(c);
@@ -70,6 +71,7 @@ static uint32_t cur_read(modload_cursor *c, uint8_t *dst, uint32_t max)
     c->rest -= (uint32_t)got;
     return (uint32_t)got;
 }
+#endif
 
 /* Refill the window from the stream; 0 when there is nothing more. */
 static int cur_fill(modload_cursor *c)
@@ -79,7 +81,7 @@ static int cur_fill(modload_cursor *c)
 
     /* An image in memory has no more (nor a build without streams, where
      * st is a constant NULL never dereferenced) */
-    if (!st || !(got = cur_read(c, st->chunk, MODLOAD_STREAM_CHUNK)))
+    if (!st || !(got = st->pull(c, st->chunk, MODLOAD_STREAM_CHUNK)))
         return 0;
     c->p = st->chunk;
     c->end = c->p + got;
@@ -101,7 +103,7 @@ static int cur_copy(modload_cursor *c, uint8_t *dst, uint32_t n)
         uint32_t k;
         /* Segment bytes go straight to their place, not through the window. */
         if (c->p == c->end && dst && CUR_ST(c)) {
-            if (!(k = cur_read(c, dst, n)))
+            if (!(k = CUR_ST(c)->pull(c, dst, n)))
                 return 0;
             dst += k;
             n -= k;
@@ -1316,6 +1318,7 @@ int modload_stream_begin(modload_stream *st, modload_read_fn read, void *ctx, mo
     st->read = read;
     st->ctx = ctx;
     c->st = st;
+    st->pull = cur_read;
 #if MODLOAD_WITH_SHA256
     /* From the first byte: stream_load learns only then whether a policy
      * wants the digest. */
