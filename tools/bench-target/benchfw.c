@@ -36,8 +36,9 @@
 #define BENCH_RAM_END 0x20400000u
 extern uint8_t __stack_top[];
 
-__attribute__((noinline)) void bench_begin(void);
-__attribute__((noinline)) void bench_end(void);
+/* noipa: never inlined, nor folded into one another (-fipa-icf) */
+__attribute__((noinline, noipa)) void bench_begin(void);
+__attribute__((noinline, noipa)) void bench_end(void);
 
 void bench_begin(void)
 {
