@@ -23,9 +23,9 @@ foreach(mode blocks singlestep)
   endif()
   set(${mode} "")
   foreach(n 4 8)
-    # target units image-KB fixups copy load check, ratios, per fixup, crc/B
+    # target units image-KB fixups copy load check, ratios, per fixup, crc/B, cpy/B
     set(nz "[1-9][0-9]*")
-    if(NOT out MATCHES "\n(m0-minimal +${n} +[0-9.]+ +${nz} +${nz} +${nz} +${nz}) +[0-9.]+ +[0-9.]+ +-?[0-9.]+ +-?[0-9.]+ +[0-9.]+\n")
+    if(NOT out MATCHES "\n(m0-minimal +${n} +[0-9.]+ +${nz} +${nz} +${nz} +${nz}) +[0-9.]+ +[0-9.]+ +-?[0-9.]+ +-?[0-9.]+ +[0-9.]+ +-?[0-9.]+\n")
       message(FATAL_ERROR "tools/bench --target ${extra}: no row with non-zero counts for m0-minimal, ${n} units")
     endif()
     list(APPEND ${mode} "${CMAKE_MATCH_1}")
