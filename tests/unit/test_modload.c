@@ -316,6 +316,61 @@ static void test_load_split_and_symtab_copy(void **state)
     assert_int_equal(a, 0x3FFB0010u);
 }
 
+/* The cache hook: called once, with the code's run address and size,
+ * after a load that succeeded; never after one that failed. */
+static uint32_t sync_calls;
+static modload_addr sync_run;
+static uint32_t sync_len;
+
+static void count_sync(void *ctx, modload_addr run, uint32_t len)
+{
+    (void)ctx;
+    sync_calls++;
+    sync_run = run;
+    sync_len = len;
+}
+
+static void test_sync_and_arguments(void **state)
+{
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_env env = env1, unbound = env1;
+    modload_image img;
+    modload_place pl;
+    modload_module mod;
+    modload_export ex;
+    uint8_t *mem = arena + GUARD;
+    (void)state;
+
+    env.sync_code = count_sync;
+    unbound.sync_code = count_sync;
+    unbound.resolve = NULL; /* fw_get stays unresolved */
+    sync_calls = 0;
+    memset(arena, 0xEE, sizeof arena);
+    assert_int_equal(modload_open(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0x20000100u, &pl), MODLOAD_OK);
+    assert_int_equal(modload_load(&img, &pl, &unbound, &mod), MODLOAD_ERR_UNRESOLVED);
+    assert_int_equal(sync_calls, 0);
+    assert_int_equal(modload_load(&img, &pl, &env, &mod), MODLOAD_OK);
+    assert_int_equal(sync_calls, 1);
+    assert_int_equal(sync_run, 0x20000100u);
+    assert_int_equal(sync_len, sizeof code1);
+    guards_intact(36);
+
+    /* NULL where something is needed, and an export past the table */
+    assert_int_equal(modload_check(NULL, n, &img), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_open(image, n, NULL), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_open(image, n, &img), MODLOAD_OK);
+    assert_int_equal(modload_export_at(&img, img.nexports, &ex), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_place_region(NULL, mem, 36, 0, &pl), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_place_region(&img, NULL, 36, 0, &pl), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_place_region(&img, mem, 36, 0, NULL), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_load(NULL, &pl, &env, &mod), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_load(&img, NULL, &env, &mod), MODLOAD_ERR_ARG);
+    assert_int_equal(modload_load(&img, &pl, &env, NULL), MODLOAD_ERR_ARG);
+    assert_int_equal(sync_calls, 1);
+}
+
 static void test_placement_errors(void **state)
 {
     spec s = spec1();
@@ -1405,6 +1460,7 @@ int main(void)
         cmocka_unit_test(test_check_fields),
         cmocka_unit_test(test_load_one_region),
         cmocka_unit_test(test_rel32),
+        cmocka_unit_test(test_sync_and_arguments),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_imports),
         cmocka_unit_test(test_weak_import),
@@ -1435,6 +1491,7 @@ int main(void)
         cmocka_unit_test(test_load_one_region),
         cmocka_unit_test(test_rel32),
         cmocka_unit_test(test_load_split_and_symtab_copy),
+        cmocka_unit_test(test_sync_and_arguments),
         cmocka_unit_test(test_placement_errors),
         cmocka_unit_test(test_xip),
         cmocka_unit_test(test_code_words),
