@@ -964,6 +964,9 @@ static int feed_read(void *ctx, uint8_t *buf, uint32_t len)
 
 /* Stream an image into the guarded arena: code and data at arena+GUARD,
  * exports kept after them. */
+/* The firmware a stream is loaded for: env1, or one with a hook. */
+static const modload_env *stream_env = &env1;
+
 static int stream_into_arena(const uint8_t *img_bytes, uint32_t len, feed *f, modload_module *mod)
 {
     modload_stream st;
@@ -981,9 +984,36 @@ static int stream_into_arena(const uint8_t *img_bytes, uint32_t len, feed *f, mo
         return rc;
     pl.symtab_write = arena + GUARD + 40;
     pl.symtab_room = modload_symtab_size(&img);
-    rc = modload_stream_load(&st, &img, &pl, &env1, mod);
+    rc = modload_stream_load(&st, &img, &pl, stream_env, mod);
     guards_intact(40 + modload_symtab_size(&img));
     return rc;
+}
+
+/* A stream's cache hook: once after a load that succeeded, with the
+ * code's run address and size; not after one whose CRC fails. */
+static void test_stream_sync(void **state)
+{
+    static modload_env env; /* static: stream_env outlives a failed assertion */
+    spec s = spec1();
+    uint32_t n = build(&s);
+    modload_module mod;
+    feed f = {0};
+    (void)state;
+
+    env = env1;
+    env.sync_code = count_sync;
+    stream_env = &env;
+    sync_calls = 0;
+    f.chunk = 7;
+    image[n - 1] ^= 1;
+    assert_int_equal(stream_into_arena(image, n, &f, &mod), MODLOAD_ERR_CRC);
+    assert_int_equal(sync_calls, 0);
+    image[n - 1] ^= 1;
+    assert_int_equal(stream_into_arena(image, n, &f, &mod), MODLOAD_OK);
+    stream_env = &env1;
+    assert_int_equal(sync_calls, 1);
+    assert_int_equal(sync_run, 0x20000100u);
+    assert_int_equal(sync_len, sizeof code1);
 }
 
 static void test_stream_chunks(void **state)
@@ -1476,7 +1506,7 @@ int main(void)
     };
     /* the tests of what this profile left out */
     (void)test_load_split_and_symtab_copy, (void)test_xip, (void)test_code_words;
-    (void)test_stream_chunks, (void)test_stream_init, (void)test_stream_refusals,
+    (void)test_stream_chunks, (void)test_stream_sync, (void)test_stream_init, (void)test_stream_refusals,
     (void)test_stream_big_image;
     (void)test_stream_no_xip;
     return cmocka_run_group_tests(tests, NULL, NULL);
@@ -1505,6 +1535,7 @@ int main(void)
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_truncate_and_flip),
         cmocka_unit_test(test_stream_chunks),
+        cmocka_unit_test(test_stream_sync),
         cmocka_unit_test(test_stream_init),
         cmocka_unit_test(test_stream_refusals),
         cmocka_unit_test(test_stream_big_image),
