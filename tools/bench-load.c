@@ -43,7 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "modload.h"
+#include "bench-paths.h"
 
 static int run(char **argv)
 {
@@ -69,14 +69,6 @@ static int run(char **argv)
     printf("%.6f %ld\n", (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
            ru.ru_maxrss);
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
-{
-    (void)ctx;
-    (void)name;
-    *addr = 0x10000000u + (hash & 0xFFFFFu) * 4u;
-    return 0;
 }
 
 static uint8_t *read_file(const char *path, size_t *len)
@@ -110,28 +102,10 @@ static uint8_t *read_file(const char *path, size_t *len)
 __attribute__((noinline)) int bench_load_path(const uint8_t *image, size_t len, uint8_t *region,
                                               uint32_t room, int whole)
 {
-    modload_image img;
-    int err = whole ? modload_check(image, len, &img) : modload_open(image, len, &img);
+    const char *stage;
+    int err = bench_load(image, len, region, room, whole, &stage);
     if (err != MODLOAD_OK) {
-        fprintf(stderr, "%s: %s\n", whole ? "modload_check" : "modload_open", modload_strerror(err));
-        return 1;
-    }
-    uint32_t size = modload_region_size(&img);
-    if (size > room) {
-        fprintf(stderr, "region of %u bytes does not fit %u\n", (unsigned)size, (unsigned)room);
-        return 1;
-    }
-    modload_place pl;
-    err = modload_place_region(&img, region, size, (modload_addr)(uintptr_t)region, &pl);
-    if (err != MODLOAD_OK) {
-        fprintf(stderr, "modload_place_region: %s\n", modload_strerror(err));
-        return 1;
-    }
-    modload_env env = {.resolve = resolve};
-    modload_module mod;
-    err = modload_load(&img, &pl, &env, &mod);
-    if (err != MODLOAD_OK) {
-        fprintf(stderr, "modload_load: %s\n", modload_strerror(err));
+        fprintf(stderr, "%s: %s\n", stage, modload_strerror(err));
         return 1;
     }
     return 0;
@@ -169,7 +143,7 @@ __attribute__((noinline)) int bench_stream_path(const uint8_t *image, size_t len
         fprintf(stderr, "region of %u bytes does not fit %u\n", (unsigned)size, (unsigned)room);
         return 1;
     }
-    modload_env env = {.resolve = resolve};
+    modload_env env = {.resolve = bench_resolve};
     modload_module mod;
     err = modload_stream_load(&st, &img, &pl, &env, &mod);
     if (err != MODLOAD_OK) {
@@ -181,8 +155,7 @@ __attribute__((noinline)) int bench_stream_path(const uint8_t *image, size_t len
 
 __attribute__((noinline)) uint32_t bench_copy_path(const uint8_t *image, size_t len, uint8_t *buf)
 {
-    memcpy(buf, image, len);
-    return modload_crc32(0, buf, len);
+    return bench_copy(image, len, buf);
 }
 
 typedef struct bytes { const uint8_t *p, *end; } bytes;

@@ -1,5 +1,6 @@
 /* benchfw.c - tools/bench --target's firmware: the load paths of
- * tools/bench-load.c on a Cortex-M under QEMU, each between a call of
+ * tools/bench-load.c (both take them from tools/bench-paths.h) on a
+ * Cortex-M under QEMU, each between a call of
  * bench_begin() and one of bench_end(), so that the driver counts the
  * instructions QEMU's exec log shows between the two.
  *
@@ -26,8 +27,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "../bench-paths.h"
 #include "fwutil.h"
-#include "modload.h"
 
 /* The end of the MPS2 boards' data RAM (mps2.ld: 4 MiB at 0x20000000);
  * everything from the stack's top up to it is the benchmark's memory,
@@ -48,39 +49,6 @@ void bench_begin(void)
 void bench_end(void)
 {
     __asm__ volatile("" ::: "memory");
-}
-
-static int resolve(void *ctx, const char *name, uint32_t hash, modload_addr *addr)
-{
-    (void)ctx;
-    (void)name;
-    *addr = 0x10000000u + (hash & 0xFFFFFu) * 4u;
-    return 0;
-}
-
-__attribute__((noinline)) static uint32_t copy_path(const uint8_t *image, uint32_t len, uint8_t *buf)
-{
-    memcpy(buf, image, len);
-    return modload_crc32(0, buf, len);
-}
-
-__attribute__((noinline)) static int load_path(const uint8_t *image, uint32_t len, uint8_t *region,
-                                               uint32_t room, int whole)
-{
-    modload_image img;
-    int err = whole ? modload_check(image, len, &img) : modload_open(image, len, &img);
-    if (err != MODLOAD_OK)
-        return err;
-    uint32_t size = modload_region_size(&img);
-    if (size > room)
-        return MODLOAD_ERR_SPACE;
-    modload_place pl;
-    err = modload_place_region(&img, region, size, (modload_addr)(uintptr_t)region, &pl);
-    if (err != MODLOAD_OK)
-        return err;
-    modload_env env = {.resolve = resolve};
-    modload_module mod;
-    return modload_load(&img, &pl, &env, &mod);
 }
 
 int main(void)
@@ -131,21 +99,22 @@ int main(void)
     uint32_t crc_only = modload_crc32(0, mem, len);
     bench_end();
 
+    const char *load_stage, *check_stage;
     bench_begin();
-    uint32_t crc = copy_path(mem, len, copy);
+    uint32_t crc = bench_copy(mem, len, copy);
     bench_end();
 
     bench_begin();
-    int load = load_path(mem, len, region, size, 0);
+    int load = bench_load(mem, len, region, size, 0, &load_stage);
     bench_end();
 
     bench_begin();
-    int check = load_path(mem, len, region, size, 1);
+    int check = bench_load(mem, len, region, size, 1, &check_stage);
     bench_end();
 
     if (crc != crc_only || load != MODLOAD_OK || check != MODLOAD_OK) {
-        fw_printf("bench: failed: crc %08x, load: %s, check: %s\n", (unsigned)crc,
-                  modload_strerror(load), modload_strerror(check));
+        fw_printf("bench: failed: crc %08x, load: %s: %s, check: %s: %s\n", (unsigned)crc, load_stage,
+                  modload_strerror(load), check_stage, modload_strerror(check));
         return 1;
     }
     fw_printf("bench: ok\n");
